@@ -1,0 +1,3 @@
+from bjob.cli import main
+
+main()

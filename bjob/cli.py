@@ -1,0 +1,220 @@
+"""The Typer app: parse, call the plain modules, print. Exits are chosen in one place (_run)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from bjob import __version__
+from bjob.exits import BjobError, ExitCode
+
+app = typer.Typer(
+    name="bjob",
+    help="Inspect Amazon Bedrock batch inference jobs: status, records, progress and timing.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+JobArguments = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="JOB...",
+        help="A job ARN, a 12-character job id, a job name, a saved response FILE.json, "
+        "or - to read a saved response from stdin.",
+        show_default=False,
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="The AWS profile to use (as in the AWS CLI).", show_default=False
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="The AWS region; not needed for an ARN. Default: AWS_REGION, "
+        "AWS_DEFAULT_REGION, then the profile's region.",
+        show_default=False,
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url", help="Send requests to this URL instead of Bedrock's.", show_default=False
+    ),
+]
+ConnectTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--connect-timeout",
+        min=0.001,
+        help="Seconds to wait for a connection, per attempt (default 60).",
+        show_default=False,
+    ),
+]
+ReadTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--read-timeout",
+        min=0.001,
+        help="Seconds to wait for an answer, per attempt (default 60).",
+        show_default=False,
+    ),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show tracebacks and botocore's request log on stderr.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"bjob {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Inspect Amazon Bedrock batch inference jobs: status, records, progress and timing.
+
+    Example: bjob show arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456
+    """
+
+
+@app.command()
+def show(
+    jobs: JobArguments,
+    *,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print the normalized job as JSON (an array for several)."),
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print the response as AWS returned it, as JSON.")
+    ] = False,
+    exit_status: Annotated[
+        bool,
+        typer.Option(
+            "--exit-status",
+            help="Exit with the job's state: 0 Completed, 8 not finished, 10 Failed, "
+            "11 PartiallyCompleted, 12 Stopped, 13 Expired, 9 unknown (highest of several).",
+        ),
+    ] = False,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Show one or more batch inference jobs.
+
+    Examples: bjob show abc123def456 --region us-east-1;
+    bjob show my-job-name --json; bjob show examples/in-progress.json
+    """
+
+    def body() -> ExitCode:
+        from bjob.aws import AwsOptions
+        from bjob.show import load_jobs, parse_job_refs
+
+        if json_output and raw:
+            raise BjobError("--json and --raw cannot be used together", ExitCode.USAGE)
+        refs = parse_job_refs(jobs)
+        options = AwsOptions(profile, region, endpoint_url, connect_timeout, read_timeout)
+        return _print_loaded(
+            load_jobs(refs, options, sys.stdin),
+            json_output=json_output,
+            raw=raw,
+            exit_status=exit_status,
+            many=len(refs) > 1,
+        )
+
+    _run(body, debug)
+
+
+def _print_loaded(
+    results: Sequence[object], *, json_output: bool, raw: bool, exit_status: bool, many: bool
+) -> ExitCode:
+    from bjob.show import LoadedJob
+
+    loaded = [result for result in results if isinstance(result, LoadedJob)]
+    errors = [result for result in results if isinstance(result, BjobError)]
+    now = datetime.now(UTC)
+    if json_output or raw:
+        from bjob.jsonout import dumps, job_to_dict
+
+        documents = [item.raw if raw else job_to_dict(item.job, now) for item in loaded]
+        if loaded or not errors:
+            print(dumps(documents if many else documents[0]))
+    elif loaded:
+        from bjob.terminal import wants_style
+        from bjob.view import print_jobs
+
+        styled = wants_style(sys.stdout, os.environ)
+        print_jobs(sys.stdout, [item.job for item in loaded], now, styled=styled)
+    for error in errors:
+        _print_error(error)
+    if errors:
+        return max(error.code for error in errors)
+    if exit_status:
+        return max(item.job.state_exit_code() for item in loaded)
+    return ExitCode.OK
+
+
+def _print_error(error: BjobError) -> None:
+    from bjob.terminal import inert
+
+    print(f"bjob: {inert(error.message, multiline=True)}", file=sys.stderr)
+    if error.hint:
+        print(f"hint: {inert(error.hint)}", file=sys.stderr)
+
+
+def _run(body: Callable[[], ExitCode], debug: bool) -> None:
+    """Run a command's body; the one place that turns every outcome into an exit code."""
+    if debug:
+        import logging
+
+        logging.basicConfig(
+            level=logging.DEBUG, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
+        )
+    try:
+        code = body()
+    except BjobError as error:
+        _print_error(error)
+        code = error.code
+    except KeyboardInterrupt:
+        print("bjob: interrupted", file=sys.stderr)
+        code = ExitCode.INTERRUPTED
+    except Exception as error:  # a bug of ours: say so briefly, unless asked for more
+        if debug:
+            raise
+        print(
+            f"bjob: internal error: {type(error).__name__}: {error}\n"
+            "hint: run again with --debug for the traceback, and report it",
+            file=sys.stderr,
+        )
+        code = ExitCode.INTERNAL_ERROR
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (bjob show ... | head): not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(int(code))
+
+
+def main() -> None:
+    app()

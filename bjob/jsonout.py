@@ -1,0 +1,77 @@
+"""JSON for scripts: the documented, stable shape of a job (see job.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bjob.job import Job
+
+
+def job_to_dict(job: Job, now: datetime) -> dict[str, Any]:
+    """Every key is always present, null where AWS gave nothing, so the shape never changes."""
+    return {
+        "arn": job.arn,
+        "id": job.job_id,
+        "name": job.name,
+        "region": job.region,
+        "account": job.account,
+        "status": job.status,
+        "status_known": job.status_info is not None,
+        "is_terminal": job.is_terminal,
+        "message": job.message,
+        "model_id": job.model_id,
+        "invocation_type": job.invocation_type,
+        "client_request_token": job.client_request_token,
+        "role_arn": job.role_arn,
+        "records": {
+            "total": job.total_records,
+            "processed": job.processed_records,
+            "succeeded": job.succeeded_records,
+            "failed": job.failed_records,
+            "pending": job.pending_records,
+            "fraction_done": job.fraction_done,
+            "success_rate": job.success_rate,
+        },
+        "times": {
+            "submitted": _iso(job.submit_time),
+            "last_modified": _iso(job.last_modified_time),
+            "ended": _iso(job.end_time),
+            "expires": _iso(job.expiration_time),
+            "elapsed_seconds": job.elapsed_seconds(now),
+            "timeout_hours": job.timeout_hours,
+        },
+        "input": {
+            "s3_uri": job.input.s3_uri,
+            "format": job.input.format,
+            "bucket_owner": job.input.bucket_owner,
+        },
+        "output": {
+            "s3_uri": job.output.s3_uri,
+            "kms_key_id": job.output.kms_key_id,
+            "bucket_owner": job.output.bucket_owner,
+        },
+        "vpc": {
+            "subnet_ids": list(job.vpc.subnet_ids) if job.vpc.subnet_ids is not None else None,
+            "security_group_ids": (
+                list(job.vpc.security_group_ids) if job.vpc.security_group_ids is not None else None
+            ),
+        },
+        "exit_status": int(job.state_exit_code()),
+    }
+
+
+def dumps(value: Any) -> str:
+    """Indented JSON, ASCII only: C1 controls and bidi marks from AWS stay escaped (\\u...)."""
+    return json.dumps(value, indent=2, default=_default)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

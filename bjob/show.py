@@ -1,0 +1,65 @@
+"""Loading the jobs `bjob show` was asked for: from AWS or from saved responses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bjob.aws import AwsOptions, BedrockClients, fetch_jobs
+from bjob.exits import BjobError, ExitCode
+from bjob.identifiers import JobRef, parse_job_ref
+from bjob.job import Job, MalformedJobError, normalize_job
+from bjob.saved import read_saved_response
+
+
+@dataclass(frozen=True)
+class LoadedJob:
+    ref: JobRef
+    raw: dict[str, Any]
+    job: Job
+
+
+def parse_job_refs(texts: Sequence[str]) -> list[JobRef]:
+    """Classify every JOB before anything is sent: one bad argument stops the whole run."""
+    refs = [parse_job_ref(text) for text in texts]
+    if sum(ref.text == "-" for ref in refs) > 1:
+        raise BjobError("standard input (-) can be read only once", ExitCode.USAGE)
+    return refs
+
+
+def load_jobs(
+    refs: Sequence[JobRef], aws_options: AwsOptions, stdin: TextIO
+) -> list[LoadedJob | BjobError]:
+    """Each JOB as a LoadedJob, or the error that kept it from loading, in argument order."""
+    results: dict[int, dict[str, Any] | BjobError] = {}
+    remote = [(index, ref) for index, ref in enumerate(refs) if ref.kind != "file"]
+    for index, ref in enumerate(refs):
+        if ref.kind == "file":
+            try:
+                results[index] = read_saved_response(ref.text, stdin)
+            except BjobError as error:
+                results[index] = error
+    if remote:
+        clients = BedrockClients(aws_options)
+        fetched = fetch_jobs([ref for _, ref in remote], clients)
+        results.update((index, result) for (index, _), result in zip(remote, fetched, strict=True))
+    return [_normalized(refs[index], results[index]) for index in range(len(refs))]
+
+
+def _normalized(ref: JobRef, raw: dict[str, Any] | BjobError) -> LoadedJob | BjobError:
+    if isinstance(raw, BjobError):
+        return raw
+    try:
+        return LoadedJob(ref, raw, normalize_job(raw))
+    except MalformedJobError as error:
+        if ref.kind == "file":
+            where = "standard input" if ref.text == "-" else ref.text
+            return BjobError(
+                f"{where}: not a GetModelInvocationJob response: {error.message}",
+                ExitCode.USAGE,
+            )
+        return BjobError(
+            f"malformed response from Bedrock ({ref.text}): {error.message}",
+            ExitCode.TEMPORARY,
+        )

@@ -1,0 +1,254 @@
+"""The view for people: a job as rich renderables, styled for a terminal or plain for logs.
+
+Every string from AWS goes through `inert` and into a `Text` (never markup), so a hostile
+job name or message is shown, not obeyed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bjob.job import Job
+from bjob.terminal import inert
+
+DASH = "—"
+BAR_WIDTH = 30
+PLAIN_WIDTH = 160
+
+
+def make_console(file: TextIO, *, styled: bool, width: int | None = None) -> Console:
+    """A console that never interprets markup, emoji codes or highlighting in data."""
+    return Console(
+        file=file,
+        force_terminal=styled,
+        color_system="auto" if styled else None,
+        no_color=not styled,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        width=width,
+    )
+
+
+def print_jobs(stream: TextIO, jobs: Sequence[Job], now: datetime, *, styled: bool) -> None:
+    """Print jobs for people: styled for a terminal, else plain text with no escape codes.
+
+    Plain output that is not going to a terminal (a log, a file) is not wrapped at 80
+    columns, so ARNs and URIs stay whole on one line for grep and copy.
+    """
+    views = [job_view(job, now, styled=styled) for job in jobs]
+    if styled:
+        console = make_console(stream, styled=True)
+        for index, view in enumerate(views):
+            if index:
+                console.print()
+            console.print(view)
+        return
+    tty = getattr(stream, "isatty", lambda: False)()
+    width = None if tty or os.environ.get("COLUMNS") else PLAIN_WIDTH
+    console = make_console(io.StringIO(), styled=False, width=width)
+    with console.capture() as capture:
+        for index, view in enumerate(views):
+            if index:
+                console.print()
+            console.print(view)
+    stream.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
+
+
+def job_view(job: Job, now: datetime, *, styled: bool) -> RenderableType:
+    parts: list[RenderableType] = [_title(job), _status_line(job)]
+    if job.message:
+        title = "Failure" if job.status == "Failed" else "Message"
+        parts.append(
+            Panel(
+                Text(inert(job.message, multiline=True)),
+                title=title,
+                title_align="left",
+                border_style="red" if job.status == "Failed" else "yellow",
+                expand=False,
+            )
+        )
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    _section(grid, "Records")
+    grid.add_row("Processed", _progress(job, styled))
+    grid.add_row("Outcome", _record_counts(job))
+    _section(grid, "Timing")
+    for label, value in _timing_rows(job, now):
+        grid.add_row(label, value)
+    _section(grid, "Job")
+    for label, value in _detail_rows(job):
+        grid.add_row(label, value)
+    parts.extend([Text(), grid])
+    return Group(*parts)
+
+
+def _section(grid: Table, heading: str) -> None:
+    grid.add_row(Text(heading, style="bold"), "")
+
+
+def _title(job: Job) -> Text:
+    title = Text()
+    title.append(_data(job.name or job.job_id or job.arn), style="bold")
+    if job.name and job.job_id:
+        title.append(f"  ({_data(job.job_id)})", style="dim")
+    if job.region:
+        title.append(f"  {_data(job.region)}", style="dim")
+    return title
+
+
+def _status_line(job: Job) -> Text:
+    info = job.status_info
+    line = Text()
+    if info is None:
+        line.append(f"● {_data(job.status)}", style="bold")
+        line.append("  A status bjob does not know, shown as AWS gave it.", style="dim")
+        return line
+    line.append(f"● {job.status}", style=f"bold {info.colour}")
+    line.append(f"  {info.explanation}")
+    return line
+
+
+def _progress(job: Job, styled: bool) -> Text:
+    fraction = job.fraction_done
+    if fraction is None:
+        if job.total_records == 0 and not job.is_terminal:
+            return Text("record counts appear once validation ends", style="dim")
+        return Text(DASH)
+    done = round(fraction * BAR_WIDTH)
+    bar = Text()
+    if styled:
+        bar.append("━" * done, style="green" if job.failed_records == 0 else "yellow")
+        bar.append("━" * (BAR_WIDTH - done), style="grey30")
+    else:
+        bar.append("[" + "#" * done + "." * (BAR_WIDTH - done) + "]")
+    bar.append(
+        f"  {_count(job.processed_records)} / {_count(job.total_records)}  {_percent(fraction)}"
+    )
+    return bar
+
+
+def _record_counts(job: Job) -> Text:
+    text = Text()
+    text.append(f"{_count(job.succeeded_records)} succeeded", style="green")
+    text.append("  ·  ")
+    failed_style = "red" if job.failed_records else ""
+    text.append(f"{_count(job.failed_records)} failed", style=failed_style)
+    text.append(f"  ·  {_count(job.pending_records)} pending")
+    text.append(f"  ·  success rate {_percent(job.success_rate)}")
+    return text
+
+
+def _timing_rows(job: Job, now: datetime) -> list[tuple[str, Text]]:
+    elapsed = job.elapsed_seconds(now)
+    rows = [
+        ("Submitted", _moment(job.submit_time, now)),
+        ("Last modified", _moment(job.last_modified_time, now)),
+        ("Ended", _moment(job.end_time, now)),
+        (
+            "Ran for" if job.is_terminal else "Running for",
+            Text(duration(elapsed) if elapsed is not None else DASH),
+        ),
+    ]
+    # While the job runs, how long it has left before its timeout is worth the precision.
+    time_left = job.time_left_seconds(now)
+    rows.append(("Expires", _moment(job.expiration_time, now, precise=time_left is not None)))
+    hours = job.timeout_hours
+    rows.append(("Timeout", Text(f"{hours} h" if hours is not None else DASH)))
+    return rows
+
+
+def _detail_rows(job: Job) -> list[tuple[str, Text]]:
+    input_notes = ", ".join(
+        note
+        for note in (
+            job.input.format,
+            f"owner {job.input.bucket_owner}" if job.input.bucket_owner else None,
+        )
+        if note
+    )
+    output_notes = f"owner {job.output.bucket_owner}" if job.output.bucket_owner else ""
+    vpc = DASH
+    if job.vpc.subnet_ids or job.vpc.security_group_ids:
+        vpc = (
+            f"subnets {', '.join(job.vpc.subnet_ids or ()) or DASH}; "
+            f"security groups {', '.join(job.vpc.security_group_ids or ()) or DASH}"
+        )
+    return [
+        ("Model", _field(job.model_id)),
+        ("Invocation", _field(job.invocation_type)),
+        ("Input", _field(job.input.s3_uri, input_notes)),
+        ("Output", _field(job.output.s3_uri, output_notes)),
+        ("KMS key", _field(job.output.kms_key_id)),
+        ("VPC", _field(vpc)),
+        ("Role", _field(job.role_arn)),
+        ("Client token", _field(job.client_request_token)),
+        ("ARN", _field(job.arn)),
+    ]
+
+
+def _field(value: str | None, note: str = "") -> Text:
+    text = Text(_data(value))
+    if note:
+        text.append(f"  ({inert(note)})", style="dim")
+    return text
+
+
+def _data(value: str | None) -> str:
+    return inert(value) if value else DASH
+
+
+def _moment(moment: datetime | None, now: datetime, *, precise: bool = False) -> Text:
+    if moment is None:
+        return Text(DASH)
+    text = Text(_local_time(moment))
+    style = "yellow" if precise and (moment - now).total_seconds() < 3600 else "dim"
+    text.append(f"  ({relative(moment, now, parts=2 if precise else 1)})", style=style)
+    return text
+
+
+def _local_time(moment: datetime) -> str:
+    try:
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    except (OverflowError, ValueError, OSError):  # beyond what the local zone can express
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def relative(moment: datetime, now: datetime, parts: int = 1) -> str:
+    seconds = (moment - now).total_seconds()
+    if abs(seconds) < 45:
+        return "just now"
+    span = duration(abs(seconds), parts=parts)
+    return f"in {span}" if seconds > 0 else f"{span} ago"
+
+
+def duration(seconds: float, parts: int = 2) -> str:
+    """A duration the way people say it: "2 h 5 m", "3 d 4 h", "42 s"."""
+    remaining = int(round(max(seconds, 0)))
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    pieces: list[str] = []
+    for unit, size in units:
+        amount, remaining = divmod(remaining, size)
+        if amount or (pieces and len(pieces) < parts):
+            pieces.append(f"{amount} {unit}")
+        if len(pieces) == parts:
+            break
+    return " ".join(pieces) if pieces else "0 s"
+
+
+def _count(value: int | None) -> str:
+    return f"{value:,}" if value is not None else DASH
+
+
+def _percent(fraction: float | None) -> str:
+    return f"{fraction * 100:.1f}%" if fraction is not None else DASH

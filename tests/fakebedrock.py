@@ -1,0 +1,360 @@
+"""A fake Amazon Bedrock control plane on 127.0.0.1 that speaks the real rest-json wire format.
+
+moto has no batch-inference API, so end-to-end tests and bench/ run the real boto3 against
+this. It serves GetModelInvocationJob, ListModelInvocationJobs and StopModelInvocationJob,
+errors with the `x-amzn-ErrorType` header as the service sends them, and scripted faults
+(throttling, 5xx, malformed bodies, slow answers, dropped connections). It records every
+request so tests can assert what was sent, and to which region it was signed.
+
+Run it on its own (for bench/ or by hand):  python tests/fakebedrock.py [--port N] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ACCOUNT = "123456789012"
+ID_RE = re.compile(r"^[a-z0-9]{12}$")
+ARN_RE = re.compile(
+    r"^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/[a-z0-9]{12}$"
+)
+_SCOPE_RE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+
+
+def job_arn(job_id: str, region: str = "us-east-1") -> str:
+    return f"arn:aws:bedrock:{region}:{ACCOUNT}:model-invocation-job/{job_id}"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def make_job(
+    job_id: str,
+    status: str = "InProgress",
+    *,
+    region: str = "us-east-1",
+    name: str | None = None,
+    total: int = 1000,
+    processed: int = 400,
+    failed: int = 4,
+    submitted: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A GetModelInvocationJob response on the wire (timestamps as ISO-8601 strings)."""
+    submitted = submitted or datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    job: dict[str, Any] = {
+        "jobArn": job_arn(job_id, region),
+        "jobName": name or f"job-{job_id}",
+        "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/BatchRole",
+        "status": status,
+        "submitTime": iso(submitted),
+        "lastModifiedTime": iso(submitted + timedelta(minutes=30)),
+        "inputDataConfig": {
+            "s3InputDataConfig": {"s3InputFormat": "JSONL", "s3Uri": f"s3://in/{job_id}.jsonl"}
+        },
+        "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://out/"}},
+        "timeoutDurationInHours": 24,
+        "jobExpirationTime": iso(submitted + timedelta(hours=24)),
+        "modelInvocationType": "InvokeModel",
+        "totalRecordCount": total,
+        "processedRecordCount": processed,
+        "successRecordCount": processed - failed,
+        "errorRecordCount": failed,
+    }
+    if status in ("Completed", "Failed", "Stopped", "PartiallyCompleted", "Expired"):
+        job["endTime"] = iso(submitted + timedelta(hours=1))
+    job.update(extra)
+    return {key: value for key, value in job.items() if value is not None}
+
+
+@dataclass
+class Fault:
+    """What the next matching request gets instead of a normal answer."""
+
+    kind: str  # "error", "malformed", "slow", "drop"
+    status: int = 500
+    code: str = "InternalServerException"
+    message: str = "Internal server error"
+    body: str = ""
+    seconds: float = 0.0
+    path_prefix: str = "/"
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+    @property
+    def signed_region(self) -> str | None:
+        match = _SCOPE_RE.search(self.headers.get("authorization", ""))
+        return match["region"] if match else None
+
+
+@dataclass
+class FakeBedrock:
+    """The server's state. Each job is a list of responses: every Get moves one step on."""
+
+    jobs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    steps: dict[str, int] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
+        arn = str(response["jobArn"])
+        with self.lock:
+            self.jobs[arn] = [response, *later]
+            self.steps[arn] = 0
+        return arn
+
+    def fail_next(self, fault: Fault, times: int = 1) -> None:
+        with self.lock:
+            self.faults.extend([fault] * times)
+
+    def throttle_next(self, times: int = 1) -> None:
+        self.fail_next(Fault("error", 429, "ThrottlingException", "Too many requests"), times)
+
+    def requests_to(self, prefix: str) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.path.startswith(prefix)]
+
+    # --- what the handler calls -------------------------------------------------------
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for index, fault in enumerate(self.faults):
+                if path.startswith(fault.path_prefix):
+                    return self.faults.pop(index)
+        return None
+
+    def find(self, identifier: str) -> str | None:
+        for arn in self.jobs:
+            if identifier == arn or arn.endswith("/" + identifier):
+                return arn
+        return None
+
+    def current(self, arn: str, advance: bool) -> dict[str, Any]:
+        with self.lock:
+            states = self.jobs[arn]
+            step = self.steps[arn]
+            if advance:
+                self.steps[arn] = min(step + 1, len(states) - 1)
+            return states[step]
+
+    def summaries(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [states[self.steps[arn]] for arn, states in self.jobs.items()]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        fake = self.server.fake
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        request = RecordedRequest(
+            method,
+            unquote(url.path),
+            parse_qs(url.query),
+            {key.lower(): value for key, value in self.headers.items()},
+        )
+        with fake.lock:
+            fake.requests.append(request)
+        fault = fake.take_fault(request.path)
+        if fault is not None:
+            if fault.kind == "drop":
+                self.close_connection = True
+                self.connection.close()
+                return
+            if fault.kind == "slow":
+                time.sleep(fault.seconds)
+            elif fault.kind == "malformed":
+                self._send(200, fault.body.encode())
+                return
+            elif fault.kind == "error":
+                self._error(fault.status, fault.code, fault.message)
+                return
+        if method == "GET" and request.path == "/model-invocation-jobs":
+            self._list(request.query)
+        elif method == "GET" and request.path.startswith("/model-invocation-job/"):
+            self._get(request.path.removeprefix("/model-invocation-job/"))
+        elif method == "POST" and request.path.endswith("/stop"):
+            self._stop(request.path.removeprefix("/model-invocation-job/").removesuffix("/stop"))
+        else:
+            self._error(404, "UnknownOperationException", f"no route for {method} {url.path}")
+
+    def _get(self, identifier: str) -> None:
+        fake = self.server.fake
+        if not (ID_RE.match(identifier) or ARN_RE.match(identifier)):
+            self._error(
+                400, "ValidationException", f"1 validation error: jobIdentifier {identifier!r}"
+            )
+            return
+        arn = fake.find(identifier)
+        if arn is None:
+            self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
+            return
+        self._json(fake.current(arn, advance=True))
+
+    def _stop(self, identifier: str) -> None:
+        fake = self.server.fake
+        arn = fake.find(identifier)
+        if arn is None:
+            self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
+            return
+        state = dict(fake.current(arn, advance=False))
+        state["status"] = "Stopping"
+        fake.add_job(state)
+        self._json({})
+
+    def _list(self, query: dict[str, list[str]]) -> None:
+        def one(name: str) -> str | None:
+            return query.get(name, [None])[0]
+
+        jobs = self.server.fake.summaries()
+        if one("statusEquals"):
+            jobs = [job for job in jobs if job.get("status") == one("statusEquals")]
+        if one("nameContains"):
+            needle = str(one("nameContains")).lower()
+            jobs = [job for job in jobs if needle in str(job.get("jobName", "")).lower()]
+        if one("submitTimeAfter"):
+            after = _parse_time(str(one("submitTimeAfter")))
+            jobs = [job for job in jobs if _parse_time(job["submitTime"]) > after]
+        if one("submitTimeBefore"):
+            before = _parse_time(str(one("submitTimeBefore")))
+            jobs = [job for job in jobs if _parse_time(job["submitTime"]) < before]
+        jobs.sort(
+            key=lambda job: str(job.get("submitTime", "")), reverse=one("sortOrder") != "Ascending"
+        )
+        max_results = int(one("maxResults") or 1000)
+        if not 1 <= max_results <= 1000:
+            self._error(400, "ValidationException", "maxResults must be between 1 and 1000")
+            return
+        start = int(one("nextToken") or 0)
+        page = jobs[start : start + max_results]
+        body: dict[str, Any] = {"invocationJobSummaries": page}
+        if start + max_results < len(jobs):
+            body["nextToken"] = str(start + max_results)
+        self._json(body)
+
+    def _json(self, body: Any) -> None:
+        self._send(200, json.dumps(body).encode())
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        self._send(
+            status,
+            json.dumps({"message": message}).encode(),
+            {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/coral/"},
+        )
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeBedrock) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class RunningFake:
+    """A FakeBedrock served on an ephemeral loopback port, in a background thread."""
+
+    def __init__(self, fake: FakeBedrock | None = None) -> None:
+        self.fake = fake or FakeBedrock()
+        self._server = _Server(self.fake)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> RunningFake:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def generate_jobs(count: int, seed_time: datetime | None = None) -> list[dict[str, Any]]:
+    """`count` jobs across every status, one minute apart, for listing tests and bench/."""
+    statuses = [
+        "Completed",
+        "InProgress",
+        "Failed",
+        "Scheduled",
+        "PartiallyCompleted",
+        "Submitted",
+        "Validating",
+        "Stopped",
+        "Expired",
+        "Stopping",
+    ]
+    start = seed_time or datetime(2026, 11, 1, tzinfo=UTC)
+    return [
+        make_job(
+            f"{index:012d}"[-12:].replace("0", "a"),
+            statuses[index % len(statuses)],
+            name=f"bulk-{index:05d}",
+            submitted=start + timedelta(minutes=index),
+        )
+        for index in range(count)
+    ]
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1, help="how many jobs to serve")
+    args = parser.parse_args()
+    with RunningFake() as running:
+        for job in generate_jobs(args.jobs):
+            running.fake.add_job(job)
+        print(running.url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
