@@ -102,7 +102,7 @@ class BedrockClients:
         return str(region)
 
     def client(self, region: str | None = None) -> BedrockClient:
-        with self._lock, translated_errors():
+        with self._lock, translated_errors(profile=self.options.profile):
             region = region or self.default_region()
             if region not in self._clients:
                 from botocore.config import Config
@@ -132,18 +132,31 @@ def _keep_timestamp(value: Any) -> Any:
 
 def fetch_job(ref: JobRef, clients: BedrockClients) -> Response:
     """The GetModelInvocationJob response (or a List summary) for an ARN, id or name."""
-    with translated_errors(ref.text):
+    with translated_errors(ref.text, clients.options.profile):
         client = clients.client(ref.region)
         if ref.kind == "name":
             return _fetch_by_name(client, ref.text)
         try:
-            response = dict(client.get_model_invocation_job(jobIdentifier=ref.text))
+            with _malformed_is_temporary(ref.text):
+                response = dict(client.get_model_invocation_job(jobIdentifier=ref.text))
         except Exception as error:
             if ref.maybe_name and _error_code(error) == "ResourceNotFoundException":
                 return _fetch_by_name(client, ref.text)
             raise
         response.pop("ResponseMetadata", None)
         return response
+
+
+@contextmanager
+def _malformed_is_temporary(subject: str) -> Iterator[None]:
+    """botocore's parser fails with plain Python errors on a body of the wrong JSON type."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError) as error:
+        raise BjobError(
+            f"malformed response from Bedrock ({subject}): {type(error).__name__}: {error}",
+            ExitCode.TEMPORARY,
+        ) from error
 
 
 def fetch_jobs(refs: Sequence[JobRef], clients: BedrockClients) -> list[Response | BjobError]:
@@ -167,9 +180,11 @@ def map_concurrently(work: Callable[[Any], T], items: Sequence[Any]) -> list[T |
 def iter_job_summaries(client: BedrockClient, **filters: Any) -> Iterator[Response]:
     """Every summary ListModelInvocationJobs returns for the filters, largest pages first."""
     paginator = client.get_paginator("list_model_invocation_jobs")
-    for page in paginator.paginate(**filters, PaginationConfig={"PageSize": 1000}):
-        for summary in page.get("invocationJobSummaries", []):
-            yield dict(summary)
+    pages = paginator.paginate(**filters, PaginationConfig={"PageSize": 1000})
+    with _malformed_is_temporary("ListModelInvocationJobs"):
+        for page in pages:
+            for summary in page.get("invocationJobSummaries", []):
+                yield dict(summary)
 
 
 def _fetch_by_name(client: BedrockClient, name: str) -> Response:
@@ -202,20 +217,22 @@ def _error_code(error: BaseException) -> str | None:
 
 
 @contextmanager
-def translated_errors(subject: str | None = None) -> Iterator[None]:
+def translated_errors(subject: str | None = None, profile: str | None = None) -> Iterator[None]:
     """Turn boto3/botocore exceptions raised inside into BjobError: the one mapping to exits."""
     try:
         yield
     except (BjobError, KeyboardInterrupt):
         raise
     except Exception as error:
-        translated = translate_error(error, subject)
+        translated = translate_error(error, subject, profile)
         if translated is None:
             raise
         raise translated from error
 
 
-def translate_error(error: BaseException, subject: str | None = None) -> BjobError | None:
+def translate_error(
+    error: BaseException, subject: str | None = None, profile: str | None = None
+) -> BjobError | None:
     """The BjobError for an AWS-side exception, or None for one that is a bug of ours."""
     from botocore import exceptions as bx
 
@@ -242,7 +259,7 @@ def translate_error(error: BaseException, subject: str | None = None) -> BjobErr
         return BjobError(f"invalid request{about}: {code}: {message}", ExitCode.CONFIGURATION)
     sso_errors = (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError)
     if isinstance(error, sso_errors) or isinstance(error, bx.SSOError):
-        profile = os.environ.get("AWS_PROFILE")
+        profile = profile or os.environ.get("AWS_PROFILE")
         login = f"aws sso login --profile {profile}" if profile else "aws sso login"
         return BjobError(
             f"the SSO session has expired or is invalid: {error}",
