@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
+from rich.constrain import Constrain
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -22,7 +23,8 @@ from bjob.terminal import inert
 
 DASH = "—"
 BAR_WIDTH = 30
-PLAIN_WIDTH = 160
+MESSAGE_WIDTH = 100  # a failure message wraps as prose, whatever the width
+PLAIN_WIDTH = 4096  # never wrap data in logs; lines are right-stripped
 
 
 def make_console(file: TextIO, *, styled: bool, width: int | None = None) -> Console:
@@ -68,15 +70,14 @@ def job_view(job: Job, now: datetime, *, styled: bool) -> RenderableType:
     parts: list[RenderableType] = [_title(job), _status_line(job)]
     if job.message:
         title = "Failure" if job.status == "Failed" else "Message"
-        parts.append(
-            Panel(
-                Text(inert(job.message, multiline=True)),
-                title=title,
-                title_align="left",
-                border_style="red" if job.status == "Failed" else "yellow",
-                expand=False,
-            )
+        panel = Panel(
+            Text(inert(job.message, multiline=True)),
+            title=title,
+            title_align="left",
+            border_style="red" if job.status == "Failed" else "yellow",
+            expand=False,
         )
+        parts.append(Constrain(panel, MESSAGE_WIDTH))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -94,6 +95,8 @@ def job_view(job: Job, now: datetime, *, styled: bool) -> RenderableType:
 
 
 def _section(grid: Table, heading: str) -> None:
+    if grid.row_count:
+        grid.add_row("", "")
     grid.add_row(Text(heading, style="bold"), "")
 
 

@@ -1,0 +1,72 @@
+"""Property tests: any response shaped like the service model's GetModelInvocationJob output
+normalizes, renders for people and as JSON (valid against the schema) without raising."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import botocore.session
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bjob.job import MalformedJobError, normalize_job
+from bjob.jsonout import dumps, job_to_dict
+from bjob.view import print_jobs
+from tests.conftest import REPO
+
+SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
+MODEL = botocore.session.get_session().get_service_model("bedrock")
+OUTPUT = MODEL.operation_model("GetModelInvocationJob").output_shape
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+_datetimes = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(9998, 12, 31), timezones=st.just(UTC)
+)
+
+
+def strategy_for(shape: Any) -> st.SearchStrategy[Any]:
+    """Values of a botocore shape, as botocore's parser (or the AWS CLI's JSON) gives them."""
+    kind = shape.type_name
+    if kind == "structure":
+        members = {name: strategy_for(member) for name, member in shape.members.items()}
+        return st.fixed_dictionaries({}, optional=members)
+    if kind == "list":
+        return st.lists(strategy_for(shape.member), max_size=3)
+    if kind in ("integer", "long"):
+        return st.integers(min_value=shape.metadata.get("min", 0), max_value=2**63 - 1)
+    if kind == "timestamp":
+        # botocore's default parser gives datetimes; bjob keeps the wire's ISO strings.
+        return _datetimes | _datetimes.map(lambda moment: moment.isoformat())
+    if kind == "string":
+        text = st.text(max_size=80)
+        enum = shape.enum
+        return st.sampled_from(enum) | text if enum else text
+    raise AssertionError(f"no strategy for {kind}")
+
+
+responses = strategy_for(OUTPUT)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(responses)
+def test_any_shaped_response_normalizes_and_renders(response: dict[str, Any]) -> None:
+    try:
+        job = normalize_job(response)
+    except MalformedJobError:
+        assert response.get("jobArn") is None and response.get("status") is None
+        return
+    document = json.loads(dumps(job_to_dict(job, NOW)))
+    jsonschema.validate(document, SCHEMA)
+    assert document["status"] == response.get("status")
+    assert document["records"]["total"] == response.get("totalRecordCount")  # exact integers
+    for styled in (False, True):
+        stream = io.StringIO()
+        print_jobs(stream, [job], NOW, styled=styled)
+        if not styled:
+            text = stream.getvalue()
+            assert not any(ord(char) < 32 and char != "\n" for char in text)
+            assert "\x1b" not in text and "\x9b" not in text

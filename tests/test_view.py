@@ -1,0 +1,109 @@
+"""The view for people, rendered in-process: content, plain vs styled, hostile strings."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bjob.job import normalize_job
+from bjob.terminal import inert, wants_style
+from bjob.view import duration, print_jobs, relative
+from tests.fakebedrock import make_job
+
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def render(response: dict, *, styled: bool = False) -> str:  # type: ignore[type-arg]
+    stream = io.StringIO()
+    print_jobs(stream, [normalize_job(response)], NOW, styled=styled)
+    return stream.getvalue()
+
+
+def test_plain_view_has_every_section_and_no_escape_codes() -> None:
+    text = render(make_job("abc123def456", "InProgress", name="nightly", total=42_000,
+                           processed=26_845, failed=55, clientRequestToken="tok-9"))  # fmt: skip
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    assert lines[0] == "nightly  (abc123def456)  us-east-1"
+    assert lines[1].startswith("● InProgress  Running")
+    for expected in (
+        "26,845 / 42,000  63.9%",
+        "26,790 succeeded  ·  55 failed  ·  15,155 pending  ·  success rate 99.8%",
+        "Submitted      2026-11-27 08:00:00 UTC  (2 h ago)",
+        "Running for    2 h 0 m",
+        "Expires        2026-11-28 08:00:00 UTC  (in 22 h 0 m)",
+        "Timeout        24 h",
+        "Model          anthropic.claude-3-haiku-20240307-v1:0",
+        "Input          s3://in/abc123def456.jsonl  (JSONL)",
+        "Client token   tok-9",
+        "ARN            arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456",
+    ):
+        assert expected in text
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_long_values_stay_on_one_line_in_plain_output() -> None:
+    uri = "s3://bucket/" + "deep/" * 25 + "records.jsonl"
+    text = render(make_job("abc123def456", inputDataConfig={"s3InputDataConfig": {"s3Uri": uri}}))
+    assert uri in text
+
+
+def test_failure_message_is_prominent() -> None:
+    text = render(make_job("abc123def456", "Failed", message="Role cannot read s3://in/"))
+    assert "Failure" in text and "Role cannot read s3://in/" in text
+    assert text.index("Failure") < text.index("Records")
+
+
+def test_ended_job_says_how_long_it_ran() -> None:
+    text = render(make_job("abc123def456", "Completed", processed=1000, failed=0))
+    assert "Ran for        1 h 0 m" in text
+    assert "Ended          2026-11-27 09:00:00 UTC  (1 h ago)" in text
+
+
+def test_styled_view_colours_the_status() -> None:
+    text = render(make_job("abc123def456", "Failed", message="boom"), styled=True)
+    assert "\x1b[" in text
+    assert "\x1b[1;31m● Failed" in text  # bold red
+
+
+def test_hostile_strings_in_a_styled_view_are_inert() -> None:
+    hostile = "\x1b[2J\x1b]8;;http://evil.example/\x07link\x1b]8;;\x07 [link=x]y[/link] \u202e"
+    text = render(make_job("abc123def456", "Failed", name=hostile, message=hostile,
+                           modelId=hostile), styled=True)  # fmt: skip
+    assert "\x1b[2J" not in text and "\x1b]8" not in text and "\x07" not in text
+    assert "\u202e" not in text
+    assert "[link=x]y[/link]" in text
+    assert "\\x1b[2J" in text
+
+
+def test_inert_keeps_newlines_only_where_asked() -> None:
+    assert inert("a\nb\tc\x1b[0m") == "a\\nb    c\\x1b[0m"
+    assert inert("a\r\nb\x9b", multiline=True) == "a\nb\\x9b"
+
+
+@pytest.mark.parametrize(
+    ("environ", "tty", "expected"),
+    [({}, True, True), ({}, False, False), ({"NO_COLOR": "1"}, True, False),
+     ({"TERM": "dumb"}, True, False)],
+)  # fmt: skip
+def test_wants_style(environ: dict[str, str], tty: bool, expected: bool) -> None:
+    stream = io.StringIO()
+    stream.isatty = lambda: tty  # type: ignore[method-assign]
+    assert wants_style(stream, environ) is expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (42, "42 s"), (61, "1 m 1 s"), (7260, "2 h 1 m"), (90061, "1 d 1 h"),
+     (3600, "1 h 0 m")],
+)  # fmt: skip
+def test_duration(seconds: float, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_relative() -> None:
+    assert relative(NOW - timedelta(seconds=10), NOW) == "just now"
+    assert relative(NOW - timedelta(hours=3, minutes=5), NOW) == "3 h ago"
+    assert relative(NOW + timedelta(days=2), NOW) == "in 2 d"
