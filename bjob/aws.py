@@ -177,10 +177,12 @@ def map_concurrently(work: Callable[[Any], T], items: Sequence[Any]) -> list[T |
         return list(pool.map(attempt, items))
 
 
-def iter_job_summaries(client: BedrockClient, **filters: Any) -> Iterator[Response]:
-    """Every summary ListModelInvocationJobs returns for the filters, largest pages first."""
+def iter_job_summaries(
+    client: BedrockClient, page_size: int = 1000, **filters: Any
+) -> Iterator[Response]:
+    """Every summary ListModelInvocationJobs returns for the filters, page by page."""
     paginator = client.get_paginator("list_model_invocation_jobs")
-    pages = paginator.paginate(**filters, PaginationConfig={"PageSize": 1000})
+    pages = paginator.paginate(**filters, PaginationConfig={"PageSize": page_size})
     with _malformed_is_temporary("ListModelInvocationJobs"):
         for page in pages:
             for summary in page.get("invocationJobSummaries", []):

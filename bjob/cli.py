@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bjob import __version__
 from bjob.exits import BjobError, ExitCode
+
+if TYPE_CHECKING:
+    from bjob.jsonout import Query
 
 app = typer.Typer(
     name="bjob",
@@ -70,6 +74,15 @@ ReadTimeoutOption = Annotated[
         show_default=False,
     ),
 ]
+QueryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        help="A JMESPath expression applied to the JSON output, as in the AWS CLI; "
+        "implies --json. Example: --query 'records.pending'",
+        show_default=False,
+    ),
+]
 DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show tracebacks and botocore's request log on stderr.")
 ]
@@ -105,6 +118,7 @@ def show(
     raw: Annotated[
         bool, typer.Option("--raw", help="Print the response as AWS returned it, as JSON.")
     ] = False,
+    query: QueryOption = None,
     exit_status: Annotated[
         bool,
         typer.Option(
@@ -132,12 +146,14 @@ def show(
 
         if json_output and raw:
             raise BjobError("--json and --raw cannot be used together", ExitCode.USAGE)
+        compiled = _compile_query(query)
         refs = parse_job_refs(jobs)
         options = AwsOptions(profile, region, endpoint_url, connect_timeout, read_timeout)
         return _print_loaded(
             load_jobs(refs, options, sys.stdin),
-            json_output=json_output,
+            json_output=json_output or compiled is not None,
             raw=raw,
+            query=compiled,
             exit_status=exit_status,
             many=len(refs) > 1,
         )
@@ -145,8 +161,158 @@ def show(
     _run(body, debug)
 
 
+def _complete_status(incomplete: str) -> list[str]:
+    from bjob.job import STATUSES
+
+    return [name for name in STATUSES if name.lower().startswith(incomplete.lower())]
+
+
+@app.command("list")
+def list_command(
+    *,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            help="Only jobs in this status (repeatable; any case): Submitted, Validating, "
+            "Scheduled, InProgress, Stopping, Completed, PartiallyCompleted, Failed, Stopped, "
+            "Expired.",
+            autocompletion=_complete_status,
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Only jobs whose name contains this text.", show_default=False),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only jobs submitted after this: a duration ago (24h, 7d) or an ISO "
+            "date/time (2026-11-01, local time unless it has a zone).",
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Only jobs submitted before this (as --since).", show_default=False
+        ),
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", help="newest or oldest first.", autocompletion=lambda: ["newest", "oldest"]
+        ),
+    ] = "newest",
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many jobs.")] = 50,
+    all_jobs: Annotated[
+        bool, typer.Option("--all", help="Every matching job (no --limit).")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of jobs (the show --json schema).")
+    ] = False,
+    ids: Annotated[
+        bool,
+        typer.Option(
+            "--ids",
+            help="Print one job ARN per line: bjob list --status Failed --ids | xargs bjob show",
+        ),
+    ] = False,
+    query: QueryOption = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region",
+            help="The AWS region (repeatable: several regions are listed concurrently). "
+            "Default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.",
+            show_default=False,
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List batch inference jobs, newest first.
+
+    Examples: bjob list --status InProgress; bjob list --since 7d --status failed --ids;
+    bjob list --all --json --query 'length(@)'
+    """
+
+    def body() -> ExitCode:
+        from bjob.aws import AwsOptions, BedrockClients
+        from bjob.durations import parse_moment
+        from bjob.job import canonical_status
+        from bjob.listing import ListFilters, list_jobs
+
+        now = datetime.now(UTC)
+        if sort not in ("newest", "oldest"):
+            raise BjobError(f"--sort: expected newest or oldest, not {sort!r}", ExitCode.USAGE)
+        if ids and (json_output or query is not None):
+            raise BjobError("--ids cannot be used with --json or --query", ExitCode.USAGE)
+        compiled = _compile_query(query)
+        filters = ListFilters(
+            statuses=tuple(dict.fromkeys(canonical_status(text) for text in status or ())),
+            name=name,
+            since=parse_moment(since, "--since", now) if since else None,
+            until=parse_moment(until, "--until", now) if until else None,
+            newest_first=sort == "newest",
+            limit=None if all_jobs else limit,
+        )
+        regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
+        clients = BedrockClients(
+            AwsOptions(profile, None, endpoint_url, connect_timeout, read_timeout)
+        )
+        with _progress_on_stderr("Listing jobs") as on_progress:
+            listing = list_jobs(clients, regions, filters, on_progress)
+        if ids:
+            for job in listing.jobs:
+                print(job.arn or job.job_id or "")
+        elif json_output or compiled is not None:
+            from bjob.jsonout import job_to_dict
+
+            _print_json([job_to_dict(job, now) for job in listing.jobs], compiled)
+        else:
+            from bjob.terminal import wants_style
+            from bjob.view import jobs_table, print_renderables
+
+            styled = wants_style(sys.stdout, os.environ)
+            if listing.jobs:
+                table = jobs_table(listing.jobs, now, styled=styled, regions=len(regions) > 1)
+                print_renderables(sys.stdout, [table], styled=styled)
+            else:
+                print("no jobs match", file=sys.stderr)
+        return ExitCode.OK
+
+    _run(body, debug)
+
+
+@contextmanager
+def _progress_on_stderr(label: str) -> Iterator[Callable[[int], None] | None]:
+    """A spinner with a count on stderr while paging, only when stderr is a terminal."""
+    from bjob.terminal import wants_style
+
+    if not wants_style(sys.stderr, os.environ):
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(file=sys.stderr, markup=False, highlight=False)
+    with console.status(f"{label}…") as status:
+        yield lambda count: status.update(f"{label}… {count:,} so far")
+
+
 def _print_loaded(
-    results: Sequence[object], *, json_output: bool, raw: bool, exit_status: bool, many: bool
+    results: Sequence[object],
+    *,
+    json_output: bool,
+    raw: bool,
+    query: Query | None,
+    exit_status: bool,
+    many: bool,
 ) -> ExitCode:
     from bjob.show import LoadedJob
 
@@ -154,11 +320,11 @@ def _print_loaded(
     errors = [result for result in results if isinstance(result, BjobError)]
     now = datetime.now(UTC)
     if json_output or raw:
-        from bjob.jsonout import dumps, job_to_dict
+        from bjob.jsonout import job_to_dict
 
         documents = [item.raw if raw else job_to_dict(item.job, now) for item in loaded]
         if loaded or not errors:
-            print(dumps(documents if many else documents[0]))
+            _print_json(documents if many else documents[0], query)
     elif loaded:
         from bjob.terminal import wants_style
         from bjob.view import print_jobs
@@ -172,6 +338,20 @@ def _print_loaded(
     if exit_status:
         return max(item.job.state_exit_code() for item in loaded)
     return ExitCode.OK
+
+
+def _compile_query(expression: str | None) -> Query | None:
+    if expression is None:
+        return None
+    from bjob.jsonout import Query
+
+    return Query(expression)
+
+
+def _print_json(document: object, query: Query | None) -> None:
+    from bjob.jsonout import dumps
+
+    print(dumps(query.apply(document) if query is not None else document))
 
 
 def _print_error(error: BjobError) -> None:

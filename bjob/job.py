@@ -300,3 +300,15 @@ def _timestamp(source: Mapping[str, Any], key: str) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def canonical_status(text: str) -> str:
+    """The documented spelling of a status typed in any case; a usage error for no status."""
+    for name in STATUSES:
+        if name.lower() == text.strip().lower():
+            return name
+    raise BjobError(
+        f"not a job status: {text!r}",
+        ExitCode.USAGE,
+        hint="one of " + ", ".join(STATUSES),
+    )

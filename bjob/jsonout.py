@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bjob.exits import BjobError, ExitCode
 from bjob.job import Job
 
 
@@ -75,3 +76,21 @@ def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class Query:
+    """A JMESPath expression (as the AWS CLI's --query), checked before any request is sent."""
+
+    def __init__(self, expression: str) -> None:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+
+        try:
+            self._compiled = jmespath.compile(expression)
+        except JMESPathError as error:
+            raise BjobError(
+                f"--query: not a JMESPath expression: {error}", ExitCode.USAGE
+            ) from None
+
+    def apply(self, document: Any) -> Any:
+        return self._compiled.search(document)

@@ -42,28 +42,96 @@ def make_console(file: TextIO, *, styled: bool, width: int | None = None) -> Con
 
 
 def print_jobs(stream: TextIO, jobs: Sequence[Job], now: datetime, *, styled: bool) -> None:
-    """Print jobs for people: styled for a terminal, else plain text with no escape codes.
+    """Print jobs for people, one full view each."""
+    print_renderables(stream, [job_view(job, now, styled=styled) for job in jobs], styled=styled)
+
+
+def print_renderables(
+    stream: TextIO, renderables: Sequence[RenderableType], *, styled: bool
+) -> None:
+    """Styled for a terminal, else plain text with no escape codes.
 
     Plain output that is not going to a terminal (a log, a file) is not wrapped at 80
     columns, so ARNs and URIs stay whole on one line for grep and copy.
     """
-    views = [job_view(job, now, styled=styled) for job in jobs]
     if styled:
         console = make_console(stream, styled=True)
-        for index, view in enumerate(views):
+        for index, renderable in enumerate(renderables):
             if index:
                 console.print()
-            console.print(view)
+            console.print(renderable)
         return
     tty = getattr(stream, "isatty", lambda: False)()
     width = None if tty or os.environ.get("COLUMNS") else PLAIN_WIDTH
     console = make_console(io.StringIO(), styled=False, width=width)
     with console.capture() as capture:
-        for index, view in enumerate(views):
+        for index, renderable in enumerate(renderables):
             if index:
                 console.print()
-            console.print(view)
+            console.print(renderable)
     stream.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
+
+
+def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: bool) -> Table:
+    """One row a job, for `bjob list`."""
+    from rich import box
+
+    table = Table(box=box.SIMPLE_HEAD if styled else None, pad_edge=False, show_edge=False)
+    table.add_column("Name", overflow="fold")
+    if regions:
+        table.add_column("Region", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Progress", no_wrap=True)
+    table.add_column("OK", justify="right", no_wrap=True)
+    table.add_column("Failed", justify="right", no_wrap=True)
+    table.add_column("Submitted", no_wrap=True)
+    table.add_column("Duration", justify="right", no_wrap=True)
+    table.add_column("Model", overflow="fold")
+    for job in jobs:
+        info = job.status_info
+        elapsed = job.elapsed_seconds(now)
+        row: list[RenderableType] = [Text(_data(job.name or job.job_id))]
+        if regions:
+            row.append(Text(_data(job.region)))
+        row += [
+            Text(_data(job.status), style=info.colour if info else "bold"),
+            _small_progress(job, styled),
+            Text(_count(job.succeeded_records), style="green"),
+            Text(_count(job.failed_records), style="red" if job.failed_records else ""),
+            Text(relative(job.submit_time, now) if job.submit_time else DASH),
+            Text(duration(elapsed) if elapsed is not None else DASH),
+            Text(_data(short_model(job.model_id))),
+        ]
+        table.add_row(*row)
+    return table
+
+
+def _small_progress(job: Job, styled: bool) -> Text:
+    fraction = job.fraction_done
+    if fraction is None:
+        return Text(DASH)
+    text = Text()
+    if styled:
+        done = round(fraction * 10)
+        text.append("━" * done, style="green" if not job.failed_records else "yellow")
+        text.append("━" * (10 - done) + " ", style="grey30")
+    text.append(f"{fraction * 100:5.1f}%")
+    return text
+
+
+def short_model(model_id: str | None) -> str | None:
+    """ "anthropic.claude-3-haiku-20240307-v1:0" -> "claude-3-haiku-20240307-v1": the model
+    without its provider, ARN prefix, cross-region prefix or ":0" version suffix."""
+    if not model_id:
+        return model_id
+    name = model_id.rsplit("/", 1)[-1]
+    parts = name.split(".")
+    if len(parts) > 2 and parts[0] in ("us", "eu", "apac", "global", "jp", "au", "ca", "us-gov"):
+        parts = parts[1:]
+    if len(parts) > 1:
+        parts = parts[1:]
+    name = ".".join(parts)
+    return name.removesuffix(":0") or model_id
 
 
 def job_view(job: Job, now: datetime, *, styled: bool) -> RenderableType:

@@ -81,7 +81,7 @@ def make_job(
 class Fault:
     """What the next matching request gets instead of a normal answer."""
 
-    kind: str  # "error", "malformed", "slow", "drop"
+    kind: str  # "error", "malformed", "slow", "drop"; "pass" answers normally
     status: int = 500
     code: str = "InternalServerException"
     message: str = "Internal server error"
@@ -120,9 +120,11 @@ class FakeBedrock:
             self.steps[arn] = 0
         return arn
 
-    def fail_next(self, fault: Fault, times: int = 1) -> None:
+    def fail_next(self, fault: Fault, times: int = 1, after: int = 0) -> None:
+        """The next `times` requests (after `after` normal ones) under the fault's path fail."""
+        passing = Fault("pass", path_prefix=fault.path_prefix)
         with self.lock:
-            self.faults.extend([fault] * times)
+            self.faults.extend([passing] * after + [fault] * times)
 
     def throttle_next(self, times: int = 1) -> None:
         self.fail_next(Fault("error", 429, "ThrottlingException", "Too many requests"), times)
@@ -139,9 +141,11 @@ class FakeBedrock:
                     return self.faults.pop(index)
         return None
 
-    def find(self, identifier: str) -> str | None:
+    def find(self, identifier: str, region: str | None) -> str | None:
+        """A job is found in the region the request was signed for, as in AWS."""
         for arn in self.jobs:
-            if identifier == arn or arn.endswith("/" + identifier):
+            in_region = region is None or arn.split(":")[3] == region
+            if in_region and (identifier == arn or arn.endswith("/" + identifier)):
                 return arn
         return None
 
@@ -153,9 +157,13 @@ class FakeBedrock:
                 self.steps[arn] = min(step + 1, len(states) - 1)
             return states[step]
 
-    def summaries(self) -> list[dict[str, Any]]:
+    def summaries(self, region: str | None) -> list[dict[str, Any]]:
         with self.lock:
-            return [states[self.steps[arn]] for arn, states in self.jobs.items()]
+            return [
+                states[self.steps[arn]]
+                for arn, states in self.jobs.items()
+                if region is None or arn.split(":")[3] == region
+            ]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -199,31 +207,33 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault.kind == "error":
                 self._error(fault.status, fault.code, fault.message)
                 return
+        region = request.signed_region
         if method == "GET" and request.path == "/model-invocation-jobs":
-            self._list(request.query)
+            self._list(request.query, region)
         elif method == "GET" and request.path.startswith("/model-invocation-job/"):
-            self._get(request.path.removeprefix("/model-invocation-job/"))
+            self._get(request.path.removeprefix("/model-invocation-job/"), region)
         elif method == "POST" and request.path.endswith("/stop"):
-            self._stop(request.path.removeprefix("/model-invocation-job/").removesuffix("/stop"))
+            identifier = request.path.removeprefix("/model-invocation-job/").removesuffix("/stop")
+            self._stop(identifier, region)
         else:
             self._error(404, "UnknownOperationException", f"no route for {method} {url.path}")
 
-    def _get(self, identifier: str) -> None:
+    def _get(self, identifier: str, region: str | None) -> None:
         fake = self.server.fake
         if not (ID_RE.match(identifier) or ARN_RE.match(identifier)):
             self._error(
                 400, "ValidationException", f"1 validation error: jobIdentifier {identifier!r}"
             )
             return
-        arn = fake.find(identifier)
+        arn = fake.find(identifier, region)
         if arn is None:
             self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
             return
         self._json(fake.current(arn, advance=True))
 
-    def _stop(self, identifier: str) -> None:
+    def _stop(self, identifier: str, region: str | None) -> None:
         fake = self.server.fake
-        arn = fake.find(identifier)
+        arn = fake.find(identifier, region)
         if arn is None:
             self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
             return
@@ -232,11 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
         fake.add_job(state)
         self._json({})
 
-    def _list(self, query: dict[str, list[str]]) -> None:
+    def _list(self, query: dict[str, list[str]], region: str | None) -> None:
         def one(name: str) -> str | None:
             return query.get(name, [None])[0]
 
-        jobs = self.server.fake.summaries()
+        jobs = self.server.fake.summaries(region)
         if one("statusEquals"):
             jobs = [job for job in jobs if job.get("status") == one("statusEquals")]
         if one("nameContains"):

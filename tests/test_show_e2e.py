@@ -70,7 +70,7 @@ def test_every_status_shows_and_exits_with_its_state_code(server: RunningFake, s
 
 
 def test_request_is_a_signed_get_for_the_job_with_bjobs_user_agent(server: RunningFake) -> None:
-    server.fake.add_job(make_job(JOB_ID))
+    server.fake.add_job(make_job(JOB_ID, region="eu-west-3"))
     assert show(server, JOB_ID, region="eu-west-3").code == 0
     [request] = server.fake.requests
     assert (request.method, request.path) == ("GET", f"/model-invocation-job/{JOB_ID}")
@@ -101,7 +101,7 @@ def test_region_comes_from_the_arn_not_the_flags(server: RunningFake) -> None:
 def test_region_precedence_for_an_id(
     server: RunningFake, env: dict[str, str], flags: list[str], expected: str
 ) -> None:
-    server.fake.add_job(make_job(JOB_ID))
+    server.fake.add_job(make_job(JOB_ID, region=expected))
     result = run_bjob("show", JOB_ID, "--endpoint-url", server.url, *flags, env=env)
     assert result.code == 0, result.stderr
     assert server.fake.requests[0].signed_region == expected
@@ -114,7 +114,7 @@ def test_region_from_the_profile(server: RunningFake, tmp_path: Path) -> None:
         "[profile work]\nregion = ca-central-1\n"
         "aws_access_key_id = AKIDWORK\naws_secret_access_key = work-secret\n"
     )
-    server.fake.add_job(make_job(JOB_ID))
+    server.fake.add_job(make_job(JOB_ID, region="ca-central-1"))
     result = run_bjob(
         "show", JOB_ID, "--endpoint-url", server.url, "--profile", "work",
         env={"AWS_CONFIG_FILE": str(config)},

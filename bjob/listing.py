@@ -1,0 +1,124 @@
+"""Finding jobs: ListModelInvocationJobs with filters, every page, several regions at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bjob.aws import BedrockClients, iter_job_summaries, map_concurrently, translated_errors
+from bjob.exits import BjobError
+from bjob.job import Job, normalize_job
+
+PAGE_SIZE = 1000  # the most ListModelInvocationJobs allows
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    statuses: tuple[str, ...] = ()
+    name: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    newest_first: bool = True
+    limit: int | None = 50  # None: every match
+
+    def request_parameters(self) -> dict[str, Any]:
+        """What the service filters: one status server-side; several are filtered here."""
+        parameters: dict[str, Any] = {
+            "sortBy": "CreationTime",
+            "sortOrder": "Descending" if self.newest_first else "Ascending",
+        }
+        if len(self.statuses) == 1:
+            parameters["statusEquals"] = self.statuses[0]
+        if self.name:
+            parameters["nameContains"] = self.name
+        if self.since:
+            parameters["submitTimeAfter"] = self.since
+        if self.until:
+            parameters["submitTimeBefore"] = self.until
+        return parameters
+
+    def page_size(self) -> int:
+        # With nothing filtered here, a page larger than the limit only costs bytes.
+        if self.limit is not None and len(self.statuses) <= 1:
+            return max(1, min(self.limit, PAGE_SIZE))
+        return PAGE_SIZE
+
+    def keeps(self, summary: dict[str, Any]) -> bool:
+        return len(self.statuses) <= 1 or summary.get("status") in self.statuses
+
+
+@dataclass(frozen=True)
+class Listing:
+    jobs: list[Job]
+    raw: list[dict[str, Any]]
+
+
+def list_jobs(
+    clients: BedrockClients,
+    regions: Sequence[str | None],
+    filters: ListFilters,
+    on_progress: Callable[[int], None] | None = None,
+) -> Listing:
+    """Every matching job across the regions (queried concurrently), sorted and limited.
+
+    Raises the first region's error after all have finished: a listing is whole or nothing.
+    """
+    seen = 0
+    lock = threading.Lock()
+
+    def counted(count: int) -> None:
+        nonlocal seen
+        with lock:
+            seen += count
+            if on_progress is not None:
+                on_progress(seen)
+
+    def one_region(region: str | None) -> list[tuple[dict[str, Any], Job]]:
+        return _list_region(clients, region, filters, counted)
+
+    per_region = map_concurrently(one_region, regions)
+    errors = [result for result in per_region if isinstance(result, BjobError)]
+    if errors:
+        raise errors[0]
+    pairs = [pair for result in per_region if not isinstance(result, BjobError) for pair in result]
+    if len(regions) > 1:
+        pairs.sort(key=lambda pair: _sort_key(pair[1]), reverse=filters.newest_first)
+    if filters.limit is not None:
+        pairs = pairs[: filters.limit]
+    return Listing([job for _, job in pairs], [raw for raw, _ in pairs])
+
+
+def _list_region(
+    clients: BedrockClients,
+    region: str | None,
+    filters: ListFilters,
+    counted: Callable[[int], None],
+) -> list[tuple[dict[str, Any], Job]]:
+    from bjob.job import MalformedJobError
+
+    found: list[tuple[dict[str, Any], Job]] = []
+    with translated_errors(profile=clients.options.profile):
+        client = clients.client(region)
+        summaries = iter_job_summaries(
+            client, page_size=filters.page_size(), **filters.request_parameters()
+        )
+        for summary in summaries:
+            counted(1)
+            if not filters.keeps(summary):
+                continue
+            try:
+                found.append((summary, normalize_job(summary)))
+            except MalformedJobError as error:
+                raise BjobError(
+                    f"malformed job summary from Bedrock: {error.message}", error.code
+                ) from None
+            if filters.limit is not None and len(found) >= filters.limit:
+                break
+    return found
+
+
+def _sort_key(job: Job) -> str:
+    return job.submit_time.isoformat() if job.submit_time else ""
