@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -274,7 +275,7 @@ def list_command(
         elif json_output or compiled is not None:
             from bjob.jsonout import job_to_dict
 
-            _print_json([job_to_dict(job, now) for job in listing.jobs], compiled)
+            _print_json([job_to_dict(job, now) for job in listing.jobs], compiled, array_lines=True)
         else:
             from bjob.terminal import wants_style
             from bjob.view import jobs_table, print_renderables
@@ -348,10 +349,15 @@ def _compile_query(expression: str | None) -> Query | None:
     return Query(expression)
 
 
-def _print_json(document: object, query: Query | None) -> None:
-    from bjob.jsonout import dumps
+def _print_json(document: object, query: Query | None, *, array_lines: bool = False) -> None:
+    from bjob.jsonout import dumps, dumps_array
 
-    print(dumps(query.apply(document) if query is not None else document))
+    if query is not None:
+        document = query.apply(document)
+    elif array_lines and isinstance(document, list):
+        print(dumps_array(document))
+        return
+    print(dumps(document))
 
 
 def _print_error(error: BjobError) -> None:
@@ -378,6 +384,10 @@ def _run(body: Callable[[], ExitCode], debug: bool) -> None:
     except KeyboardInterrupt:
         print("bjob: interrupted", file=sys.stderr)
         code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (bjob list --ids | head -1): it has all it wanted.
+        _silence_stdout()
+        code = ExitCode.OK
     except Exception as error:  # a bug of ours: say so briefly, unless asked for more
         if debug:
             raise
@@ -390,11 +400,19 @@ def _run(body: Callable[[], ExitCode], debug: bool) -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        # The reader went away (bjob show ... | head): not an error worth a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
     raise typer.Exit(int(code))
 
 
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
+    # bjob makes many objects that live until it exits (botocore's models, thousands of
+    # jobs); the default threshold (700) rescans them over and over. Measured with
+    # callgrind on `list --all` of 2,500 jobs: 2% fewer instructions. Cycles are rare here.
+    gc.set_threshold(100_000, 50, 100)
     app()

@@ -96,7 +96,7 @@ class Vpc:
     security_group_ids: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     arn: str | None
     job_id: str | None
@@ -198,7 +198,7 @@ def normalize_job(response: Mapping[str, Any]) -> Job:
     Accepts botocore's parsed form (datetimes) and the AWS CLI's JSON (ISO-8601 strings).
     Every member is optional; a response with neither jobArn nor status is no job at all.
     """
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         raise MalformedJobError("the response is not a JSON object")
     if response.get("jobArn") is None and response.get("status") is None:
         raise MalformedJobError("the response has neither jobArn nor status")
@@ -245,13 +245,19 @@ def normalize_job(response: Mapping[str, Any]) -> Job:
     )
 
 
+# The helpers below run for every job of a listing (thousands): plain type checks, no ABCs.
+
+
 def _mapping(source: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = source.get(key)
     if value is None:
-        return {}
-    if not isinstance(value, Mapping):
+        return _EMPTY
+    if not isinstance(value, dict):
         raise MalformedJobError(f"{key} is not an object")
     return value
+
+
+_EMPTY: Mapping[str, Any] = {}
 
 
 def _string(source: Mapping[str, Any], key: str) -> str | None:
@@ -272,8 +278,8 @@ def _strings(source: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
 
 def _integer(source: Mapping[str, Any], key: str) -> int | None:
     value = source.get(key)
-    # bool is an int subclass in Python, but never a count.
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+    # type() rather than isinstance: bool is an int subclass in Python, but never a count.
+    if value is None or type(value) is int:
         return value
     raise MalformedJobError(f"{key} is not an integer")
 
@@ -282,13 +288,13 @@ def _timestamp(source: Mapping[str, Any], key: str) -> datetime | None:
     value = source.get(key)
     if value is None:
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
+    if type(value) is str:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise MalformedJobError(f"{key} is not an ISO-8601 timestamp: {value!r}") from None
+    elif isinstance(value, datetime):
+        parsed = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         # Epoch seconds: what botocore's wire format would give for a numeric timestamp.
         try:
@@ -298,8 +304,13 @@ def _timestamp(source: Mapping[str, Any], key: str) -> datetime | None:
     else:
         raise MalformedJobError(f"{key} is not a timestamp")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC)
+    if parsed.utcoffset():
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise MalformedJobError(f"{key} is out of range: {value!r}") from None
+    return parsed
 
 
 def canonical_status(text: str) -> str:

@@ -68,6 +68,15 @@ def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, default=_default)
 
 
+def dumps_array(items: list[Any]) -> str:
+    """A JSON array with one compact item per line: jq reads it as any array, grep finds a
+    job on one line, and it is several times faster to write than indented JSON."""
+    if not items:
+        return "[]"
+    lines = ",\n".join(map(_COMPACT.encode, items))
+    return f"[\n{lines}\n]"
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
@@ -94,3 +103,6 @@ class Query:
 
     def apply(self, document: Any) -> Any:
         return self._compiled.search(document)
+
+
+_COMPACT = json.JSONEncoder(default=_default)  # made once: json.dumps makes one a call

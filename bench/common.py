@@ -1,0 +1,92 @@
+"""What the benchmarks share: an offline AWS environment and a median timer."""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# Measure bjob as an installed user meets it: with compiled bytecode. This machine sets
+# PYTHONDONTWRITEBYTECODE, under which an editable install recompiles bjob on every run
+# while boto3 and the AWS CLI, installed by pip, start from .pyc files.
+OFFLINE_ENV = {
+    **{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
+    "AWS_ACCESS_KEY_ID": "AKIDBENCH",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def bjob_executable() -> str:
+    return shutil.which("bjob") or str(Path(sys.executable).parent / "bjob")
+
+
+def aws_executable() -> str | None:
+    """The AWS CLI itself, not a pyenv shim in front of it (a shim adds a shell's start-up)."""
+    found = shutil.which("aws")
+    if found and "/shims/" in found and shutil.which("pyenv"):
+        real = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True)
+        if real.returncode == 0 and real.stdout.strip():
+            return real.stdout.strip()
+    return found
+
+
+def instructions(command: list[str]) -> int | None:
+    """Instructions the command executes, counted by callgrind: unlike wall time on a shared
+    machine, the same from run to run. None where valgrind is not installed."""
+    if not shutil.which("valgrind"):
+        return None
+    completed = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=OFFLINE_ENV,
+        check=True,
+    )
+    match = re.search(r"Collected : (\d+)", completed.stderr)
+    return int(match[1]) if match else None
+
+
+def median_seconds(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of each command over `runs` rounds.
+
+    Rounds interleave the commands (A B C, A B C, ...) so that drift in the machine's load
+    falls on all of them alike; one unmeasured round first warms the file cache.
+    """
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    for round_number in range(runs + 1):
+        for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=OFFLINE_ENV)
+            elapsed = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if round_number:
+                times[name].append(elapsed)
+                cpu[name].append(
+                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                )
+    for name in commands:
+        print(
+            f"  {name:44s} wall min {min(times[name]):.3f} max {max(times[name]):.3f}"
+            f"  cpu median {statistics.median(cpu[name]):.3f} s"
+        )
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def report(results: dict[str, float], baseline: str, runs: int) -> None:
+    print(f"median of {runs} runs each, {os.cpu_count()} cores")
+    for name, seconds in results.items():
+        print(f"  {name:44s} {seconds:6.3f} s  {seconds / results[baseline]:5.2f}x")
