@@ -1,6 +1,6 @@
 """The AWS side: sessions and clients, fetching and resolving jobs, translating errors.
 
-boto3 and botocore are imported inside the functions that need them, so that `--help`,
+botocore (boto3's client layer) is imported inside the functions that need it, so `--help`,
 `--version`, completions and saved-file views never pay for them.
 """
 
@@ -64,9 +64,9 @@ class AwsOptions:
 
 
 class BedrockClients:
-    """One boto3 session, and one bedrock client per region made from it on demand.
+    """One botocore session, and one bedrock client per region made from it on demand.
 
-    Clients are made under a lock: boto3 sessions are not thread-safe, clients are.
+    Clients are made under a lock: sessions are not thread-safe, clients are.
     """
 
     def __init__(self, options: AwsOptions) -> None:
@@ -252,7 +252,7 @@ def _error_code(error: BaseException) -> str | None:
 
 @contextmanager
 def translated_errors(subject: str | None = None, profile: str | None = None) -> Iterator[None]:
-    """Turn boto3/botocore exceptions raised inside into BjobError: the one mapping to exits."""
+    """Turn botocore exceptions raised inside into BjobError: the one mapping to exits."""
     try:
         yield
     except (BjobError, KeyboardInterrupt):

@@ -1,6 +1,6 @@
 """A fake Amazon Bedrock control plane on 127.0.0.1 that speaks the real rest-json wire format.
 
-moto has no batch-inference API, so end-to-end tests and bench/ run the real boto3 against
+moto has no batch-inference API, so end-to-end tests and bench/ run the real botocore client against
 this. It serves GetModelInvocationJob, ListModelInvocationJobs and StopModelInvocationJob,
 errors with the `x-amzn-ErrorType` header as the service sends them, and scripted faults
 (throttling, 5xx, malformed bodies, slow answers, dropped connections). It records every

@@ -1,4 +1,4 @@
-"""End to end: the installed `bjob show` as a subprocess, boto3 talking HTTP to the fake."""
+"""End to end: the installed `bjob show` as a subprocess, botocore talking HTTP to the fake."""
 
 from __future__ import annotations
 
