@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +17,8 @@ from bjob import __version__
 from bjob.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
+    from bjob.aws import AwsOptions
+    from bjob.identifiers import JobRef
     from bjob.jsonout import Query
 
 app = typer.Typer(
@@ -120,6 +123,10 @@ def show(
         bool, typer.Option("--raw", help="Print the response as AWS returned it, as JSON.")
     ] = False,
     query: QueryOption = None,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", "-w", help="Follow the jobs until they end (as bjob watch)."),
+    ] = False,
     exit_status: Annotated[
         bool,
         typer.Option(
@@ -150,6 +157,10 @@ def show(
         compiled = _compile_query(query)
         refs = parse_job_refs(jobs)
         options = AwsOptions(profile, region, endpoint_url, connect_timeout, read_timeout)
+        if watch:
+            if raw:
+                raise BjobError("--raw cannot be used with --watch", ExitCode.USAGE)
+            return _watch(refs, options, WatchSettings(json_output=json_output, query=compiled))
         return _print_loaded(
             load_jobs(refs, options, sys.stdin),
             json_output=json_output or compiled is not None,
@@ -160,6 +171,161 @@ def show(
         )
 
     _run(body, debug)
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    json_output: bool = False
+    query: Query | None = None
+    interval: float = 30.0
+    timeout: float | None = None
+    give_up_after: float = 600.0
+    bell: bool = False
+
+
+@app.command()
+def watch(
+    jobs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[JOB]...",
+            help="A job ARN, a 12-character job id or a job name (as show).",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    active: Annotated[
+        bool,
+        typer.Option("--active", help="Follow every job in the region that has not ended."),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=1, help="Seconds between polls (a little jitter).")
+    ] = 30.0,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            help="Stop after this long, exit 8 if jobs still run: 90s, 45m, 2h, or seconds.",
+            show_default=False,
+        ),
+    ] = None,
+    give_up_after: Annotated[
+        str,
+        typer.Option(
+            "--give-up-after",
+            help="Exit 5 once Bedrock has been unreachable this long (throttling, 5xx, "
+            "network); shorter outages are retried with back-off.",
+        ),
+    ] = "10m",
+    bell: Annotated[
+        bool, typer.Option("--bell", help="Ring the terminal bell at the end.")
+    ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="NDJSON: one job object (show --json schema) per change."),
+    ] = False,
+    query: QueryOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Follow jobs until they end; exit with how they ended (0 Completed, 10 Failed, ...).
+
+    Examples: bjob watch abc123def456 && process-results;
+    bjob watch --active --json | jq .status; bjob watch my-job --timeout 2h --bell
+    """
+
+    def body() -> ExitCode:
+        from bjob.aws import AwsOptions
+        from bjob.durations import parse_duration
+        from bjob.show import parse_job_refs
+
+        if bool(jobs) == active:
+            raise BjobError("give one or more JOBs, or --active", ExitCode.USAGE)
+        settings = WatchSettings(
+            json_output=json_output,
+            query=_compile_query(query),
+            interval=interval,
+            timeout=parse_duration(timeout, "--timeout") if timeout else None,
+            give_up_after=parse_duration(give_up_after, "--give-up-after"),
+            bell=bell,
+        )
+        refs = parse_job_refs(jobs or [])
+        options = AwsOptions(profile, region, endpoint_url, connect_timeout, read_timeout)
+        return _watch(refs, options, settings)
+
+    _run(body, debug)
+
+
+def _watch(refs: Sequence[JobRef], options: AwsOptions, settings: WatchSettings) -> ExitCode:
+    """Load the jobs (or find the active ones), then poll them until they end."""
+    import random
+    import time
+
+    from bjob.aws import BedrockClients
+    from bjob.polling import JobPoller, discover_active_jobs
+    from bjob.show import LoadedJob, load_jobs
+    from bjob.terminal import wants_style
+    from bjob.watch import WatchDisplay, Watcher
+    from bjob.watchview import LiveDisplay, LogDisplay, NdjsonDisplay
+
+    if any(ref.kind == "file" for ref in refs):
+        raise BjobError("a saved response cannot be watched: give the job's ARN or id",
+                        ExitCode.USAGE)  # fmt: skip
+    clients = BedrockClients(options)
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    if refs:
+        results = load_jobs(refs, options, sys.stdin, clients)
+        errors = [result for result in results if isinstance(result, BjobError)]
+        for error in errors:
+            _print_error(error)
+        if errors:
+            return max(error.code for error in errors)
+        unique = {item.job.arn: item.job for item in results if isinstance(item, LoadedJob)}
+        jobs = list(unique.values())
+    else:
+        jobs = discover_active_jobs(clients, options.region, now())
+        if not jobs:
+            print("no active jobs to watch", file=sys.stderr)
+            return ExitCode.OK
+
+    display: WatchDisplay
+    live: LiveDisplay | None = None
+    if settings.json_output or settings.query is not None:
+        display = NdjsonDisplay(sys.stdout, sys.stderr, now, settings.query)
+    elif wants_style(sys.stdout, os.environ):
+        display = live = LiveDisplay(sys.stdout, now, time.monotonic)
+    else:
+        display = LogDisplay(sys.stdout, sys.stderr, now)
+    watcher = Watcher(
+        fetch=JobPoller(clients),
+        display=display,
+        clock=time.monotonic,
+        now=now,
+        sleep=time.sleep,
+        jitter=random.random,
+        interval=settings.interval,
+        timeout=settings.timeout,
+        give_up_after=settings.give_up_after,
+    )
+    try:
+        if live is not None:
+            with live:
+                code = watcher.run(jobs)
+        else:
+            code = watcher.run(jobs)
+    finally:
+        if settings.bell:
+            bell_stream = sys.stdout if sys.stdout.isatty() else sys.stderr
+            bell_stream.write("\a")
+            bell_stream.flush()
+    return code
 
 
 def _complete_status(incomplete: str) -> list[str]:

@@ -68,12 +68,17 @@ def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, default=_default)
 
 
+def compact(value: Any) -> str:
+    """One line of JSON (NDJSON, array items)."""
+    return _COMPACT.encode(value)
+
+
 def dumps_array(items: list[Any]) -> str:
     """A JSON array with one compact item per line: jq reads it as any array, grep finds a
     job on one line, and it is several times faster to write than indented JSON."""
     if not items:
         return "[]"
-    lines = ",\n".join(map(_COMPACT.encode, items))
+    lines = ",\n".join(map(compact, items))
     return f"[\n{lines}\n]"
 
 

@@ -29,7 +29,10 @@ def parse_job_refs(texts: Sequence[str]) -> list[JobRef]:
 
 
 def load_jobs(
-    refs: Sequence[JobRef], aws_options: AwsOptions, stdin: TextIO
+    refs: Sequence[JobRef],
+    aws_options: AwsOptions,
+    stdin: TextIO,
+    clients: BedrockClients | None = None,
 ) -> list[LoadedJob | BjobError]:
     """Each JOB as a LoadedJob, or the error that kept it from loading, in argument order."""
     results: dict[int, dict[str, Any] | BjobError] = {}
@@ -41,7 +44,7 @@ def load_jobs(
             except BjobError as error:
                 results[index] = error
     if remote:
-        clients = BedrockClients(aws_options)
+        clients = clients or BedrockClients(aws_options)
         fetched = fetch_jobs([ref for _, ref in remote], clients)
         results.update((index, result) for (index, _), result in zip(remote, fetched, strict=True))
     return [_normalized(refs[index], results[index]) for index in range(len(refs))]

@@ -88,14 +88,13 @@ def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: boo
     table.add_column("Duration", justify="right", no_wrap=True)
     table.add_column("Model", overflow="fold")
     for job in jobs:
-        info = job.status_info
         elapsed = job.elapsed_seconds(now)
         row: list[RenderableType] = [Text(_data(job.name or job.job_id))]
         if regions:
             row.append(Text(_data(job.region)))
         row += [
-            Text(_data(job.status), style=info.colour if info else "bold"),
-            _small_progress(job, styled),
+            status_text(job),
+            small_progress(job, styled),
             Text(_count(job.succeeded_records), style="green"),
             Text(_count(job.failed_records), style="red" if job.failed_records else ""),
             Text(relative(job.submit_time, now) if job.submit_time else DASH),
@@ -106,7 +105,12 @@ def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: boo
     return table
 
 
-def _small_progress(job: Job, styled: bool) -> Text:
+def status_text(job: Job) -> Text:
+    info = job.status_info
+    return Text(_data(job.status), style=info.colour if info else "bold")
+
+
+def small_progress(job: Job, styled: bool) -> Text:
     fraction = job.fraction_done
     if fraction is None:
         return Text(DASH)

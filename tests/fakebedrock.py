@@ -158,12 +158,15 @@ class FakeBedrock:
             return states[step]
 
     def summaries(self, region: str | None) -> list[dict[str, Any]]:
+        """Every job's current state; a listing moves each scripted job one step on too."""
         with self.lock:
-            return [
-                states[self.steps[arn]]
-                for arn, states in self.jobs.items()
-                if region is None or arn.split(":")[3] == region
-            ]
+            listed = []
+            for arn, states in self.jobs.items():
+                if region is None or arn.split(":")[3] == region:
+                    step = self.steps[arn]
+                    listed.append(states[step])
+                    self.steps[arn] = min(step + 1, len(states) - 1)
+            return listed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -325,6 +328,22 @@ class RunningFake:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def progression(job_id: str, *ending: str, total: int = 1000, **extra: Any) -> list[dict[str, Any]]:
+    """A job's states as it moves Submitted -> Validating -> Scheduled -> InProgress (twice,
+    with records processed) -> the given ending statuses."""
+    states = [
+        make_job(job_id, "Submitted", total=0, processed=0, failed=0, **extra),
+        make_job(job_id, "Validating", total=0, processed=0, failed=0, **extra),
+        make_job(job_id, "Scheduled", total=total, processed=0, failed=0, **extra),
+        make_job(job_id, "InProgress", total=total, processed=total // 4, failed=2, **extra),
+        make_job(job_id, "InProgress", total=total, processed=total // 2, failed=5, **extra),
+    ]
+    for status in ending:
+        done = total if status == "Completed" else total // 2
+        states.append(make_job(job_id, status, total=total, processed=done, failed=5, **extra))
+    return states
 
 
 def generate_jobs(count: int, seed_time: datetime | None = None) -> list[dict[str, Any]]:

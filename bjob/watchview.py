@@ -1,0 +1,246 @@
+"""How a watch is shown: a live view for a terminal, log lines for a pipe, NDJSON for scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
+
+from bjob.exits import BjobError, ExitCode
+from bjob.job import Job
+from bjob.terminal import inert
+from bjob.watch import JobTrack
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from bjob.jsonout import Query
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _label(job: Job) -> str:
+    return inert(job.name or job.job_id or job.arn or "?")
+
+
+def _rate(track: JobTrack) -> str | None:
+    rate = track.records_per_minute()
+    return f"{rate:,.0f} rec/min" if rate is not None else None
+
+
+def summary_line(tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> str:
+    states = ", ".join(f"{_label(t.job)} {inert(t.job.status or '?')}" for t in tracks)
+    if interrupted:
+        return f"interrupted: {states}"
+    if code is ExitCode.JOB_NOT_FINISHED:
+        return f"timed out, still running: {states} · exit {int(code)}"
+    return f"finished: {states} · exit {int(code)}"
+
+
+class LogDisplay:
+    """One timestamped plain line per change, nothing when nothing changed (CI logs, tee)."""
+
+    def __init__(self, out: TextIO, err: TextIO, now: Callable[[], datetime]) -> None:
+        self.out, self.err, self.now = out, err, now
+
+    def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
+        from bjob.view import duration
+
+        for track in changed:
+            job = track.job
+            parts = [_stamp(self.now()), _label(job), inert(job.status or "?")]
+            if job.total_records:
+                done = f"{job.processed_records or 0:,}/{job.total_records:,}"
+                parts.append(f"{done} ({(job.fraction_done or 0) * 100:.1f}%)")
+            if job.succeeded_records is not None or job.failed_records is not None:
+                parts.append(
+                    f"ok {job.succeeded_records or 0:,} failed {job.failed_records or 0:,}"
+                )
+            rate, eta = _rate(track), track.eta_seconds()
+            if rate and job.total_records:
+                parts.append(rate)
+            if eta is not None:
+                parts.append(f"ETA {duration(eta)}")
+            print("  ".join(parts), file=self.out, flush=True)
+
+    def waiting(self, next_poll_at: float) -> None:
+        pass
+
+    def retrying(self, error: BjobError, delay: float) -> None:
+        print(f"{_stamp(self.now())}  retrying in {delay:.0f} s: {inert(error.message)}",
+              file=self.err, flush=True)  # fmt: skip
+
+    def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
+        print(f"{_stamp(self.now())}  {summary_line(tracks, code, interrupted)}",
+              file=self.out, flush=True)  # fmt: skip
+
+
+class NdjsonDisplay:
+    """One normalized job object per change, with when it was observed (`show --json` + one key)."""
+
+    def __init__(
+        self, out: TextIO, err: TextIO, now: Callable[[], datetime], query: Query | None
+    ) -> None:
+        self.out, self.err, self.now, self.query = out, err, now, query
+
+    def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
+        from bjob.jsonout import compact, job_to_dict
+
+        now = self.now()
+        for track in changed:
+            document = {**job_to_dict(track.job, now), "observed_at": _stamp(now)}
+            if self.query is not None:
+                document = self.query.apply(document)
+            print(compact(document), file=self.out, flush=True)
+
+    def waiting(self, next_poll_at: float) -> None:
+        pass
+
+    def retrying(self, error: BjobError, delay: float) -> None:
+        print(f"{_stamp(self.now())}  retrying in {delay:.0f} s: {inert(error.message)}",
+              file=self.err, flush=True)  # fmt: skip
+
+    def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
+        pass
+
+
+class LiveDisplay:
+    """A view redrawn in place (rich Live) at a modest rate; the final state stays on screen."""
+
+    REFRESHES_PER_SECOND = 1.0
+
+    def __init__(
+        self, out: TextIO, now: Callable[[], datetime], clock: Callable[[], float]
+    ) -> None:
+        from rich.live import Live
+
+        from bjob.view import make_console
+
+        self.now, self.clock = now, clock
+        self.tracks: Sequence[JobTrack] = ()
+        self.next_poll_at: float | None = None
+        self.retry_note: str | None = None
+        self.last_poll: datetime | None = None
+        self.final_note: str | None = None
+        self.console = make_console(out, styled=True)
+        self.live = Live(
+            console=self.console,
+            get_renderable=self._render,
+            refresh_per_second=self.REFRESHES_PER_SECOND,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+
+    def __enter__(self) -> LiveDisplay:
+        self.live.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.live.stop()
+
+    def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
+        self.tracks = list(tracks)
+        self.last_poll = self.now()
+        self.retry_note = None
+        self.live.refresh()
+
+    def waiting(self, next_poll_at: float) -> None:
+        self.next_poll_at = next_poll_at
+
+    def retrying(self, error: BjobError, delay: float) -> None:
+        self.retry_note = f"{inert(error.message)}"
+        self.live.refresh()
+
+    def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
+        self.tracks = list(tracks)
+        self.next_poll_at = None
+        self.final_note = summary_line(tracks, code, interrupted)
+        self.live.refresh()
+
+    def _render(self) -> RenderableType:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        from bjob.view import DASH, duration, relative, small_progress, status_text
+
+        now = self.now()
+        table = Table(pad_edge=False, expand=False)
+        table.add_column("Job", overflow="fold")
+        for name in ("Status", "Progress"):
+            table.add_column(name, no_wrap=True)
+        for name in ("OK", "Failed", "Pending", "Rate", "ETA", "Time left"):
+            table.add_column(name, justify="right", no_wrap=True)
+        tracks = list(self.tracks)
+        for track in tracks:
+            job = track.job
+            left = job.time_left_seconds(now)
+            eta = track.eta_seconds()
+            table.add_row(
+                Text(_label(job)),
+                status_text(job),
+                small_progress(job, styled=True),
+                Text(f"{job.succeeded_records:,}" if job.succeeded_records is not None else DASH,
+                     style="green"),
+                Text(f"{job.failed_records:,}" if job.failed_records is not None else DASH,
+                     style="red" if job.failed_records else ""),
+                Text(f"{job.pending_records:,}" if job.pending_records is not None else DASH),
+                Text(_rate(track) or DASH),
+                Text(duration(eta) if eta is not None else DASH),
+                Text(duration(left) if left is not None and left > 0 else DASH),
+            )  # fmt: skip
+        if len(tracks) > 1:
+            table.add_row(*_total_row(tracks), style="bold")
+        parts: list[RenderableType] = [table]
+        for track in tracks if len(tracks) == 1 else ():
+            steps = Text("Seen: ", style="dim")
+            for index, (status, seen) in enumerate(track.transitions):
+                if index:
+                    steps.append(" → ", style="dim")
+                steps.append(f"{inert(status)} ")
+                steps.append(f"{relative(seen, now)}", style="dim")
+            parts.append(steps)
+        footer = Text(style="dim")
+        if self.final_note:
+            footer.append(self.final_note)
+        else:
+            if self.last_poll:
+                footer.append(f"last poll {self.last_poll.astimezone().strftime('%H:%M:%S')}")
+            if self.next_poll_at is not None:
+                seconds = max(self.next_poll_at - self.clock(), 0)
+                footer.append(f" · next in {seconds:.0f} s")
+            if self.retry_note:
+                footer.append(f" · retrying: {self.retry_note}", style="yellow")
+            footer.append(" · Ctrl-C to stop")
+        parts.append(footer)
+        return Group(*parts)
+
+
+def _total_row(tracks: Sequence[JobTrack]) -> list[str]:
+    def total(values: list[int | None]) -> str:
+        known = [value for value in values if value is not None]
+        return f"{sum(known):,}" if known else "—"
+
+    jobs = [track.job for track in tracks]
+    rates = [rate for track in tracks if (rate := track.records_per_minute()) is not None]
+    ended = sum(job.is_terminal for job in jobs)
+    return [
+        f"Total ({len(jobs)})",
+        f"{ended}/{len(jobs)} ended",
+        "",
+        total([job.succeeded_records for job in jobs]),
+        total([job.failed_records for job in jobs]),
+        total([job.pending_records for job in jobs]),
+        f"{sum(rates):,.0f} rec/min" if rates else "—",
+        "",
+        "",
+    ]
