@@ -27,6 +27,8 @@ def _label(job: Job) -> str:
 
 
 def _rate(track: JobTrack) -> str | None:
+    if not track.job.processed_records:
+        return None  # not started: a rate of 0 says nothing
     rate = track.records_per_minute()
     return f"{rate:,.0f} rec/min" if rate is not None else None
 
@@ -60,7 +62,7 @@ class LogDisplay:
                     f"ok {job.succeeded_records or 0:,} failed {job.failed_records or 0:,}"
                 )
             rate, eta = _rate(track), track.eta_seconds()
-            if rate and job.total_records:
+            if rate:
                 parts.append(rate)
             if eta is not None:
                 parts.append(f"ETA {duration(eta)}")
@@ -174,7 +176,7 @@ class LiveDisplay:
         from bjob.view import DASH, duration, relative, small_progress, status_text
 
         now = self.now()
-        table = Table(pad_edge=False, expand=False)
+        table = Table(expand=False)
         table.add_column("Job", overflow="fold")
         for name in ("Status", "Progress"):
             table.add_column(name, no_wrap=True)

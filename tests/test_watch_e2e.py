@@ -1,0 +1,219 @@
+"""The installed `bjob watch` end to end against the fake server: scripted progressions,
+faults in the middle, NDJSON, log lines, a live view in a real pty, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import subprocess
+import time
+
+import jsonschema
+import pytest
+
+from tests.conftest import BJOB, REPO, run_bjob
+from tests.fakebedrock import Fault, RunningFake, make_job, progression
+
+SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
+JOB = "abc123def456"
+OTHER = "zzz999yyy888"
+
+
+def watch(server: RunningFake, *args: str, timeout: float = 60):  # type: ignore[no-untyped-def]
+    return run_bjob("watch", *args, "--interval", "1", "--endpoint-url", server.url,
+                    "--region", "us-east-1", timeout=timeout)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ending", "code", "final"),
+    [(("Completed",), 0, "Completed"), (("Failed",), 10, "Failed"),
+     (("Stopping", "Stopped"), 12, "Stopped")],
+)  # fmt: skip
+def test_watch_is_a_gate_with_one_line_per_change(
+    server: RunningFake, ending: tuple[str, ...], code: int, final: str
+) -> None:
+    server.fake.add_job(*progression(JOB, *ending))
+    result = watch(server, JOB)
+    assert result.code == code, result.stderr
+    lines = result.stdout.splitlines()
+    statuses = [line.split("  ")[2] for line in lines[:-1]]
+    expected = ["Submitted", "Validating", "Scheduled", "InProgress", "InProgress", *ending]
+    assert statuses == expected
+    assert "250/1,000 (25.0%)" in lines[3]
+    assert lines[-1].endswith(f"finished: job-{JOB} {final} · exit {code}")
+    assert "\x1b" not in result.stdout
+
+
+def test_faults_in_the_middle_are_ridden_out(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed"))
+    # After two good polls: throttling, then a 500, then a dropped connection, each followed
+    # by recovery. AWS_MAX_ATTEMPTS=1 turns botocore's own retries off, so that each fault
+    # reaches watch's back-off (the part under test) without the test waiting on both.
+    server.fake.fail_next(Fault("error", 429, "ThrottlingException", "Rate exceeded"), after=2)
+    server.fake.fail_next(Fault("error", 500, "InternalServerException", "boom"), after=1)
+    server.fake.fail_next(Fault("drop"), after=1)
+    result = run_bjob("watch", JOB, "--json", "--interval", "1", "--endpoint-url", server.url,
+                      "--region", "us-east-1", env={"AWS_MAX_ATTEMPTS": "1"})  # fmt: skip
+    assert result.code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["status"] for line in lines] == [
+        "Submitted", "Validating", "Scheduled", "InProgress", "InProgress", "Completed"
+    ]  # fmt: skip
+    assert result.stderr.count("retrying in") == 3
+    assert "Rate exceeded" in result.stderr and "boom" in result.stderr
+    assert "could not reach" in result.stderr
+
+
+def test_ndjson_lines_follow_the_show_schema_plus_observed_at(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "PartiallyCompleted"))
+    result = watch(server, JOB, "--json")
+    assert result.code == 11
+    for line in result.stdout.splitlines():
+        document = json.loads(line)
+        observed = document.pop("observed_at")
+        assert observed.endswith("Z")
+        jsonschema.validate(document, SCHEMA)
+    assert json.loads(result.stdout.splitlines()[-1])["status"] == "PartiallyCompleted"
+
+
+def test_several_jobs_in_one_region_cost_one_listing_a_poll(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed"))
+    server.fake.add_job(*progression(OTHER, "Failed"))
+    result = watch(server, JOB, OTHER, "--json", "--query", "[id, status]")
+    assert result.code == 10
+    polls = server.fake.requests[2:]  # after the two initial Gets
+    assert polls and all(request.path == "/model-invocation-jobs" for request in polls)
+    assert len(polls) == 5
+    pairs = [tuple(json.loads(line)) for line in result.stdout.splitlines()]
+    assert pairs[-1] in {(JOB, "Completed"), (OTHER, "Failed")}
+    assert (OTHER, "Failed") in pairs and (JOB, "Completed") in pairs
+
+
+def test_active_follows_every_unfinished_job(server: RunningFake) -> None:
+    server.fake.add_job(make_job("done00000001", "Completed"))
+    server.fake.add_job(*progression(JOB, "Completed")[3:])
+    server.fake.add_job(*progression(OTHER, "Expired")[2:])
+    result = run_bjob("watch", "--active", "--interval", "1", "--json", "--endpoint-url",
+                      server.url, "--region", "us-east-1")  # fmt: skip
+    assert result.code == 13
+    ids = {json.loads(line)["id"] for line in result.stdout.splitlines()}
+    assert ids == {JOB, OTHER}
+
+
+def test_timeout_exits_8(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    started = time.monotonic()
+    result = watch(server, JOB, "--timeout", "2s")
+    assert result.code == 8
+    assert time.monotonic() - started < 10
+    assert "timed out, still running" in result.stdout
+
+
+def test_sustained_outage_exits_5(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    server.fake.fail_next(Fault("error", 503, "ServiceUnavailableException", "down"),
+                          times=1000, after=1)  # fmt: skip
+    result = watch(server, JOB, "--give-up-after", "3s")
+    assert result.code == 5
+    assert "gave up" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_job_vanishing_mid_watch_exits_3(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    server.fake.fail_next(Fault("error", 404, "ResourceNotFoundException", "gone"), after=1)
+    assert watch(server, JOB).code == 3
+
+
+def test_expired_credentials_mid_watch_exit_4(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    server.fake.fail_next(Fault("error", 403, "ExpiredTokenException", "token expired"), after=1)
+    result = watch(server, JOB)
+    assert result.code == 4 and "token expired" in result.stderr
+
+
+def test_show_watch_is_the_same_gate(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "Failed"))
+    result = run_bjob("show", "-w", JOB, "--endpoint-url", server.url, "--region", "us-east-1")
+    assert result.code == 10  # a watch's exit, where show alone exits 0
+    assert result.stdout.splitlines()[-1].endswith(f"finished: job-{JOB} Failed · exit 10")
+    assert len(server.fake.requests) == 1  # an ended job needs no further poll
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [([], "--active"), ([JOB, "--active"], "--active"), ([JOB, "--interval", "0.5"], "--interval"),
+     ([JOB, "--timeout", "soon"], "--timeout"), (["examples/failed.json"], "saved")],
+)  # fmt: skip
+def test_bad_arguments(server: RunningFake, args: list[str], words: str) -> None:
+    result = run_bjob("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1")
+    assert result.code == 2
+    assert words in result.stderr
+    assert server.fake.requests == []
+
+
+def _pty_watch(server: RunningFake, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    controller, terminal = pty.openpty()
+    environ = {**os.environ, "COLUMNS": "120", "LINES": "40"}
+    process = subprocess.Popen(
+        [str(BJOB), "watch", *args, "--endpoint-url", server.url, "--region", "us-east-1"],
+        stdin=terminal, stdout=terminal, stderr=terminal, env=environ, start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    return process, controller
+
+
+def _read_all(process: subprocess.Popen[bytes], controller: int, until: float) -> str:
+    chunks = []
+    while time.monotonic() < until:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_live_view_in_a_pty_ends_cleanly_with_the_right_code(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed"))
+    process, controller = _pty_watch(server, JOB, "--interval", "1", "--bell")
+    screen = _read_all(process, controller, time.monotonic() + 60)
+    assert process.wait(timeout=30) == 0
+    os.close(controller)
+    assert "\x1b[" in screen  # styled, redrawn in place
+    assert "Completed" in screen and "finished:" in screen
+    assert "Seen: Submitted" in screen
+    assert "\x07" in screen  # the bell
+    assert "\x1b[?25h" in screen  # the cursor is shown again: the terminal is restored
+    assert "Traceback" not in screen
+
+
+def test_ctrl_c_exits_130_with_the_last_state_and_no_traceback(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    process, controller = _pty_watch(server, JOB, "--interval", "30")
+    time.sleep(2.5)  # started, fetched, now sleeping until the next poll
+    os.killpg(process.pid, signal.SIGINT)
+    screen = _read_all(process, controller, time.monotonic() + 20)
+    code = process.wait(timeout=20)
+    os.close(controller)
+    assert code == 130
+    assert "Traceback" not in screen and "KeyboardInterrupt" not in screen
+    assert "interrupted: job-abc123def456 InProgress" in screen
+    assert "\x1b[?25h" in screen
+
+
+def test_ctrl_c_in_log_mode(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    process = subprocess.Popen(
+        [str(BJOB), "watch", JOB, "--endpoint-url", server.url, "--region", "us-east-1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert "interrupted: job-abc123def456 InProgress" in out
