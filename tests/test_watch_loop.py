@@ -196,7 +196,7 @@ def test_throughput_and_eta_from_a_sliding_window() -> None:
     assert track.eta_seconds() == pytest.approx(97 * 60)
     # Old samples leave the ten-minute window: the rate follows the recent pace.
     for minute in range(4, 20):
-        job = normalize_job(make_job("abc123def456", total=10_000, processed=300 + (minute - 3) * 10,
-                                     failed=0))  # fmt: skip
+        processed = 300 + (minute - 3) * 10
+        job = normalize_job(make_job("abc123def456", total=10_000, processed=processed, failed=0))
         track.observe(job, minute * 60.0, seen)
     assert track.records_per_minute() == pytest.approx(10)
