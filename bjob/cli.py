@@ -19,6 +19,7 @@ from bjob.exits import BjobError, ExitCode
 if TYPE_CHECKING:
     from bjob.aws import AwsOptions
     from bjob.identifiers import JobRef
+    from bjob.job import Job
     from bjob.jsonout import Query
 
 app = typer.Typer(
@@ -30,6 +31,31 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+def _complete_job(incomplete: str) -> list[tuple[str, str]]:
+    from bjob.completion import complete_job
+
+    return complete_job(incomplete)
+
+
+def _complete_status(incomplete: str) -> list[str]:
+    from bjob.completion import complete_status
+
+    return complete_status(incomplete)
+
+
+def _complete_region(incomplete: str) -> list[str]:
+    from bjob.completion import complete_region
+
+    return complete_region(incomplete)
+
+
+def _complete_profile(incomplete: str) -> list[str]:
+    from bjob.completion import complete_profile
+
+    return complete_profile(incomplete)
+
+
 JobArguments = Annotated[
     list[str],
     typer.Argument(
@@ -37,12 +63,16 @@ JobArguments = Annotated[
         help="A job ARN, a 12-character job id, a job name, a saved response FILE.json, "
         "or - to read a saved response from stdin.",
         show_default=False,
+        autocompletion=_complete_job,
     ),
 ]
 ProfileOption = Annotated[
     str | None,
     typer.Option(
-        "--profile", help="The AWS profile to use (as in the AWS CLI).", show_default=False
+        "--profile",
+        help="The AWS profile to use (as in the AWS CLI).",
+        show_default=False,
+        autocompletion=_complete_profile,
     ),
 ]
 RegionOption = Annotated[
@@ -52,6 +82,7 @@ RegionOption = Annotated[
         help="The AWS region; not needed for an ARN. Default: AWS_REGION, "
         "AWS_DEFAULT_REGION, then the profile's region.",
         show_default=False,
+        autocompletion=_complete_region,
     ),
 ]
 EndpointOption = Annotated[
@@ -191,6 +222,7 @@ def watch(
             metavar="[JOB]...",
             help="A job ARN, a 12-character job id or a job name (as show).",
             show_default=False,
+            autocompletion=_complete_job,
         ),
     ] = None,
     *,
@@ -295,6 +327,7 @@ def _watch(refs: Sequence[JobRef], options: AwsOptions, settings: WatchSettings)
             print("no active jobs to watch", file=sys.stderr)
             return ExitCode.OK
 
+    _remember(jobs)
     display: WatchDisplay
     live: LiveDisplay | None = None
     if settings.json_output or settings.query is not None:
@@ -326,12 +359,6 @@ def _watch(refs: Sequence[JobRef], options: AwsOptions, settings: WatchSettings)
             bell_stream.write("\a")
             bell_stream.flush()
     return code
-
-
-def _complete_status(incomplete: str) -> list[str]:
-    from bjob.job import STATUSES
-
-    return [name for name in STATUSES if name.lower().startswith(incomplete.lower())]
 
 
 @app.command("list")
@@ -395,6 +422,7 @@ def list_command(
             help="The AWS region (repeatable: several regions are listed concurrently). "
             "Default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.",
             show_default=False,
+            autocompletion=_complete_region,
         ),
     ] = None,
     profile: ProfileOption = None,
@@ -435,6 +463,7 @@ def list_command(
         )
         with _progress_on_stderr("Listing jobs") as on_progress:
             listing = list_jobs(clients, regions, filters, on_progress)
+        _remember(listing.jobs)
         if ids:
             for job in listing.jobs:
                 print(job.arn or job.job_id or "")
@@ -498,6 +527,7 @@ def _print_loaded(
 
         styled = wants_style(sys.stdout, os.environ)
         print_jobs(sys.stdout, [item.job for item in loaded], now, styled=styled)
+    _remember([item.job for item in loaded if item.ref.kind != "file"])
     for error in errors:
         _print_error(error)
     if errors:
@@ -524,6 +554,13 @@ def _print_json(document: object, query: Query | None, *, array_lines: bool = Fa
         print(dumps_array(document))
         return
     print(dumps(document))
+
+
+def _remember(jobs: Sequence[Job]) -> None:
+    """Remember jobs seen for shell completion (best effort, never fails a command)."""
+    from bjob.cache import remember_jobs
+
+    remember_jobs(jobs)
 
 
 def _print_error(error: BjobError) -> None:
@@ -581,4 +618,4 @@ def main() -> None:
     # jobs); the default threshold (700) rescans them over and over. Measured with
     # callgrind on `list --all` of 2,500 jobs: 2% fewer instructions. Cycles are rare here.
     gc.set_threshold(100_000, 50, 100)
-    app()
+    app(prog_name="bjob")

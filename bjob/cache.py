@@ -1,0 +1,65 @@
+"""The jobs bjob has seen, remembered for shell completion: no network call to complete a job.
+
+A small JSON file in the user's cache directory ($XDG_CACHE_HOME/bjob, else ~/.cache/bjob),
+readable by the user only, holding the most recent MAX_JOBS jobs. It is a convenience: a
+cache that cannot be read or written is skipped without a word.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from bjob.job import Job
+
+MAX_JOBS = 500
+VERSION = 1
+
+
+def cache_path(environ: Mapping[str, str] = os.environ) -> Path:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "bjob" / "jobs.json"
+
+
+def remembered_jobs(path: Path | None = None) -> list[dict[str, Any]]:
+    """The remembered jobs, most recently seen first: {"arn", "id", "name", "region", "status"}."""
+    try:
+        data = json.loads((path or cache_path()).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        return []
+    jobs = data.get("jobs")
+    return [job for job in jobs if isinstance(job, dict)] if isinstance(jobs, list) else []
+
+
+def remember_jobs(jobs: Iterable[Job], path: Path | None = None) -> None:
+    """Put these jobs first, keep the most recent MAX_JOBS, write atomically, mode 0600."""
+    path = path or cache_path()
+    fresh = [
+        {"arn": job.arn, "id": job.job_id, "name": job.name, "region": job.region,
+         "status": job.status}
+        for job in jobs
+        if job.arn
+    ]  # fmt: skip
+    if not fresh:
+        return
+    seen = {entry["arn"] for entry in fresh}
+    kept = fresh + [entry for entry in remembered_jobs(path) if entry.get("arn") not in seen]
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # mkstemp creates the file readable and writable by the user only.
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".jobs-", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                json.dump({"version": VERSION, "jobs": kept[:MAX_JOBS]}, file)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass

@@ -1,0 +1,74 @@
+"""Values for shell completion. A completion request runs the whole program on every Tab,
+so nothing here imports botocore or touches the network."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+from importlib.util import find_spec
+
+from bjob.job import STATUSES
+
+_REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
+
+
+def complete_status(incomplete: str) -> list[str]:
+    return [name for name in STATUSES if name.lower().startswith(incomplete.lower())]
+
+
+def complete_region(incomplete: str) -> list[str]:
+    """The regions botocore's endpoint data lists for Bedrock, read without importing it."""
+    spec = find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "endpoints.json")
+    try:
+        with open(path, encoding="utf-8") as file:
+            partitions = json.load(file).get("partitions", [])
+    except (OSError, ValueError):
+        return []
+    regions = {
+        region
+        for partition in partitions
+        for region in partition.get("services", {}).get("bedrock", {}).get("endpoints", {})
+        if _REGION_RE.match(region)
+    }
+    return sorted(region for region in regions if region.startswith(incomplete))
+
+
+def complete_profile(incomplete: str) -> list[str]:
+    """Profiles in the AWS config and credentials files (honouring AWS_CONFIG_FILE...)."""
+    config = os.environ.get("AWS_CONFIG_FILE") or os.path.expanduser("~/.aws/config")
+    credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.expanduser(
+        "~/.aws/credentials"
+    )
+    profiles: set[str] = set()
+    for path, prefixed in ((config, True), (credentials, False)):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        for section in parser.sections():
+            if prefixed and section.startswith("profile "):
+                profiles.add(section.removeprefix("profile ").strip())
+            elif section == "default" or not prefixed:
+                profiles.add(section.strip())
+    return sorted(name for name in profiles if name.startswith(incomplete))
+
+
+def complete_job(incomplete: str) -> list[tuple[str, str]]:
+    """Job ids, names and ARNs bjob has seen (show, list, watch), from its cache only."""
+    from bjob.cache import remembered_jobs
+
+    offered: dict[str, str] = {}
+    for job in remembered_jobs():
+        about = " ".join(str(job.get(key) or "") for key in ("name", "status", "region")).strip()
+        # ARNs only once asked for: bash splits words at ":", and they crowd the list.
+        for key in ("id", "name", "arn") if incomplete.startswith("arn") else ("id", "name"):
+            value = job.get(key)
+            if isinstance(value, str) and value.startswith(incomplete) and value not in offered:
+                offered[value] = about if key != "name" else str(job.get("id") or "")
+    return list(offered.items())

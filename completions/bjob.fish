@@ -1,0 +1,1 @@
+complete --command bjob --no-files --arguments "(env _BJOB_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) bjob)" --condition "env _BJOB_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) bjob"
