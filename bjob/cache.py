@@ -50,13 +50,19 @@ def remember_jobs(jobs: Iterable[Job], path: Path | None = None) -> None:
         return
     seen = {entry["arn"] for entry in fresh}
     kept = fresh + [entry for entry in remembered_jobs(path) if entry.get("arn") not in seen]
+    write_private_json(path, {"version": VERSION, "jobs": kept[:MAX_JOBS]})
+
+
+def write_private_json(path: Path, document: Any) -> None:
+    """Write atomically (a reader never sees half a file), readable by the user only;
+    a cache that cannot be written is skipped."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # mkstemp creates the file readable and writable by the user only.
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".jobs-", suffix=".tmp")
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".bjob-", suffix=".tmp")
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                json.dump({"version": VERSION, "jobs": kept[:MAX_JOBS]}, file)
+                json.dump(document, file)
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)

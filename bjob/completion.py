@@ -9,6 +9,7 @@ import os
 import re
 from importlib.util import find_spec
 
+from bjob.cache import cache_path, write_private_json
 from bjob.job import STATUSES
 
 _REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
@@ -19,23 +20,45 @@ def complete_status(incomplete: str) -> list[str]:
 
 
 def complete_region(incomplete: str) -> list[str]:
-    """The regions botocore's endpoint data lists for Bedrock, read without importing it."""
+    return [region for region in bedrock_regions() if region.startswith(incomplete)]
+
+
+def bedrock_regions() -> list[str]:
+    """The regions botocore's endpoint data lists for Bedrock, read without importing botocore.
+
+    endpoints.json is a megabyte of JSON; the list is kept in bjob's cache directory, keyed
+    by the file's path and modification time, so a Tab after the first reads a few bytes.
+    """
     spec = find_spec("botocore")
     if spec is None or not spec.submodule_search_locations:
         return []
-    path = os.path.join(list(spec.submodule_search_locations)[0], "data", "endpoints.json")
+    source = os.path.join(list(spec.submodule_search_locations)[0], "data", "endpoints.json")
     try:
-        with open(path, encoding="utf-8") as file:
+        key = f"{source}:{os.stat(source).st_mtime_ns}"
+    except OSError:
+        return []
+    kept = cache_path().with_name("regions.json")
+    try:
+        cached = json.loads(kept.read_text(encoding="utf-8"))
+        if cached.get("source") == key and isinstance(cached.get("regions"), list):
+            return [str(region) for region in cached["regions"]]
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        with open(source, encoding="utf-8") as file:
             partitions = json.load(file).get("partitions", [])
     except (OSError, ValueError):
         return []
-    regions = {
-        region
-        for partition in partitions
-        for region in partition.get("services", {}).get("bedrock", {}).get("endpoints", {})
-        if _REGION_RE.match(region)
-    }
-    return sorted(region for region in regions if region.startswith(incomplete))
+    regions = sorted(
+        {
+            region
+            for partition in partitions
+            for region in partition.get("services", {}).get("bedrock", {}).get("endpoints", {})
+            if _REGION_RE.match(region)
+        }
+    )
+    write_private_json(kept, {"source": key, "regions": regions})
+    return regions
 
 
 def complete_profile(incomplete: str) -> list[str]:
