@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bjob import __version__
 from bjob.exits import BjobError, ExitCode
@@ -217,8 +217,7 @@ def iter_job_summaries(
     pages = paginator.paginate(**filters, PaginationConfig={"PageSize": page_size})
     with _malformed_is_temporary("ListModelInvocationJobs"):
         for page in pages:
-            for summary in page.get("invocationJobSummaries", []):
-                yield dict(summary)
+            yield from cast(list[Response], page.get("invocationJobSummaries", []))
 
 
 def _fetch_by_name(client: BedrockClient, name: str) -> Response:

@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def remember_jobs(jobs: Iterable[Job], path: Path | None = None) -> None:
     fresh = [
         {"arn": job.arn, "id": job.job_id, "name": job.name, "region": job.region,
          "status": job.status}
-        for job in jobs
+        for job in islice(jobs, MAX_JOBS)  # a long listing: only its first jobs are kept
         if job.arn
     ]  # fmt: skip
     if not fresh:

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="bjob",
-    help="Inspect Amazon Bedrock batch inference jobs: status, records, progress and timing.",
+    help="Inspect Amazon Bedrock batch inference jobs: status, records, progress and timing."
+    "\n\nExamples: bjob show abc123def456 --region us-east-1; bjob list --status InProgress; "
+    "bjob watch $ARN && process-results",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -70,6 +72,7 @@ ProfileOption = Annotated[
     str | None,
     typer.Option(
         "--profile",
+        metavar="PROFILE",
         help="The AWS profile to use (as in the AWS CLI).",
         show_default=False,
         autocompletion=_complete_profile,
@@ -79,6 +82,7 @@ RegionOption = Annotated[
     str | None,
     typer.Option(
         "--region",
+        metavar="REGION",
         help="The AWS region; not needed for an ARN. Default: AWS_REGION, "
         "AWS_DEFAULT_REGION, then the profile's region.",
         show_default=False,
@@ -88,13 +92,17 @@ RegionOption = Annotated[
 EndpointOption = Annotated[
     str | None,
     typer.Option(
-        "--endpoint-url", help="Send requests to this URL instead of Bedrock's.", show_default=False
+        "--endpoint-url",
+        metavar="URL",
+        help="Send requests to this URL instead of Bedrock's (e.g. http://127.0.0.1:8080).",
+        show_default=False,
     ),
 ]
 ConnectTimeoutOption = Annotated[
     float | None,
     typer.Option(
         "--connect-timeout",
+        metavar="SECONDS",
         min=0.001,
         help="Seconds to wait for a connection, per attempt (default 60).",
         show_default=False,
@@ -104,6 +112,7 @@ ReadTimeoutOption = Annotated[
     float | None,
     typer.Option(
         "--read-timeout",
+        metavar="SECONDS",
         min=0.001,
         help="Seconds to wait for an answer, per attempt (default 60).",
         show_default=False,
@@ -113,6 +122,7 @@ QueryOption = Annotated[
     str | None,
     typer.Option(
         "--query",
+        metavar="EXPR",
         help="A JMESPath expression applied to the JSON output, as in the AWS CLI; "
         "implies --json. Example: --query 'records.pending'",
         show_default=False,
@@ -231,12 +241,16 @@ def watch(
         typer.Option("--active", help="Follow every job in the region that has not ended."),
     ] = False,
     interval: Annotated[
-        float, typer.Option("--interval", min=1, help="Seconds between polls (a little jitter).")
+        float,
+        typer.Option(
+            "--interval", min=1, metavar="SECONDS", help="Seconds between polls (a little jitter)."
+        ),
     ] = 30.0,
     timeout: Annotated[
         str | None,
         typer.Option(
             "--timeout",
+            metavar="DURATION",
             help="Stop after this long, exit 8 if jobs still run: 90s, 45m, 2h, or seconds.",
             show_default=False,
         ),
@@ -245,6 +259,7 @@ def watch(
         str,
         typer.Option(
             "--give-up-after",
+            metavar="DURATION",
             help="Exit 5 once Bedrock has been unreachable this long (throttling, 5xx, "
             "network); shorter outages are retried with back-off.",
         ),
@@ -304,6 +319,8 @@ def _watch(refs: Sequence[JobRef], options: AwsOptions, settings: WatchSettings)
     from bjob.watch import WatchDisplay, Watcher
     from bjob.watchview import LiveDisplay, LogDisplay, NdjsonDisplay
 
+    gc.enable()  # a watch lasts hours: collect cycles, but rarely (see main)
+    gc.set_threshold(100_000, 50, 100)
     if any(ref.kind == "file" for ref in refs):
         raise BjobError("a saved response cannot be watched: give the job's ARN or id",
                         ExitCode.USAGE)  # fmt: skip
@@ -368,6 +385,7 @@ def list_command(
         list[str] | None,
         typer.Option(
             "--status",
+            metavar="STATUS",
             help="Only jobs in this status (repeatable; any case): Submitted, Validating, "
             "Scheduled, InProgress, Stopping, Completed, PartiallyCompleted, Failed, Stopped, "
             "Expired.",
@@ -377,12 +395,18 @@ def list_command(
     ] = None,
     name: Annotated[
         str | None,
-        typer.Option("--name", help="Only jobs whose name contains this text.", show_default=False),
+        typer.Option(
+            "--name",
+            metavar="TEXT",
+            help="Only jobs whose name contains this text.",
+            show_default=False,
+        ),
     ] = None,
     since: Annotated[
         str | None,
         typer.Option(
             "--since",
+            metavar="WHEN",
             help="Only jobs submitted after this: a duration ago (24h, 7d) or an ISO "
             "date/time (2026-11-01, local time unless it has a zone).",
             show_default=False,
@@ -391,16 +415,24 @@ def list_command(
     until: Annotated[
         str | None,
         typer.Option(
-            "--until", help="Only jobs submitted before this (as --since).", show_default=False
+            "--until",
+            metavar="WHEN",
+            help="Only jobs submitted before this (as --since).",
+            show_default=False,
         ),
     ] = None,
     sort: Annotated[
         str,
         typer.Option(
-            "--sort", help="newest or oldest first.", autocompletion=lambda: ["newest", "oldest"]
+            "--sort",
+            metavar="newest|oldest",
+            help="newest or oldest first.",
+            autocompletion=lambda: ["newest", "oldest"],
         ),
     ] = "newest",
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most this many jobs.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, metavar="N", help="Show at most this many jobs.")
+    ] = 50,
     all_jobs: Annotated[
         bool, typer.Option("--all", help="Every matching job (no --limit).")
     ] = False,
@@ -419,6 +451,7 @@ def list_command(
         list[str] | None,
         typer.Option(
             "--region",
+            metavar="REGION",
             help="The AWS region (repeatable: several regions are listed concurrently). "
             "Default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.",
             show_default=False,
@@ -614,8 +647,9 @@ def _silence_stdout() -> None:
 
 
 def main() -> None:
-    # bjob makes many objects that live until it exits (botocore's models, thousands of
-    # jobs); the default threshold (700) rescans them over and over. Measured with
-    # callgrind on `list --all` of 2,500 jobs: 2% fewer instructions. Cycles are rare here.
-    gc.set_threshold(100_000, 50, 100)
+    # show and list run for a second and make many objects that live until exit (botocore's
+    # models, thousands of jobs): the cycle collector would rescan them over and over for
+    # nothing (callgrind, `list --all` of 2,500 jobs: 5% of all instructions). watch, which
+    # runs for hours, turns it back on.
+    gc.disable()
     app(prog_name="bjob")

@@ -290,7 +290,7 @@ def _timestamp(source: Mapping[str, Any], key: str) -> datetime | None:
         return None
     if type(value) is str:
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value)  # Python 3.11 reads "Z" and any fraction
         except ValueError:
             raise MalformedJobError(f"{key} is not an ISO-8601 timestamp: {value!r}") from None
     elif isinstance(value, datetime):

@@ -105,8 +105,9 @@ def _list_region(
         summaries = iter_job_summaries(
             client, page_size=filters.page_size(), **filters.request_parameters()
         )
-        for summary in summaries:
-            counted(1)
+        for position, summary in enumerate(summaries, start=1):
+            if position % 100 == 0:
+                counted(100)
             if not filters.keeps(summary):
                 continue
             try:

@@ -23,6 +23,7 @@ from bjob.terminal import inert
 
 DASH = "—"
 BAR_WIDTH = 30
+NAME_MIN_WIDTH = 20  # a job name folds before it is squeezed to a sliver
 MESSAGE_WIDTH = 100  # a failure message wraps as prose, whatever the width
 PLAIN_WIDTH = 4096  # never wrap data in logs; lines are right-stripped
 
@@ -77,7 +78,7 @@ def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: boo
     from rich import box
 
     table = Table(box=box.SIMPLE_HEAD if styled else None, pad_edge=False, show_edge=False)
-    table.add_column("Name", overflow="fold")
+    table.add_column("Name", overflow="fold", min_width=NAME_MIN_WIDTH)
     if regions:
         table.add_column("Region", no_wrap=True)
     table.add_column("Status", no_wrap=True)
@@ -86,7 +87,7 @@ def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: boo
     table.add_column("Failed", justify="right", no_wrap=True)
     table.add_column("Submitted", no_wrap=True)
     table.add_column("Duration", justify="right", no_wrap=True)
-    table.add_column("Model", overflow="fold")
+    table.add_column("Model", overflow="fold", min_width=12)
     for job in jobs:
         elapsed = job.elapsed_seconds(now)
         row: list[RenderableType] = [Text(_data(job.name or job.job_id))]

@@ -130,7 +130,7 @@ class LiveDisplay:
         self.console = make_console(out, styled=True)
         self.live = Live(
             console=self.console,
-            get_renderable=self._render,
+            get_renderable=self.render,
             refresh_per_second=self.REFRESHES_PER_SECOND,
             transient=False,
             redirect_stdout=False,
@@ -168,16 +168,25 @@ class LiveDisplay:
         self.final_note = summary_line(tracks, code, interrupted)
         self.live.refresh()
 
-    def _render(self) -> RenderableType:
+    def render(self) -> RenderableType:
         from rich.console import Group
         from rich.table import Table
         from rich.text import Text
 
-        from bjob.view import DASH, duration, relative, small_progress, status_text
+        from bjob.view import (
+            DASH,
+            NAME_MIN_WIDTH,
+            duration,
+            relative,
+            small_progress,
+            status_text,
+        )
 
         now = self.now()
-        table = Table(expand=False)
-        table.add_column("Job", overflow="fold")
+        from rich import box
+
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        table.add_column("Job", overflow="fold", min_width=NAME_MIN_WIDTH)
         for name in ("Status", "Progress"):
             table.add_column(name, no_wrap=True)
         for name in ("OK", "Failed", "Pending", "Rate", "ETA", "Time left"):

@@ -1,0 +1,120 @@
+"""Render the README's screenshots (SVG) of `bjob show`, `bjob list` and `bjob watch` from the
+jobs in examples/, at a fixed moment, width and time zone, so the pictures only change when
+the views do.
+
+    python docs/screenshots.py          # rewrite docs/*.svg
+    python docs/screenshots.py --check  # exit 1 if a committed picture is stale
+
+tests/test_screenshots.py runs the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console, RenderableType
+
+from bjob.job import Job, normalize_job
+from bjob.view import job_view, jobs_table
+from bjob.watch import JobTrack
+from bjob.watchview import LiveDisplay
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DOCS = ROOT / "docs"
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+WIDTH = 130
+
+
+def example(name: str) -> Job:
+    return normalize_job(json.loads((EXAMPLES / f"{name}.json").read_text()))
+
+
+def show_view() -> RenderableType:
+    return job_view(example("in-progress"), NOW, styled=True)
+
+
+def failed_view() -> RenderableType:
+    return job_view(example("failed"), NOW, styled=True)
+
+
+def list_view() -> RenderableType:
+    jobs = [example(name) for name in ("in-progress", "failed", "completed", "partially-completed")]
+    return jobs_table(jobs, NOW, styled=True, regions=True)
+
+
+def watch_view() -> RenderableType:
+    """The live view after ten minutes of watching two running jobs."""
+    running = json.loads((EXAMPLES / "in-progress.json").read_text())
+    other = json.loads((EXAMPLES / "partially-completed.json").read_text())
+    other.update(status="InProgress", message=None, endTime=None,
+                 jobExpirationTime="2026-11-28T06:00:00Z")  # fmt: skip
+    tracks = []
+    for response, pace in ((running, 1400), (other, 2100)):
+        first = dict(response, processedRecordCount=response["processedRecordCount"] - pace * 10)
+        track = JobTrack(normalize_job(first))
+        track.observe(track.job, 0.0, NOW - timedelta(minutes=10))
+        track.observe(normalize_job(response), 600.0, NOW)
+        tracks.append(track)
+    display = LiveDisplay(io.StringIO(), now=lambda: NOW, clock=lambda: 600.0)
+    display.tracks, display.last_poll, display.next_poll_at = tracks, NOW, 612.0
+    return display.render()
+
+
+PICTURES: dict[str, tuple[str, Callable[[], RenderableType]]] = {
+    "show.svg": ("bjob show k7x2m9p4q1w8", show_view),
+    "show-failed.svg": ("bjob show f0a9b8c7d6e5", failed_view),
+    "list.svg": (
+        "bjob list --region us-east-1 --region us-west-2 --region eu-central-1",
+        list_view,
+    ),  # fmt: skip
+    "watch.svg": ("bjob watch k7x2m9p4q1w8 p5q6r7s8t9u0", watch_view),
+}
+
+
+def render_svg(title: str, renderable: Callable[[], RenderableType]) -> str:
+    console = Console(record=True, width=WIDTH, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", markup=False, highlight=False)  # fmt: skip
+    console.print(renderable())
+    return console.export_svg(title=title)
+
+
+def svg_text(svg: str) -> str:
+    """The words a picture shows, without rich's styling: what staleness is judged on, so a
+    new rich release that draws the same text differently does not count as stale."""
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a picture is stale")
+    args = parser.parse_args()
+    os.environ["TZ"] = "UTC"  # local times in the views: the same on every machine
+    time.tzset()
+    stale = []
+    for name, (title, renderable) in PICTURES.items():
+        svg = render_svg(title, renderable)
+        path = DOCS / name
+        if args.check:
+            if not path.exists() or svg_text(path.read_text()) != svg_text(svg):
+                stale.append(name)
+        else:
+            path.write_text(svg)
+            print(f"wrote docs/{name}")
+    if stale:
+        print(f"stale: {', '.join(stale)}; run python docs/screenshots.py", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
