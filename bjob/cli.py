@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -98,26 +98,20 @@ EndpointOption = Annotated[
         show_default=False,
     ),
 ]
-ConnectTimeoutOption = Annotated[
-    float | None,
-    typer.Option(
-        "--connect-timeout",
+
+
+def _timeout_option(flag: str, what: str) -> Any:
+    return typer.Option(
+        flag,
         metavar="SECONDS",
         min=0.001,
-        help="Seconds to wait for a connection, per attempt (default 60).",
+        help=f"Seconds to wait for {what}, per attempt (default 60).",
         show_default=False,
-    ),
-]
-ReadTimeoutOption = Annotated[
-    float | None,
-    typer.Option(
-        "--read-timeout",
-        metavar="SECONDS",
-        min=0.001,
-        help="Seconds to wait for an answer, per attempt (default 60).",
-        show_default=False,
-    ),
-]
+    )
+
+
+ConnectTimeoutOption = Annotated[float | None, _timeout_option("--connect-timeout", "a connection")]
+ReadTimeoutOption = Annotated[float | None, _timeout_option("--read-timeout", "an answer")]
 QueryOption = Annotated[
     str | None,
     typer.Option(

@@ -42,11 +42,25 @@ def summary_line(tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) 
     return f"finished: {states} · exit {int(code)}"
 
 
-class LogDisplay:
-    """One timestamped plain line per change, nothing when nothing changed (CI logs, tee)."""
+class _LineDisplay:
+    """Displays that write lines: changes to stdout, retries to stderr, nothing while waiting."""
 
     def __init__(self, out: TextIO, err: TextIO, now: Callable[[], datetime]) -> None:
         self.out, self.err, self.now = out, err, now
+
+    def waiting(self, next_poll_at: float) -> None:
+        pass
+
+    def retrying(self, error: BjobError, delay: float) -> None:
+        print(f"{_stamp(self.now())}  retrying in {delay:.0f} s: {inert(error.message)}",
+              file=self.err, flush=True)  # fmt: skip
+
+    def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
+        pass
+
+
+class LogDisplay(_LineDisplay):
+    """One timestamped plain line per change, nothing when nothing changed (CI logs, tee)."""
 
     def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
         from bjob.view import duration
@@ -68,25 +82,19 @@ class LogDisplay:
                 parts.append(f"ETA {duration(eta)}")
             print("  ".join(parts), file=self.out, flush=True)
 
-    def waiting(self, next_poll_at: float) -> None:
-        pass
-
-    def retrying(self, error: BjobError, delay: float) -> None:
-        print(f"{_stamp(self.now())}  retrying in {delay:.0f} s: {inert(error.message)}",
-              file=self.err, flush=True)  # fmt: skip
-
     def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
         print(f"{_stamp(self.now())}  {summary_line(tracks, code, interrupted)}",
               file=self.out, flush=True)  # fmt: skip
 
 
-class NdjsonDisplay:
+class NdjsonDisplay(_LineDisplay):
     """One normalized job object per change, with when it was observed (`show --json` + one key)."""
 
     def __init__(
         self, out: TextIO, err: TextIO, now: Callable[[], datetime], query: Query | None
     ) -> None:
-        self.out, self.err, self.now, self.query = out, err, now, query
+        super().__init__(out, err, now)
+        self.query = query
 
     def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
         from bjob.jsonout import compact, job_to_dict
@@ -97,16 +105,6 @@ class NdjsonDisplay:
             if self.query is not None:
                 document = self.query.apply(document)
             print(compact(document), file=self.out, flush=True)
-
-    def waiting(self, next_poll_at: float) -> None:
-        pass
-
-    def retrying(self, error: BjobError, delay: float) -> None:
-        print(f"{_stamp(self.now())}  retrying in {delay:.0f} s: {inert(error.message)}",
-              file=self.err, flush=True)  # fmt: skip
-
-    def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
-        pass
 
 
 class LiveDisplay:
