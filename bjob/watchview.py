@@ -80,6 +80,8 @@ class LogDisplay(_LineDisplay):
                 parts.append(rate)
             if eta is not None:
                 parts.append(f"ETA {duration(eta)}")
+            if job.is_terminal and job.message:
+                parts.append(f"message: {inert(job.message)}")
             print("  ".join(parts), file=self.out, flush=True)
 
     def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
@@ -218,6 +220,12 @@ class LiveDisplay:
                 steps.append(f"{inert(status)} ")
                 steps.append(f"{relative(seen, now)}", style="dim")
             parts.append(steps)
+        for track in tracks:
+            if track.job.is_terminal and track.job.message:
+                # Why a job failed (or stopped short) is the first thing asked at the end.
+                note = Text(f"{_label(track.job)}: ", style="bold")
+                note.append(inert(track.job.message, multiline=True), style="red")
+                parts.append(note)
         footer = Text(style="dim")
         if self.final_note:
             footer.append(self.final_note)

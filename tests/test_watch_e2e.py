@@ -46,6 +46,15 @@ def test_watch_is_a_gate_with_one_line_per_change(
     assert "\x1b" not in result.stdout
 
 
+def test_the_failure_message_is_in_the_last_line_of_the_job(server: RunningFake) -> None:
+    *running, failed = progression(JOB, "Failed")
+    failed["message"] = "Role cannot read s3://in/\x1b[2J"
+    server.fake.add_job(*running, failed)
+    result = watch(server, JOB)
+    assert result.code == 10
+    assert result.stdout.splitlines()[-2].endswith("message: Role cannot read s3://in/\\x1b[2J")
+
+
 def test_faults_in_the_middle_are_ridden_out(server: RunningFake) -> None:
     server.fake.add_job(*progression(JOB, "Completed"))
     # After two good polls: throttling, then a 500, then a dropped connection, each followed
