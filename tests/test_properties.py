@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from bjob.job import MalformedJobError, normalize_job
 from bjob.jsonout import dumps, job_to_dict
-from bjob.view import print_jobs
+from bjob.view import jobs_table, print_jobs, print_renderables
+from bjob.watch import JobTrack
+from bjob.watchview import LogDisplay
 from tests.conftest import REPO
 
 SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
@@ -66,7 +68,20 @@ def test_any_shaped_response_normalizes_and_renders(response: dict[str, Any]) ->
     for styled in (False, True):
         stream = io.StringIO()
         print_jobs(stream, [job], NOW, styled=styled)
+        print_renderables(stream, [jobs_table([job], NOW, styled=styled, regions=True)],
+                          styled=styled)  # fmt: skip
         if not styled:
-            text = stream.getvalue()
-            assert not any(ord(char) < 32 and char != "\n" for char in text)
-            assert "\x1b" not in text and "\x9b" not in text
+            assert_inert(stream.getvalue())
+    # watch's log lines, from the same job seen twice
+    track = JobTrack(job)
+    track.observe(job, 0.0, NOW)
+    lines = io.StringIO()
+    display = LogDisplay(lines, lines, lambda: NOW)
+    display.update([track], [track])
+    display.finish([track], job.state_exit_code(), interrupted=False)
+    assert_inert(lines.getvalue())
+
+
+def assert_inert(text: str) -> None:
+    assert not any(ord(char) < 32 and char != "\n" for char in text)
+    assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
