@@ -109,6 +109,9 @@ class NdjsonDisplay(_LineDisplay):
             print(compact(document), file=self.out, flush=True)
 
 
+MAX_TRANSITION_LINES = 5  # status changes are listed per job for this many jobs
+
+
 class LiveDisplay:
     """A view redrawn in place (rich Live) at a modest rate; the final state stays on screen."""
 
@@ -212,8 +215,8 @@ class LiveDisplay:
         if len(tracks) > 1:
             table.add_row(*_total_row(tracks), style="bold")
         parts: list[RenderableType] = [table]
-        for track in tracks if len(tracks) == 1 else ():
-            steps = Text("Seen: ", style="dim")
+        for track in tracks[:MAX_TRANSITION_LINES]:
+            steps = Text("Seen: " if len(tracks) == 1 else f"{_label(track.job)}: ", style="dim")
             for index, (status, seen) in enumerate(track.transitions):
                 if index:
                     steps.append(" → ", style="dim")

@@ -247,6 +247,37 @@ def test_nothing_matches(crowded: RunningFake) -> None:
     assert (code, json.loads(out)) == (0, [])
 
 
+def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from tests.conftest import BJOB
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(BJOB), "list", "--all", "--json", "--endpoint-url", crowded.url],
+        stdout=subprocess.PIPE, stderr=terminal, env={**os.environ, "AWS_REGION": "us-east-1"},
+    )  # fmt: skip
+    os.close(terminal)
+    out, _ = process.communicate(timeout=60)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(controller)
+    assert process.returncode == 0
+    assert len(json.loads(out)) == 2500  # stdout stays clean JSON
+    assert b"Listing jobs" in screen
+    _, _, err, _ = list_(crowded, "--all", "--json")  # stderr a pipe: nothing
+    assert err == ""
+
+
 def test_show_accepts_query_too(crowded: RunningFake) -> None:
     result = run_bjob("show", "aaaaaaaaaaa1", "--query", "records.pending", "--endpoint-url",
                       crowded.url, "--region", "us-east-1")  # fmt: skip

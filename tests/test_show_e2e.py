@@ -123,6 +123,14 @@ def test_region_from_the_profile(server: RunningFake, tmp_path: Path) -> None:
     assert server.fake.requests[0].signed_region == "ca-central-1"
 
 
+def test_endpoint_from_the_sdk_environment(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB_ID))
+    result = run_bjob("show", JOB_ID, "--region", "us-east-1",
+                      env={"AWS_ENDPOINT_URL_BEDROCK": server.url})  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert len(server.fake.requests) == 1
+
+
 def test_no_region_is_a_configuration_error_with_a_hint(server: RunningFake) -> None:
     result = run_bjob("show", JOB_ID, "--endpoint-url", server.url)
     assert result.code == 6
