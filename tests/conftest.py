@@ -87,3 +87,20 @@ def run_bjob(
         stdin=None if stdin is not None else subprocess.DEVNULL,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def read_pty(controller: int, deadline: float | None = None) -> str:
+    """Everything written to a pseudo-terminal until its other end closes (or the deadline)."""
+    import time
+
+    chunks = []
+    while deadline is None or time.monotonic() < deadline:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    return b"".join(chunks).decode(errors="replace")

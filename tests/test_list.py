@@ -252,7 +252,7 @@ def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> N
     import pty
     import subprocess
 
-    from tests.conftest import BJOB
+    from tests.conftest import BJOB, read_pty
 
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
@@ -261,19 +261,10 @@ def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> N
     )  # fmt: skip
     os.close(terminal)
     out, _ = process.communicate(timeout=60)
-    screen = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        screen += chunk
-    os.close(controller)
+    screen = read_pty(controller)
     assert process.returncode == 0
     assert len(json.loads(out)) == 2500  # stdout stays clean JSON
-    assert b"Listing jobs" in screen
+    assert "Listing jobs" in screen
     _, _, err, _ = list_(crowded, "--all", "--json")  # stderr a pipe: nothing
     assert err == ""
 

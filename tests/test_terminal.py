@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import BJOB, EXAMPLES
+from tests.conftest import BJOB, EXAMPLES, read_pty
 from tests.fakebedrock import make_job
 
 
@@ -22,17 +22,8 @@ def run_in_pty(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]
         [str(BJOB), *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=environ
     )
     os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(controller)
-    return process.wait(timeout=30), b"".join(chunks).decode()
+    screen = read_pty(controller)
+    return process.wait(timeout=30), screen
 
 
 def test_terminal_gets_colour() -> None:

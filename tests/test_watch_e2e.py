@@ -13,7 +13,7 @@ import time
 import jsonschema
 import pytest
 
-from tests.conftest import BJOB, REPO, run_bjob
+from tests.conftest import BJOB, REPO, read_pty, run_bjob
 from tests.fakebedrock import Fault, RunningFake, make_job, progression
 
 SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
@@ -173,25 +173,11 @@ def _pty_watch(server: RunningFake, *args: str) -> tuple[subprocess.Popen[bytes]
     return process, controller
 
 
-def _read_all(process: subprocess.Popen[bytes], controller: int, until: float) -> str:
-    chunks = []
-    while time.monotonic() < until:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")
-
-
 def test_live_view_in_a_pty_ends_cleanly_with_the_right_code(server: RunningFake) -> None:
     server.fake.add_job(*progression(JOB, "Completed"))
     process, controller = _pty_watch(server, JOB, "--interval", "1", "--bell")
-    screen = _read_all(process, controller, time.monotonic() + 60)
+    screen = read_pty(controller, time.monotonic() + 60)
     assert process.wait(timeout=30) == 0
-    os.close(controller)
     assert "\x1b[" in screen  # styled, redrawn in place
     assert "Completed" in screen and "finished:" in screen
     assert "Seen: Submitted" in screen
@@ -205,9 +191,8 @@ def test_ctrl_c_exits_130_with_the_last_state_and_no_traceback(server: RunningFa
     process, controller = _pty_watch(server, JOB, "--interval", "30")
     time.sleep(2.5)  # started, fetched, now sleeping until the next poll
     os.killpg(process.pid, signal.SIGINT)
-    screen = _read_all(process, controller, time.monotonic() + 20)
+    screen = read_pty(controller, time.monotonic() + 20)
     code = process.wait(timeout=20)
-    os.close(controller)
     assert code == 130
     assert "Traceback" not in screen and "KeyboardInterrupt" not in screen
     assert "interrupted: job-abc123def456 InProgress" in screen
