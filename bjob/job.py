@@ -179,13 +179,12 @@ class Job:
 
 
 class MalformedJobError(BjobError):
-    """A response that cannot be a GetModelInvocationJob output.
+    """A response that cannot be a GetModelInvocationJob output: from the service, temporary
+    trouble (exit 5); show re-raises it as a usage error (2) for a saved file."""
 
-    The caller picks the code: a bad file is the user's (2), a bad answer the service's (5).
-    """
-
-    def __init__(self, message: str, code: ExitCode = ExitCode.TEMPORARY) -> None:
-        super().__init__(message, code)
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"malformed response from Bedrock: {reason}", ExitCode.TEMPORARY)
+        self.reason = reason
 
 
 def parse_arn(arn: str) -> re.Match[str] | None:

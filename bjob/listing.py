@@ -97,8 +97,6 @@ def _list_region(
     filters: ListFilters,
     counted: Callable[[int], None],
 ) -> list[tuple[dict[str, Any], Job]]:
-    from bjob.job import MalformedJobError
-
     found: list[tuple[dict[str, Any], Job]] = []
     with translated_errors(profile=clients.options.profile):
         client = clients.client(region)
@@ -110,12 +108,7 @@ def _list_region(
                 counted(100)
             if not filters.keeps(summary):
                 continue
-            try:
-                found.append((summary, normalize_job(summary)))
-            except MalformedJobError as error:
-                raise BjobError(
-                    f"malformed job summary from Bedrock: {error.message}", error.code
-                ) from None
+            found.append((summary, normalize_job(summary)))
             if filters.limit is not None and len(found) >= filters.limit:
                 break
     return found

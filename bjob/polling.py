@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bjob.aws import BedrockClients, fetch_job, iter_job_summaries, translated_errors
-from bjob.exits import BjobError, ExitCode
 from bjob.identifiers import JobRef
-from bjob.job import ACTIVE_STATUSES, Job, MalformedJobError, normalize_job
+from bjob.job import ACTIVE_STATUSES, Job, normalize_job
 
 # A job ends within its timeout (at most 168 h) of submission: older jobs cannot be active.
 ACTIVE_LOOKBACK = timedelta(days=14)
@@ -45,7 +44,7 @@ class JobPoller:
         identifier = job.arn or job.job_id or ""
         response = fetch_job(JobRef(identifier, "arn" if job.arn else "id", job.region),
                              self.clients)  # fmt: skip
-        return _normalized(response)
+        return normalize_job(response)
 
     def _list_region(self, region: str | None, jobs: Sequence[Job]) -> dict[str, Job]:
         """The jobs found by listing from the earliest one's submission, in at most
@@ -68,7 +67,7 @@ class JobPoller:
             for position, summary in enumerate(summaries, start=1):
                 arn = summary.get("jobArn")
                 if arn in wanted:
-                    found[arn] = _normalized(summary)
+                    found[arn] = normalize_job(summary)
                     if len(found) == len(wanted):
                         break
                 if position % 1000 == 0:  # the next summary needs another page
@@ -88,13 +87,5 @@ def discover_active_jobs(clients: BedrockClients, region: str | None, now: datet
             submitTimeAfter=now - ACTIVE_LOOKBACK,
         ):  # fmt: skip
             if summary.get("status") in ACTIVE_STATUSES:
-                jobs.append(_normalized(summary))
+                jobs.append(normalize_job(summary))
     return jobs
-
-
-def _normalized(response: dict[str, object]) -> Job:
-    try:
-        return normalize_job(response)
-    except MalformedJobError as error:
-        raise BjobError(f"malformed response from Bedrock: {error.message}",
-                        ExitCode.TEMPORARY) from None  # fmt: skip

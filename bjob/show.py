@@ -56,13 +56,10 @@ def _normalized(ref: JobRef, raw: dict[str, Any] | BjobError) -> LoadedJob | Bjo
     try:
         return LoadedJob(ref, raw, normalize_job(raw))
     except MalformedJobError as error:
-        if ref.kind == "file":
+        if ref.kind == "file":  # the user's file, not the service, is at fault
             where = "standard input" if ref.text == "-" else ref.text
             return BjobError(
-                f"{where}: not a GetModelInvocationJob response: {error.message}",
+                f"{where}: not a GetModelInvocationJob response: {error.reason}",
                 ExitCode.USAGE,
             )
-        return BjobError(
-            f"malformed response from Bedrock ({ref.text}): {error.message}",
-            ExitCode.TEMPORARY,
-        )
+        return error
