@@ -75,7 +75,7 @@ class BedrockClients:
         self._clients: dict[str, BedrockClient] = {}
         self._session: Any = None
 
-    def _boto_session(self) -> Any:
+    def _botocore_session(self) -> Any:
         if self._session is None:
             import botocore.session
 
@@ -96,14 +96,10 @@ class BedrockClients:
         region = (
             self.options.region
             or os.environ.get("AWS_REGION")
-            or self._boto_session().get_config_variable("region")
+            or self._botocore_session().get_config_variable("region")
         )
         if not region:
-            raise BjobError(
-                "no AWS region is configured",
-                ExitCode.CONFIGURATION,
-                hint="pass --region, set AWS_REGION, or set a region in your AWS profile",
-            )
+            raise _no_region()
         return str(region)
 
     def client(self, region: str | None = None) -> BedrockClient:
@@ -120,7 +116,7 @@ class BedrockClients:
                     user_agent_extra=f"bjob/{__version__}",
                 )
                 try:
-                    client = self._boto_session().create_client(
+                    client = self._botocore_session().create_client(
                         "bedrock",
                         region_name=region,
                         endpoint_url=self.options.endpoint_url,
@@ -133,6 +129,14 @@ class BedrockClients:
                 )
                 self._clients[region] = client
             return self._clients[region]
+
+
+def _no_region() -> BjobError:
+    return BjobError(
+        "no AWS region is configured",
+        ExitCode.CONFIGURATION,
+        hint="pass --region, set AWS_REGION, or set a region in your AWS profile",
+    )
 
 
 def _keep_timestamp(value: Any) -> Any:
@@ -308,11 +312,7 @@ def translate_error(
     if isinstance(error, (bx.CredentialRetrievalError, bx.NoAuthTokenError)):
         return BjobError(f"could not get AWS credentials: {error}", ExitCode.NOT_AUTHORIZED)
     if isinstance(error, bx.NoRegionError):
-        return BjobError(
-            "no AWS region is configured",
-            ExitCode.CONFIGURATION,
-            hint="pass --region, set AWS_REGION, or set a region in your AWS profile",
-        )
+        return _no_region()
     if isinstance(error, bx.ProfileNotFound):
         return BjobError(
             str(error), ExitCode.CONFIGURATION, hint="see `aws configure list-profiles`"
