@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import select
 import signal
 import subprocess
 import time
@@ -189,9 +190,13 @@ def test_live_view_in_a_pty_ends_cleanly_with_the_right_code(server: RunningFake
 def test_ctrl_c_exits_130_with_the_last_state_and_no_traceback(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "InProgress"))
     process, controller = _pty_watch(server, JOB, "--interval", "30")
-    time.sleep(2.5)  # started, fetched, now sleeping until the next poll
+    started, deadline = b"", time.monotonic() + 30
+    while b"Ctrl-C to stop" not in started:  # the live view is up: watch is sleeping
+        assert time.monotonic() < deadline, started
+        if select.select([controller], [], [], 1)[0]:
+            started += os.read(controller, 65536)
     os.killpg(process.pid, signal.SIGINT)
-    screen = read_pty(controller, time.monotonic() + 20)
+    screen = started.decode(errors="replace") + read_pty(controller, time.monotonic() + 20)
     code = process.wait(timeout=20)
     assert code == 130
     assert "Traceback" not in screen and "KeyboardInterrupt" not in screen
@@ -205,9 +210,12 @@ def test_ctrl_c_in_log_mode(server: RunningFake) -> None:
         [str(BJOB), "watch", JOB, "--endpoint-url", server.url, "--region", "us-east-1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(2.5)
+    assert process.stdout is not None
+    first = process.stdout.readline()  # the first state is out: watch is sleeping
+    assert "InProgress" in first
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=20)
+    out = first + out
     assert process.returncode == 130
     assert "Traceback" not in err
     assert "interrupted: job-abc123def456 InProgress" in out
