@@ -162,7 +162,7 @@ class LiveDisplay:
         self.next_poll_at = next_poll_at
 
     def retrying(self, error: BjobError, delay: float) -> None:
-        self.retry_note = f"{inert(error.message)}"
+        self.retry_note = inert(error.message)
         self.live.refresh()
 
     def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
@@ -237,9 +237,11 @@ class LiveDisplay:
                 footer.append(f"last poll {self.last_poll.astimezone().strftime('%H:%M:%S')}")
             if self.next_poll_at is not None:
                 seconds = max(self.next_poll_at - self.clock(), 0)
-                footer.append(f" · next in {seconds:.0f} s")
-            if self.retry_note:
-                footer.append(f" · retrying: {self.retry_note}", style="yellow")
+                if self.retry_note:
+                    footer.append(f" · retrying in {seconds:.0f} s: {self.retry_note}",
+                                  style="yellow")  # fmt: skip
+                else:
+                    footer.append(f" · next in {seconds:.0f} s")
             footer.append(" · Ctrl-C to stop")
         parts.append(footer)
         return Group(*parts)
