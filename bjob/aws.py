@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from bjob import __version__
 from bjob.exits import BjobError, ExitCode
 from bjob.identifiers import JobRef
+from bjob.job import MalformedJobError
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock import BedrockClient
@@ -189,10 +190,7 @@ def _malformed_is_temporary(subject: str) -> Iterator[None]:
     try:
         yield
     except (AttributeError, TypeError, KeyError) as error:
-        raise BjobError(
-            f"malformed response from Bedrock ({subject}): {type(error).__name__}: {error}",
-            ExitCode.TEMPORARY,
-        ) from error
+        raise MalformedJobError(f"{subject}: {type(error).__name__}: {error}") from error
 
 
 def fetch_jobs(refs: Sequence[JobRef], clients: BedrockClients) -> list[Response | BjobError]:

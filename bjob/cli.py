@@ -326,10 +326,8 @@ def _watch(refs: Sequence[JobRef], options: AwsOptions, settings: WatchSettings)
     if refs:
         results = load_jobs(refs, options, sys.stdin, clients)
         errors = [result for result in results if isinstance(result, BjobError)]
-        for error in errors:
-            _print_error(error)
         if errors:
-            return max(error.code for error in errors)
+            return _report(errors)
         unique = {item.job.arn: item.job for item in results if isinstance(item, LoadedJob)}
         jobs = list(unique.values())
     else:
@@ -489,22 +487,22 @@ def list_command(
             AwsOptions(profile, None, endpoint_url, connect_timeout, read_timeout)
         )
         with _progress_on_stderr("Listing jobs") as on_progress:
-            listing = list_jobs(clients, regions, filters, on_progress)
-        _remember(listing.jobs)
+            jobs = list_jobs(clients, regions, filters, on_progress)
+        _remember(jobs)
         if ids:
-            for job in listing.jobs:
+            for job in jobs:
                 print(job.arn or job.job_id or "")
         elif json_output or compiled is not None:
             from bjob.jsonout import job_to_dict
 
-            _print_json([job_to_dict(job, now) for job in listing.jobs], compiled, array_lines=True)
+            _print_json([job_to_dict(job, now) for job in jobs], compiled, array_lines=True)
         else:
             from bjob.terminal import wants_style
             from bjob.view import jobs_table, print_renderables
 
             styled = wants_style(sys.stdout, os.environ)
-            if listing.jobs:
-                table = jobs_table(listing.jobs, now, styled=styled, regions=len(regions) > 1)
+            if jobs:
+                table = jobs_table(jobs, now, styled=styled, regions=len(regions) > 1)
                 print_renderables(sys.stdout, [table], styled=styled)
             else:
                 print("no jobs match", file=sys.stderr)
@@ -555,10 +553,8 @@ def _print_loaded(
         styled = wants_style(sys.stdout, os.environ)
         print_jobs(sys.stdout, [item.job for item in loaded], now, styled=styled)
     _remember([item.job for item in loaded if item.ref.kind != "file"])
-    for error in errors:
-        _print_error(error)
     if errors:
-        return max(error.code for error in errors)
+        return _report(errors)
     if exit_status:
         return max(item.job.state_exit_code() for item in loaded)
     return ExitCode.OK
@@ -588,6 +584,13 @@ def _remember(jobs: Sequence[Job]) -> None:
     from bjob.cache import remember_jobs
 
     remember_jobs(jobs)
+
+
+def _report(errors: Sequence[BjobError]) -> ExitCode:
+    """A line (and hint) for each job that could not be loaded; the highest code."""
+    for error in errors:
+        _print_error(error)
+    return max(error.code for error in errors)
 
 
 def _print_error(error: BjobError) -> None:

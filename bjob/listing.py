@@ -50,18 +50,12 @@ class ListFilters:
         return len(self.statuses) <= 1 or summary.get("status") in self.statuses
 
 
-@dataclass(frozen=True)
-class Listing:
-    jobs: list[Job]
-    raw: list[dict[str, Any]]
-
-
 def list_jobs(
     clients: BedrockClients,
     regions: Sequence[str | None],
     filters: ListFilters,
     on_progress: Callable[[int], None] | None = None,
-) -> Listing:
+) -> list[Job]:
     """Every matching job across the regions (queried concurrently), sorted and limited.
 
     Raises the first region's error after all have finished: a listing is whole or nothing.
@@ -76,19 +70,17 @@ def list_jobs(
             if on_progress is not None:
                 on_progress(seen)
 
-    def one_region(region: str | None) -> list[tuple[dict[str, Any], Job]]:
+    def one_region(region: str | None) -> list[Job]:
         return _list_region(clients, region, filters, counted)
 
     per_region = map_concurrently(one_region, regions)
     errors = [result for result in per_region if isinstance(result, BjobError)]
     if errors:
         raise errors[0]
-    pairs = [pair for result in per_region if not isinstance(result, BjobError) for pair in result]
+    jobs = [job for result in per_region if not isinstance(result, BjobError) for job in result]
     if len(regions) > 1:
-        pairs.sort(key=lambda pair: _sort_key(pair[1]), reverse=filters.newest_first)
-    if filters.limit is not None:
-        pairs = pairs[: filters.limit]
-    return Listing([job for _, job in pairs], [raw for raw, _ in pairs])
+        jobs.sort(key=_sort_key, reverse=filters.newest_first)
+    return jobs[: filters.limit] if filters.limit is not None else jobs
 
 
 def _list_region(
@@ -96,8 +88,8 @@ def _list_region(
     region: str | None,
     filters: ListFilters,
     counted: Callable[[int], None],
-) -> list[tuple[dict[str, Any], Job]]:
-    found: list[tuple[dict[str, Any], Job]] = []
+) -> list[Job]:
+    found: list[Job] = []
     with translated_errors(profile=clients.options.profile):
         client = clients.client(region)
         summaries = iter_job_summaries(
@@ -108,7 +100,7 @@ def _list_region(
                 counted(100)
             if not filters.keeps(summary):
                 continue
-            found.append((summary, normalize_job(summary)))
+            found.append(normalize_job(summary))
             if filters.limit is not None and len(found) >= filters.limit:
                 break
     return found

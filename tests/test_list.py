@@ -74,7 +74,7 @@ def test_every_page_is_read_with_the_largest_page_size(
         {**base, "nextToken": "t1"},
     )
     listing = list_jobs(clients, [None], ListFilters(limit=None))
-    assert [job.name for job in listing.jobs] == [f"job-{i}" for i in range(5)]
+    assert [job.name for job in listing] == [f"job-{i}" for i in range(5)]
 
 
 def test_limit_stops_paging_once_enough_jobs_match(
@@ -93,7 +93,7 @@ def test_limit_stops_paging_once_enough_jobs_match(
     )
     filters = ListFilters(statuses=("Failed", "Stopped"), limit=3)
     listing = list_jobs(clients, [None], filters)
-    assert [job.name for job in listing.jobs] == ["job-1", "job-3", "job-5"]
+    assert [job.name for job in listing] == ["job-1", "job-3", "job-5"]
 
 
 @pytest.fixture(scope="module")
