@@ -1,3 +1,3 @@
-from bjob.cli import main
+from bjob.cli.app import main
 
 main()

@@ -24,10 +24,11 @@ from pathlib import Path
 
 from rich.console import Console, RenderableType
 
-from bjob.job import Job, normalize_job
-from bjob.view import job_view, jobs_table
-from bjob.watch import JobTrack
-from bjob.watchview import LiveDisplay
+from bjob.model.environment import Environment
+from bjob.model.job import Job, normalize_job
+from bjob.model.track import JobTrack
+from bjob.render.view import job_view, jobs_table
+from bjob.render.watchview import LiveDisplay
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -66,7 +67,10 @@ def watch_view() -> RenderableType:
         track.observe(track.job, 0.0, NOW - timedelta(minutes=10))
         track.observe(normalize_job(response), 600.0, NOW)
         tracks.append(track)
-    display = LiveDisplay(io.StringIO(), now=lambda: NOW, clock=lambda: 600.0)
+    env = Environment(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),
+                      environ={}, now=lambda: NOW, clock=lambda: 600.0, sleep=lambda _: None,
+                      random=lambda: 0.5)  # fmt: skip
+    display = LiveDisplay(env)
     display.tracks, display.last_poll, display.next_poll_at = tracks, NOW, 612.0
     return display.render()
 

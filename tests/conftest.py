@@ -1,22 +1,30 @@
-"""Shared fixtures: an environment that can never reach real AWS, the fake server, and a
-runner for the installed `bjob` executable."""
+"""Shared fixtures and helpers: an environment that can never reach real AWS, one fake
+Bedrock server for the session (reset for every test), the command layer run in-process with
+an injected environment and clock, the installed `bjob` as a subprocess, and a pty reader."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from bjob.model.environment import Environment
 from tests.fakebedrock import RunningFake
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BJOB = Path(sys.executable).parent / "bjob"
+SCHEMA = json.loads((REPO / "bjob" / "schemas" / "job.schema.json").read_text())
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 _AWS_VARIABLES_TO_DROP = (
     "AWS_PROFILE",
@@ -27,6 +35,7 @@ _AWS_VARIABLES_TO_DROP = (
     "AWS_SECURITY_TOKEN",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_BEDROCK",
+    "AWS_ENDPOINT_URL_S3",
     "AWS_RETRY_MODE",
     "AWS_MAX_ATTEMPTS",
     "AWS_BEARER_TOKEN_BEDROCK",
@@ -38,6 +47,7 @@ _AWS_VARIABLES_TO_DROP = (
     "FORCE_COLOR",
     "COLUMNS",
     "LINES",
+    "XDG_CACHE_HOME",
 )
 
 
@@ -57,10 +67,65 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
     monkeypatch.setenv("TERM", "xterm-256color")
 
 
-@pytest.fixture
-def server() -> Iterator[RunningFake]:
+@pytest.fixture(scope="session")
+def shared_server() -> Iterator[RunningFake]:
     with RunningFake() as running:
         yield running
+
+
+@pytest.fixture
+def server(shared_server: RunningFake) -> RunningFake:
+    """The session's fake server with no jobs, faults or recorded requests."""
+    shared_server.fake.reset()
+    return shared_server
+
+
+@pytest.fixture(autouse=True)
+def instant_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """botocore's retry back-off, in-process, without the wait: the delays it asked for."""
+    import botocore.endpoint
+
+    delays: list[float] = []
+
+    class _Time:
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            delays.append(seconds)
+
+        def __getattr__(self, name: str) -> object:
+            import time
+
+            return getattr(time, name)
+
+    monkeypatch.setattr(botocore.endpoint, "time", _Time())
+    return delays
+
+
+class FakeClock:
+    """Monotonic and wall time that move only when slept: a watch of hours in no time."""
+
+    def __init__(self, start: datetime = NOW) -> None:
+        self.start = start
+        self.seconds = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.seconds
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.seconds - 1000.0)
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.seconds += seconds
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 @dataclass
@@ -68,6 +133,56 @@ class Result:
     code: int
     stdout: str
     stderr: str
+
+
+def environment(
+    *,
+    stdin: str = "",
+    tty: bool = False,
+    env: dict[str, str] | None = None,
+    clock: FakeClock | None = None,
+) -> Environment:
+    """An Environment of StringIO streams (stdout and stderr terminals if `tty`), the test's
+    environment variables with `env` over them, and a fake clock."""
+    clock = clock or FakeClock()
+    return Environment(
+        stdin=io.StringIO(stdin),
+        stdout=_Terminal() if tty else io.StringIO(),
+        stderr=_Terminal() if tty else io.StringIO(),
+        environ={key: value for key, value in {**os.environ, **(env or {})}.items() if value},
+        now=clock.now,
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+        random=lambda: 0.5,
+    )
+
+
+def output(stream: object) -> str:
+    assert isinstance(stream, io.StringIO)
+    return stream.getvalue()
+
+
+def invoke(
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    clock: FakeClock | None = None,
+    tty: bool = False,
+) -> Result:
+    """The command layer in-process, as `bjob ARGS` would run it, with its streams captured,
+    the given environment variables, and a fake clock (real time is never waited on)."""
+    from bjob.cli.app import app
+
+    environment_ = environment(stdin=stdin, tty=tty, env=env, clock=clock)
+
+    # CliRunner sets the variables in os.environ for botocore, and catches the exit; click's
+    # own usage errors are written to its stderr.
+    overrides: dict[str, str | None] = {key: value or None for key, value in (env or {}).items()}
+    outcome = CliRunner().invoke(app, list(args), obj=environment_, env=overrides)
+    if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+        raise outcome.exception
+    stdout, stderr = output(environment_.stdout), output(environment_.stderr)
+    return Result(outcome.exit_code, stdout + outcome.stdout, stderr + outcome.stderr)
 
 
 def run_bjob(
@@ -104,3 +219,20 @@ def read_pty(controller: int, deadline: float | None = None) -> str:
         chunks.append(chunk)
     os.close(controller)
     return b"".join(chunks).decode(errors="replace")
+
+
+def run_in_pty(
+    *args: str, env: dict[str, str] | None = None, columns: int = 120
+) -> tuple[int, str]:
+    """Run the installed bjob with stdout and stderr on a pty, as in a terminal of the given
+    width; return (exit code, screen text)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    environ = {**os.environ, "COLUMNS": str(columns), "LINES": "40", **(env or {})}
+    process = subprocess.Popen(
+        [str(BJOB), *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=environ
+    )
+    os.close(terminal)
+    screen = read_pty(controller)
+    return process.wait(timeout=30), screen

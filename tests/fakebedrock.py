@@ -113,6 +113,14 @@ class FakeBedrock:
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def reset(self) -> None:
+        """No jobs, no faults, no requests: a server shared by many tests, made new."""
+        with self.lock:
+            self.jobs.clear()
+            self.steps.clear()
+            self.faults.clear()
+            self.requests.clear()
+
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
         arn = str(response["jobArn"])
         with self.lock:
@@ -314,7 +322,10 @@ class RunningFake:
     def __init__(self, fake: FakeBedrock | None = None) -> None:
         self.fake = fake or FakeBedrock()
         self._server = _Server(self.fake)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for serve_forever to notice, at most this long.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from botocore.stub import Stubber
 
-from bjob.aws import AwsOptions, BedrockClients, fetch_job
-from bjob.exits import BjobError, ExitCode
-from bjob.identifiers import parse_job_ref
+from bjob.aws.bedrock import fetch_job
+from bjob.aws.session import AwsClients, AwsOptions
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import parse_job_ref
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456"
 
@@ -30,18 +31,18 @@ def summary(job_id: str, name: str, status: str = "Completed") -> dict[str, obje
 
 
 @pytest.fixture
-def clients() -> BedrockClients:
-    return BedrockClients(AwsOptions(region="us-east-1"))
+def clients() -> AwsClients:
+    return AwsClients(AwsOptions(region="us-east-1"))
 
 
 @pytest.fixture
-def stubber(clients: BedrockClients) -> Iterator[Stubber]:
-    with Stubber(clients.client()) as stub:
+def stubber(clients: AwsClients) -> Iterator[Stubber]:
+    with Stubber(clients.bedrock()) as stub:
         yield stub
         stub.assert_no_pending_responses()
 
 
-def test_id_is_one_get_call(clients: BedrockClients, stubber: Stubber) -> None:
+def test_id_is_one_get_call(clients: AwsClients, stubber: Stubber) -> None:
     stubber.add_response(
         "get_model_invocation_job", summary("abc123def456", "x"), {"jobIdentifier": "abc123def456"}
     )
@@ -50,7 +51,7 @@ def test_id_is_one_get_call(clients: BedrockClients, stubber: Stubber) -> None:
 
 
 def test_name_pages_through_the_listing_for_the_exact_name(
-    clients: BedrockClients, stubber: Stubber
+    clients: AwsClients, stubber: Stubber
 ) -> None:
     stubber.add_response(
         "list_model_invocation_jobs",
@@ -65,9 +66,7 @@ def test_name_pages_through_the_listing_for_the_exact_name(
     assert fetch_job(parse_job_ref("eval"), clients)["jobArn"].endswith("bbbbbbbbbbb2")
 
 
-def test_id_shaped_name_falls_back_to_the_listing(
-    clients: BedrockClients, stubber: Stubber
-) -> None:
+def test_id_shaped_name_falls_back_to_the_listing(clients: AwsClients, stubber: Stubber) -> None:
     stubber.add_client_error(
         "get_model_invocation_job", "ResourceNotFoundException", "no such job", 404,
         expected_params={"jobIdentifier": "weeklyreport"},
@@ -80,7 +79,7 @@ def test_id_shaped_name_falls_back_to_the_listing(
     assert fetch_job(parse_job_ref("weeklyreport"), clients)["jobArn"] == ARN
 
 
-def test_ambiguous_name(clients: BedrockClients, stubber: Stubber) -> None:
+def test_ambiguous_name(clients: AwsClients, stubber: Stubber) -> None:
     stubber.add_response(
         "list_model_invocation_jobs",
         {
@@ -108,7 +107,7 @@ def test_ambiguous_name(clients: BedrockClients, stubber: Stubber) -> None:
     ],
 )
 def test_client_errors_map_to_exit_codes(
-    clients: BedrockClients, stubber: Stubber, code: str, status: int, expected: ExitCode
+    clients: AwsClients, stubber: Stubber, code: str, status: int, expected: ExitCode
 ) -> None:
     stubber.add_client_error("get_model_invocation_job", code, "nope", status)
     with pytest.raises(BjobError) as caught:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bjob.cache import MAX_JOBS, cache_path, remember_jobs, remembered_jobs
-from bjob.job import normalize_job
-from tests.conftest import BJOB, REPO, run_bjob
+from bjob.model.job import normalize_job
+from bjob.usecases.remember import MAX_JOBS, cache_path, remember_jobs, remembered_jobs
+from tests.conftest import BJOB, REPO, invoke
 from tests.fakebedrock import RunningFake, make_job
 
 COMPLETIONS = REPO / "completions"
@@ -67,8 +67,7 @@ def fish_complete(line: str) -> list[str]:
 def seen_job(server: RunningFake) -> None:
     """Show a job against the fake server, as a user would before completing it."""
     server.fake.add_job(make_job("abc123def456", name="nightly-eval"))
-    result = run_bjob("show", "abc123def456", "--endpoint-url", server.url,
-                      "--region", "us-east-1")  # fmt: skip
+    result = invoke("show", "abc123def456", "--endpoint-url", server.url, "--region", "us-east-1")
     assert result.code == 0, result.stderr
 
 
@@ -129,7 +128,7 @@ def test_completion_imports_no_botocore() -> None:
     )  # fmt: skip
     assert "us-east-1" in done.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
-    assert "bjob.completion" in imported
+    assert "bjob.cli.completion" in imported
     assert not {"boto3", "botocore", "rich.console"} & imported
 
 
@@ -157,5 +156,8 @@ def test_a_broken_or_unwritable_cache_is_skipped(tmp_path: Path) -> None:
     remember_jobs([normalize_job(make_job("abc123def456"))], blocked)  # no exception
 
 
-def test_cache_follows_xdg_cache_home() -> None:
-    assert cache_path({"XDG_CACHE_HOME": "/x/cache"}) == Path("/x/cache/bjob/jobs.json")
+def test_cache_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "/x/cache")
+    assert cache_path() == Path("/x/cache/bjob/jobs.json")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_path() == Path(os.environ["HOME"]) / ".cache" / "bjob" / "jobs.json"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bjob.exits import ExitCode
-from bjob.job import ACTIVE_STATUSES, TERMINAL_STATUSES, MalformedJobError, normalize_job
+from bjob.model.exits import ExitCode
+from bjob.model.job import ACTIVE_STATUSES, TERMINAL_STATUSES, MalformedJobError, normalize_job
 from tests.fakebedrock import make_job
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

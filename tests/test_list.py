@@ -11,12 +11,10 @@ import jsonschema
 import pytest
 from botocore.stub import Stubber
 
-from bjob.aws import AwsOptions, BedrockClients
-from bjob.listing import ListFilters, list_jobs
-from tests.conftest import REPO, run_bjob
-from tests.fakebedrock import Fault, RunningFake, generate_jobs, make_job
-
-SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
+from bjob.aws.session import AwsClients, AwsOptions
+from bjob.usecases.listing import ListFilters, list_jobs
+from tests.conftest import SCHEMA, invoke
+from tests.fakebedrock import Fault, RecordedRequest, RunningFake, generate_jobs, make_job
 
 
 def summary(index: int, status: str = "Completed") -> dict[str, object]:
@@ -51,15 +49,15 @@ def test_one_status_is_filtered_by_the_service_several_here() -> None:
 
 
 @pytest.fixture
-def stubbed() -> Iterator[tuple[BedrockClients, Stubber]]:
-    clients = BedrockClients(AwsOptions(region="us-east-1"))
-    with Stubber(clients.client()) as stubber:
+def stubbed() -> Iterator[tuple[AwsClients, Stubber]]:
+    clients = AwsClients(AwsOptions(region="us-east-1"))
+    with Stubber(clients.bedrock()) as stubber:
         yield clients, stubber
         stubber.assert_no_pending_responses()
 
 
 def test_every_page_is_read_with_the_largest_page_size(
-    stubbed: tuple[BedrockClients, Stubber],
+    stubbed: tuple[AwsClients, Stubber],
 ) -> None:
     clients, stubber = stubbed
     base = {"sortBy": "CreationTime", "sortOrder": "Descending", "maxResults": 1000}
@@ -78,7 +76,7 @@ def test_every_page_is_read_with_the_largest_page_size(
 
 
 def test_limit_stops_paging_once_enough_jobs_match(
-    stubbed: tuple[BedrockClients, Stubber],
+    stubbed: tuple[AwsClients, Stubber],
 ) -> None:
     clients, stubber = stubbed
     stubber.add_response(
@@ -108,9 +106,9 @@ def crowded() -> Iterator[RunningFake]:
         yield running
 
 
-def list_(server: RunningFake, *args: str) -> tuple[int, str, str, list]:  # type: ignore[type-arg]
+def list_(server: RunningFake, *args: str) -> tuple[int, str, str, list[RecordedRequest]]:
     before = len(server.fake.requests)
-    result = run_bjob("list", *args, "--endpoint-url", server.url, env={"AWS_REGION": "us-east-1"})
+    result = invoke("list", *args, "--endpoint-url", server.url, env={"AWS_REGION": "us-east-1"})
     return result.code, result.stdout, result.stderr, server.fake.requests[before:]
 
 
@@ -270,6 +268,6 @@ def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> N
 
 
 def test_show_accepts_query_too(crowded: RunningFake) -> None:
-    result = run_bjob("show", "aaaaaaaaaaa1", "--query", "records.pending", "--endpoint-url",
+    result = invoke("show", "aaaaaaaaaaa1", "--query", "records.pending", "--endpoint-url",
                       crowded.url, "--region", "us-east-1")  # fmt: skip
     assert result.code == 0 and json.loads(result.stdout) == 600

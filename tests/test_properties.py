@@ -13,14 +13,13 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bjob.job import MalformedJobError, normalize_job
-from bjob.jsonout import dumps, job_to_dict
-from bjob.view import jobs_table, print_jobs, print_renderables
-from bjob.watch import JobTrack
-from bjob.watchview import LogDisplay
-from tests.conftest import REPO
+from bjob.model.job import MalformedJobError, normalize_job
+from bjob.model.track import JobTrack
+from bjob.render.jsonout import dumps, job_to_dict
+from bjob.render.view import print_jobs, print_jobs_table
+from bjob.render.watchview import LogDisplay
+from tests.conftest import SCHEMA, environment, output
 
-SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
 MODEL = botocore.session.get_session().get_service_model("bedrock")
 OUTPUT = MODEL.operation_model("GetModelInvocationJob").output_shape
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -66,12 +65,11 @@ def test_any_shaped_response_normalizes_and_renders(response: dict[str, Any]) ->
     assert document["status"] == response.get("status")
     assert document["records"]["total"] == response.get("totalRecordCount")  # exact integers
     for styled in (False, True):
-        stream = io.StringIO()
-        print_jobs(stream, [job], NOW, styled=styled)
-        print_renderables(stream, [jobs_table([job], NOW, styled=styled, regions=True)],
-                          styled=styled)  # fmt: skip
+        env = environment(tty=styled)
+        print_jobs(env, [job], NOW)
+        print_jobs_table(env, [job], NOW, regions=True)
         if not styled:
-            assert_inert(stream.getvalue())
+            assert_inert(output(env.stdout))
     # watch's log lines, from the same job seen twice
     track = JobTrack(job)
     track.observe(job, 0.0, NOW)

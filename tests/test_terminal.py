@@ -4,26 +4,12 @@ start-up that does not import boto3 for help."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import BJOB, EXAMPLES, read_pty
+from tests.conftest import EXAMPLES, run_in_pty
 from tests.fakebedrock import make_job
-
-
-def run_in_pty(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run bjob with stdout and stderr on a pty, as in a terminal; return (code, screen text)."""
-    controller, terminal = pty.openpty()
-    environ = {**os.environ, "COLUMNS": "120", **(env or {})}
-    process = subprocess.Popen(
-        [str(BJOB), *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=environ
-    )
-    os.close(terminal)
-    screen = read_pty(controller)
-    return process.wait(timeout=30), screen
 
 
 def test_terminal_gets_colour() -> None:
@@ -77,4 +63,4 @@ def test_saved_file_view_does_not_import_boto3() -> None:
     )
     assert completed.returncode == 0
     imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
-    assert "bjob.view" in imported and "botocore" not in imported
+    assert "bjob.render.view" in imported and "botocore" not in imported

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bjob.job import normalize_job
-from bjob.terminal import inert, wants_style
-from bjob.view import duration, print_jobs, relative
+from bjob.model.job import normalize_job
+from bjob.render.terminal import inert, wants_style
+from bjob.render.view import duration, print_jobs, relative
+from tests.conftest import environment, output
 from tests.fakebedrock import make_job
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def render(response: dict, *, styled: bool = False) -> str:  # type: ignore[type-arg]
-    stream = io.StringIO()
-    print_jobs(stream, [normalize_job(response)], NOW, styled=styled)
-    return stream.getvalue()
+    env = environment(tty=styled)
+    print_jobs(env, [normalize_job(response)], NOW)
+    return output(env.stdout)
 
 
 def test_plain_view_has_every_section_and_no_escape_codes() -> None:
@@ -89,9 +89,8 @@ def test_inert_keeps_newlines_only_where_asked() -> None:
      ({"TERM": "dumb"}, True, False)],
 )  # fmt: skip
 def test_wants_style(environ: dict[str, str], tty: bool, expected: bool) -> None:
-    stream = io.StringIO()
-    stream.isatty = lambda: tty  # type: ignore[method-assign]
-    assert wants_style(stream, environ) is expected
+    env = environment(tty=tty, env=environ)
+    assert wants_style(env, env.stdout) is expected
 
 
 @pytest.mark.parametrize(

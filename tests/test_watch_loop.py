@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bjob.exits import BjobError, ExitCode
-from bjob.job import Job, normalize_job
-from bjob.watch import JobTrack, Watcher
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import Job, normalize_job
+from bjob.model.track import JobTrack
+from bjob.usecases.watch import Watcher
 from tests.fakebedrock import make_job, progression
 
 

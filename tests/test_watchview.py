@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from bjob.exits import BjobError, ExitCode
-from bjob.job import normalize_job
-from bjob.watch import JobTrack
-from bjob.watchview import LiveDisplay, LogDisplay
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import normalize_job
+from bjob.model.track import JobTrack
+from bjob.render.watchview import LiveDisplay, LogDisplay
+from tests.conftest import environment
 from tests.fakebedrock import make_job
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -26,6 +29,10 @@ def track(*states: dict[str, object]) -> JobTrack:
     return followed
 
 
+def live_environment(monotonic: float) -> Environment:
+    return replace(environment(tty=True), now=lambda: NOW, clock=lambda: monotonic)
+
+
 def live_text(display: LiveDisplay) -> str:
     console = Console(file=io.StringIO(), width=140, color_system=None)
     console.print(display.render())
@@ -33,7 +40,7 @@ def live_text(display: LiveDisplay) -> str:
 
 
 def test_live_view_counts_down_and_says_when_it_retries() -> None:
-    display = LiveDisplay(io.StringIO(), now=lambda: NOW, clock=lambda: 100.0)
+    display = LiveDisplay(live_environment(100.0))
     followed = track(make_job("abc123def456", "Scheduled", processed=0, failed=0),
                      make_job("abc123def456", "InProgress", processed=100, failed=0),
                      make_job("abc123def456", "InProgress", processed=300, failed=0))  # fmt: skip
@@ -49,7 +56,7 @@ def test_live_view_counts_down_and_says_when_it_retries() -> None:
 
 
 def test_live_view_ends_with_the_summary_and_the_failure_message() -> None:
-    display = LiveDisplay(io.StringIO(), now=lambda: NOW, clock=lambda: 0.0)
+    display = LiveDisplay(live_environment(0.0))
     message = "Role cannot read s3://in/"
     failed = track(make_job("abc123def456", "InProgress"),
                    make_job("abc123def456", "Failed", message=message))  # fmt: skip

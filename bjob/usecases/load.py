@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bjob.aws import AwsOptions, BedrockClients, fetch_jobs
-from bjob.exits import BjobError, ExitCode
-from bjob.identifiers import JobRef, parse_job_ref
-from bjob.job import Job, MalformedJobError, normalize_job
-from bjob.saved import read_saved_response
+from bjob.aws.bedrock import fetch_jobs
+from bjob.aws.session import AwsClients
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import JobRef, parse_job_ref
+from bjob.model.job import Job, MalformedJobError, normalize_job
+from bjob.usecases.saved import read_saved_response
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,7 @@ def parse_job_refs(texts: Sequence[str]) -> list[JobRef]:
 
 
 def load_jobs(
-    refs: Sequence[JobRef],
-    aws_options: AwsOptions,
-    stdin: TextIO,
-    clients: BedrockClients | None = None,
+    refs: Sequence[JobRef], clients: AwsClients, stdin: TextIO
 ) -> list[LoadedJob | BjobError]:
     """Each JOB as a LoadedJob, or the error that kept it from loading, in argument order."""
     results: dict[int, dict[str, Any] | BjobError] = {}
@@ -44,7 +42,6 @@ def load_jobs(
             except BjobError as error:
                 results[index] = error
     if remote:
-        clients = clients or BedrockClients(aws_options)
         fetched = fetch_jobs([ref for _, ref in remote], clients)
         results.update((index, result) for (index, _), result in zip(remote, fetched, strict=True))
     return [_normalized(refs[index], results[index]) for index in range(len(refs))]

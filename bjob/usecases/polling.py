@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bjob.aws import BedrockClients, fetch_job, iter_job_summaries, translated_errors
-from bjob.identifiers import JobRef
-from bjob.job import ACTIVE_STATUSES, Job, normalize_job
+from bjob.aws.bedrock import fetch_job, iter_job_summaries
+from bjob.aws.errors import translated_errors
+from bjob.aws.session import AwsClients
+from bjob.model.identifiers import JobRef
+from bjob.model.job import ACTIVE_STATUSES, Job, normalize_job
 
 # A job ends within its timeout (at most 168 h) of submission: older jobs cannot be active.
 ACTIVE_LOOKBACK = timedelta(days=14)
@@ -17,7 +19,7 @@ ACTIVE_LOOKBACK = timedelta(days=14)
 class JobPoller:
     """The current state of each watched job, never more than one request per job a poll."""
 
-    def __init__(self, clients: BedrockClients) -> None:
+    def __init__(self, clients: AwsClients) -> None:
         self.clients = clients
         # Regions where a listing could not find every job within budget: Get from then on.
         self._get_only: set[str | None] = set()
@@ -56,7 +58,7 @@ class JobPoller:
         found: dict[str, Job] = {}
         budget = len(jobs) - 1
         with translated_errors(profile=self.clients.options.profile):
-            client = self.clients.client(region)
+            client = self.clients.bedrock(region)
             summaries = iter_job_summaries(
                 client,
                 sortBy="CreationTime",
@@ -77,11 +79,11 @@ class JobPoller:
         return found
 
 
-def discover_active_jobs(clients: BedrockClients, region: str | None, now: datetime) -> list[Job]:
+def discover_active_jobs(clients: AwsClients, region: str | None, now: datetime) -> list[Job]:
     """Every job in the region that has not reached a terminal status."""
     jobs = []
     with translated_errors(profile=clients.options.profile):
-        client = clients.client(region)
+        client = clients.bedrock(region)
         for summary in iter_job_summaries(
             client, sortBy="CreationTime", sortOrder="Descending",
             submitTimeAfter=now - ACTIVE_LOOKBACK,

@@ -7,7 +7,6 @@ job name or message is shown, not obeyed.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
@@ -18,8 +17,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bjob.job import Job
-from bjob.terminal import inert
+from bjob.model.environment import Environment
+from bjob.model.job import Job
+from bjob.render.terminal import inert, wants_style
 
 DASH = "—"
 BAR_WIDTH = 30
@@ -28,7 +28,9 @@ MESSAGE_WIDTH = 100  # a failure message wraps as prose, whatever the width
 PLAIN_WIDTH = 4096  # never wrap data in logs; lines are right-stripped
 
 
-def make_console(file: TextIO, *, styled: bool, width: int | None = None) -> Console:
+def make_console(
+    file: TextIO, env: Environment, *, styled: bool, width: int | None = None
+) -> Console:
     """A console that never interprets markup, emoji codes or highlighting in data."""
     return Console(
         file=file,
@@ -39,16 +41,19 @@ def make_console(file: TextIO, *, styled: bool, width: int | None = None) -> Con
         emoji=False,
         highlight=False,
         width=width,
+        _environ=dict(env.environ),  # COLUMNS, LINES... from the environment given, not os's
     )
 
 
-def print_jobs(stream: TextIO, jobs: Sequence[Job], now: datetime, *, styled: bool) -> None:
-    """Print jobs for people, one full view each."""
-    print_renderables(stream, [job_view(job, now, styled=styled) for job in jobs], styled=styled)
+def print_jobs(env: Environment, jobs: Sequence[Job], now: datetime) -> None:
+    """Print jobs for people, one full view each, on stdout."""
+    styled = wants_style(env, env.stdout)
+    views = [job_view(job, now, styled=styled) for job in jobs]
+    print_renderables(env, env.stdout, views, styled=styled)
 
 
 def print_renderables(
-    stream: TextIO, renderables: Sequence[RenderableType], *, styled: bool
+    env: Environment, stream: TextIO, renderables: Sequence[RenderableType], *, styled: bool
 ) -> None:
     """Styled for a terminal, else plain text with no escape codes.
 
@@ -56,21 +61,29 @@ def print_renderables(
     columns, so ARNs and URIs stay whole on one line for grep and copy.
     """
     if styled:
-        console = make_console(stream, styled=True)
+        console = make_console(stream, env, styled=True)
         for index, renderable in enumerate(renderables):
             if index:
                 console.print()
             console.print(renderable)
         return
-    tty = getattr(stream, "isatty", lambda: False)()
-    width = None if tty or os.environ.get("COLUMNS") else PLAIN_WIDTH
-    console = make_console(io.StringIO(), styled=False, width=width)
+    width = None if env.is_terminal(stream) or env.environ.get("COLUMNS") else PLAIN_WIDTH
+    console = make_console(io.StringIO(), env, styled=False, width=width)
     with console.capture() as capture:
         for index, renderable in enumerate(renderables):
             if index:
                 console.print()
             console.print(renderable)
     stream.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
+
+
+def print_jobs_table(
+    env: Environment, jobs: Sequence[Job], now: datetime, *, regions: bool
+) -> None:
+    """`bjob list` for people, on stdout."""
+    styled = wants_style(env, env.stdout)
+    table = jobs_table(jobs, now, styled=styled, regions=regions)
+    print_renderables(env, env.stdout, [table], styled=styled)
 
 
 def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: bool) -> Table:

@@ -1,5 +1,6 @@
-"""The installed `bjob watch` end to end against the fake server: scripted progressions,
-faults in the middle, NDJSON, log lines, a live view in a real pty, and Ctrl-C."""
+"""bjob watch end to end against the fake server: scripted progressions, faults in the middle,
+NDJSON and log lines through the command layer in-process on a fake clock (hours of polling
+in no time); the live view in a real pty, Ctrl-C and the exit code of the installed `bjob`."""
 
 from __future__ import annotations
 
@@ -14,17 +15,16 @@ import time
 import jsonschema
 import pytest
 
-from tests.conftest import BJOB, REPO, read_pty, run_bjob
+from tests.conftest import BJOB, SCHEMA, FakeClock, Result, invoke, read_pty, run_bjob
 from tests.fakebedrock import Fault, RunningFake, make_job, progression
 
-SCHEMA = json.loads((REPO / "bjob" / "job.schema.json").read_text())
 JOB = "abc123def456"
 OTHER = "zzz999yyy888"
 
 
-def watch(server: RunningFake, *args: str, timeout: float = 60):  # type: ignore[no-untyped-def]
-    return run_bjob("watch", *args, "--interval", "1", "--endpoint-url", server.url,
-                    "--region", "us-east-1", timeout=timeout)  # fmt: skip
+def watch(server: RunningFake, *args: str, clock: FakeClock | None = None, **kw: object) -> Result:
+    return invoke("watch", *args, "--interval", "1", "--endpoint-url", server.url,
+                  "--region", "us-east-1", clock=clock, **kw)  # type: ignore[arg-type]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -64,8 +64,7 @@ def test_faults_in_the_middle_are_ridden_out(server: RunningFake) -> None:
     server.fake.fail_next(Fault("error", 429, "ThrottlingException", "Rate exceeded"), after=2)
     server.fake.fail_next(Fault("error", 500, "InternalServerException", "boom"), after=1)
     server.fake.fail_next(Fault("drop"), after=1)
-    result = run_bjob("watch", JOB, "--json", "--interval", "1", "--endpoint-url", server.url,
-                      "--region", "us-east-1", env={"AWS_MAX_ATTEMPTS": "1"})  # fmt: skip
+    result = watch(server, JOB, "--json", env={"AWS_MAX_ATTEMPTS": "1"})
     assert result.code == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["status"] for line in lines] == [
@@ -105,8 +104,7 @@ def test_active_follows_every_unfinished_job(server: RunningFake) -> None:
     server.fake.add_job(make_job("done00000001", "Completed"))
     server.fake.add_job(*progression(JOB, "Completed")[3:])
     server.fake.add_job(*progression(OTHER, "Expired")[2:])
-    result = run_bjob("watch", "--active", "--interval", "1", "--json", "--endpoint-url",
-                      server.url, "--region", "us-east-1")  # fmt: skip
+    result = watch(server, "--active", "--json")
     assert result.code == 13
     ids = {json.loads(line)["id"] for line in result.stdout.splitlines()}
     assert ids == {JOB, OTHER}
@@ -114,10 +112,10 @@ def test_active_follows_every_unfinished_job(server: RunningFake) -> None:
 
 def test_timeout_exits_8(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "InProgress"))
-    started = time.monotonic()
-    result = watch(server, JOB, "--timeout", "2s")
+    clock = FakeClock()
+    result = watch(server, JOB, "--timeout", "2m", clock=clock)
     assert result.code == 8
-    assert time.monotonic() - started < 10
+    assert sum(clock.sleeps) == pytest.approx(120)  # it stopped at the deadline, not later
     assert "timed out, still running" in result.stdout
 
 
@@ -125,8 +123,10 @@ def test_sustained_outage_exits_5(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "InProgress"))
     server.fake.fail_next(Fault("error", 503, "ServiceUnavailableException", "down"),
                           times=1000, after=1)  # fmt: skip
-    result = watch(server, JOB, "--give-up-after", "3s")
+    clock = FakeClock()
+    result = watch(server, JOB, "--give-up-after", "3m", clock=clock)
     assert result.code == 5
+    assert 180 <= sum(clock.sleeps) <= 180 + 60  # gave up within one back-off of 3 minutes
     assert "gave up" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -143,7 +143,7 @@ def test_expired_credentials_mid_watch_exit_4(server: RunningFake) -> None:
     assert result.code == 4 and "token expired" in result.stderr
 
 
-def test_show_watch_is_the_same_gate(server: RunningFake) -> None:
+def test_show_watch_is_the_same_gate_for_the_installed_bjob(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "Failed"))
     result = run_bjob("show", "-w", JOB, "--endpoint-url", server.url, "--region", "us-east-1")
     assert result.code == 10  # a watch's exit, where show alone exits 0
@@ -157,7 +157,7 @@ def test_show_watch_is_the_same_gate(server: RunningFake) -> None:
      ([JOB, "--timeout", "soon"], "--timeout"), (["examples/failed.json"], "saved")],
 )  # fmt: skip
 def test_bad_arguments(server: RunningFake, args: list[str], words: str) -> None:
-    result = run_bjob("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1")
+    result = invoke("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1")
     assert result.code == 2
     assert words in result.stderr
     assert server.fake.requests == []
@@ -175,13 +175,13 @@ def _pty_watch(server: RunningFake, *args: str) -> tuple[subprocess.Popen[bytes]
 
 
 def test_live_view_in_a_pty_ends_cleanly_with_the_right_code(server: RunningFake) -> None:
-    server.fake.add_job(*progression(JOB, "Completed"))
+    server.fake.add_job(*progression(JOB, "Completed")[2:])
     process, controller = _pty_watch(server, JOB, "--interval", "1", "--bell")
     screen = read_pty(controller, time.monotonic() + 60)
     assert process.wait(timeout=30) == 0
     assert "\x1b[" in screen  # styled, redrawn in place
     assert "Completed" in screen and "finished:" in screen
-    assert "Seen: Submitted" in screen
+    assert "Seen: Scheduled" in screen
     assert "\x07" in screen  # the bell
     assert "\x1b[?25h" in screen  # the cursor is shown again: the terminal is restored
     assert "Traceback" not in screen

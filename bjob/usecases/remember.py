@@ -1,8 +1,9 @@
 """The jobs bjob has seen, remembered for shell completion: no network call to complete a job.
 
-A small JSON file in the user's cache directory ($XDG_CACHE_HOME/bjob, else ~/.cache/bjob),
-readable by the user only, holding the most recent MAX_JOBS jobs. It is a convenience: a
-cache that cannot be read or written is skipped without a word.
+A small JSON file in the user's cache directory (platformdirs: $XDG_CACHE_HOME/bjob or
+~/.cache/bjob on Linux, ~/Library/Caches/bjob on macOS, %LOCALAPPDATA%\\bjob\\Cache on
+Windows), readable by the user only, holding the most recent MAX_JOBS jobs. It is a
+convenience: a cache that cannot be read or written is skipped without a word.
 """
 
 from __future__ import annotations
@@ -10,20 +11,25 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from bjob.job import Job
+from bjob.model.job import Job
 
 MAX_JOBS = 500
 VERSION = 1
 
 
-def cache_path(environ: Mapping[str, str] = os.environ) -> Path:
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "bjob" / "jobs.json"
+def cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("bjob", appauthor=False))
+
+
+def cache_path() -> Path:
+    return cache_dir() / "jobs.json"
 
 
 def remembered_jobs(path: Path | None = None) -> list[dict[str, Any]]:

@@ -1,13 +1,14 @@
-"""JSON for scripts: the documented, stable shape of a job (see job.schema.json)."""
+"""JSON for scripts: the documented, stable shape of a job (see schemas/job.schema.json),
+JMESPath queries over it, and printing it."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
-from bjob.exits import BjobError, ExitCode
-from bjob.job import Job
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import Job
 
 
 def job_to_dict(job: Job, now: datetime) -> dict[str, Any]:
@@ -111,3 +112,19 @@ class Query:
 
 
 _COMPACT = json.JSONEncoder(default=_default)  # made once: json.dumps makes one a call
+
+
+def print_json(
+    stream: TextIO, document: object, query: Query | None, *, array_lines: bool = False
+) -> None:
+    """The document (or what the query selects of it); an array one item per line if asked."""
+    if query is not None:
+        document = query.apply(document)
+    elif array_lines and isinstance(document, list):
+        print(dumps_array(document), file=stream)
+        return
+    print(dumps(document), file=stream)
+
+
+def compile_query(expression: str | None) -> Query | None:
+    return Query(expression) if expression is not None else None

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bjob.aws import BedrockClients, iter_job_summaries, map_concurrently, translated_errors
-from bjob.exits import BjobError
-from bjob.job import Job, normalize_job
+from bjob.aws.bedrock import iter_job_summaries
+from bjob.aws.concurrent import map_concurrently
+from bjob.aws.errors import translated_errors
+from bjob.aws.session import AwsClients
+from bjob.model.exits import BjobError
+from bjob.model.job import Job, normalize_job
 
 PAGE_SIZE = 1000  # the most ListModelInvocationJobs allows
 
@@ -51,7 +54,7 @@ class ListFilters:
 
 
 def list_jobs(
-    clients: BedrockClients,
+    clients: AwsClients,
     regions: Sequence[str | None],
     filters: ListFilters,
     on_progress: Callable[[int], None] | None = None,
@@ -84,14 +87,14 @@ def list_jobs(
 
 
 def _list_region(
-    clients: BedrockClients,
+    clients: AwsClients,
     region: str | None,
     filters: ListFilters,
     counted: Callable[[int], None],
 ) -> list[Job]:
     found: list[Job] = []
     with translated_errors(profile=clients.options.profile):
-        client = clients.client(region)
+        client = clients.bedrock(region)
         summaries = iter_job_summaries(
             client, page_size=filters.page_size(), **filters.request_parameters()
         )

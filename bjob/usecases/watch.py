@@ -7,67 +7,22 @@ a network, a terminal or real time.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bjob.exits import BjobError, ExitCode
-from bjob.job import Job
+from bjob.aws.session import AwsClients
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import JobRef
+from bjob.model.job import Job
+from bjob.model.track import JobTrack
+from bjob.usecases.load import LoadedJob, load_jobs
+from bjob.usecases.polling import JobPoller, discover_active_jobs
 
-THROUGHPUT_WINDOW_SECONDS = 600.0  # records per minute over the last ten minutes seen
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 60.0
-
-
-@dataclass
-class JobTrack:
-    """What watch has seen of one job: its latest state, status changes and progress samples."""
-
-    job: Job
-    transitions: list[tuple[str, datetime]] = field(default_factory=list)
-    # (monotonic seconds, processed records) samples, for throughput over a sliding window.
-    samples: deque[tuple[float, int]] = field(default_factory=deque)
-
-    @property
-    def key(self) -> str:
-        return self.job.arn or self.job.job_id or ""
-
-    def observe(self, job: Job, at: float, seen: datetime) -> bool:
-        """Take a new state; True when the status or any count changed."""
-        changed = self._differs(job)
-        if not self.transitions or job.status != self.job.status:
-            self.transitions.append((job.status or "?", seen))
-        self.job = job
-        if job.processed_records is not None:
-            self.samples.append((at, job.processed_records))
-            while self.samples and at - self.samples[0][0] > THROUGHPUT_WINDOW_SECONDS:
-                self.samples.popleft()
-        return changed
-
-    def _differs(self, job: Job) -> bool:
-        old = self.job
-        return (old.status, old.processed_records, old.succeeded_records, old.failed_records,
-                old.total_records, old.end_time) != (
-                job.status, job.processed_records, job.succeeded_records, job.failed_records,
-                job.total_records, job.end_time)  # fmt: skip
-
-    def records_per_minute(self) -> float | None:
-        """Throughput measured from what watch itself observed, over the sliding window."""
-        if len(self.samples) < 2:
-            return None
-        (first_at, first), (last_at, last) = self.samples[0], self.samples[-1]
-        if last_at <= first_at:
-            return None
-        return max(last - first, 0) / (last_at - first_at) * 60.0
-
-    def eta_seconds(self) -> float | None:
-        rate = self.records_per_minute()
-        pending = self.job.pending_records
-        if self.job.is_terminal or not rate or pending is None:
-            return None
-        return pending / rate * 60.0
 
 
 class WatchDisplay(Protocol):
@@ -157,3 +112,49 @@ class Watcher:
     def _interval_wait(self) -> float:
         # A little jitter so that many watchers do not poll in lock-step.
         return self.interval * (0.9 + 0.2 * self.jitter())
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchSettings:
+    interval: float = 30.0
+    timeout: float | None = None
+    give_up_after: float = 600.0
+
+
+def jobs_to_watch(
+    refs: Sequence[JobRef], clients: AwsClients, env: Environment
+) -> tuple[list[Job], list[BjobError]]:
+    """The jobs named (each once), or with no refs every active job in the region; and the
+    errors of those that could not be loaded."""
+    if any(ref.kind == "file" for ref in refs):
+        raise BjobError(
+            "a saved response cannot be watched: give the job's ARN or id", ExitCode.USAGE
+        )
+    if not refs:
+        return discover_active_jobs(clients, clients.options.region, env.now()), []
+    results = load_jobs(refs, clients, env.stdin)
+    errors = [result for result in results if isinstance(result, BjobError)]
+    unique = {item.job.arn: item.job for item in results if isinstance(item, LoadedJob)}
+    return list(unique.values()), errors
+
+
+def follow_jobs(
+    jobs: Sequence[Job],
+    clients: AwsClients,
+    display: WatchDisplay,
+    env: Environment,
+    settings: WatchSettings,
+) -> ExitCode:
+    """Poll the jobs until they end (or the timeout, or an outage); how they ended."""
+    watcher = Watcher(
+        fetch=JobPoller(clients),
+        display=display,
+        clock=env.clock,
+        now=env.now,
+        sleep=env.sleep,
+        jitter=env.random,
+        interval=settings.interval,
+        timeout=settings.timeout,
+        give_up_after=settings.give_up_after,
+    )
+    return watcher.run(jobs)

@@ -1,21 +1,25 @@
-"""How a watch is shown: a live view for a terminal, log lines for a pipe, NDJSON for scripts."""
+"""How a watch is shown: a live view for a terminal, log lines for a pipe, NDJSON for scripts.
+
+Each display is a context manager: entered before the first poll, left after the last, when
+it restores the terminal and rings the bell if asked."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Self, TextIO
 
-from bjob.exits import BjobError, ExitCode
-from bjob.job import Job
-from bjob.terminal import inert
-from bjob.watch import JobTrack
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import Job
+from bjob.model.track import JobTrack
+from bjob.render.terminal import inert, wants_style
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from bjob.jsonout import Query
+    from bjob.render.jsonout import Query
 
 
 def _stamp(moment: datetime) -> str:
@@ -48,6 +52,12 @@ class _LineDisplay:
     def __init__(self, out: TextIO, err: TextIO, now: Callable[[], datetime]) -> None:
         self.out, self.err, self.now = out, err, now
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
     def waiting(self, next_poll_at: float) -> None:
         pass
 
@@ -63,7 +73,7 @@ class LogDisplay(_LineDisplay):
     """One timestamped plain line per change, nothing when nothing changed (CI logs, tee)."""
 
     def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
-        from bjob.view import duration
+        from bjob.render.view import duration
 
         for track in changed:
             job = track.job
@@ -99,7 +109,7 @@ class NdjsonDisplay(_LineDisplay):
         self.query = query
 
     def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
-        from bjob.jsonout import compact, job_to_dict
+        from bjob.render.jsonout import compact, job_to_dict
 
         now = self.now()
         for track in changed:
@@ -117,20 +127,18 @@ class LiveDisplay:
 
     REFRESHES_PER_SECOND = 1.0
 
-    def __init__(
-        self, out: TextIO, now: Callable[[], datetime], clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, env: Environment) -> None:
         from rich.live import Live
 
-        from bjob.view import make_console
+        from bjob.render.view import make_console
 
-        self.now, self.clock = now, clock
+        self.now, self.clock = env.now, env.clock
         self.tracks: Sequence[JobTrack] = ()
         self.next_poll_at: float | None = None
         self.retry_note: str | None = None
         self.last_poll: datetime | None = None
         self.final_note: str | None = None
-        self.console = make_console(out, styled=True)
+        self.console = make_console(env.stdout, env, styled=True)
         self.live = Live(
             console=self.console,
             get_renderable=self.render,
@@ -140,7 +148,7 @@ class LiveDisplay:
             redirect_stderr=False,
         )
 
-    def __enter__(self) -> LiveDisplay:
+    def __enter__(self) -> Self:
         self.live.start()
         return self
 
@@ -176,7 +184,7 @@ class LiveDisplay:
         from rich.table import Table
         from rich.text import Text
 
-        from bjob.view import (
+        from bjob.render.view import (
             DASH,
             NAME_MIN_WIDTH,
             duration,
@@ -266,3 +274,22 @@ def _total_row(tracks: Sequence[JobTrack]) -> list[str]:
         "",
         "",
     ]
+
+
+WatchView = LiveDisplay | LogDisplay | NdjsonDisplay
+
+
+def watch_display(env: Environment, *, json_output: bool, query: Query | None) -> WatchView:
+    """NDJSON when asked for JSON, a live view in a terminal, else log lines."""
+    if json_output or query is not None:
+        return NdjsonDisplay(env.stdout, env.stderr, env.now, query)
+    if wants_style(env, env.stdout):
+        return LiveDisplay(env)
+    return LogDisplay(env.stdout, env.stderr, env.now)
+
+
+def ring_bell(env: Environment) -> None:
+    """On the terminal: stdout if it is one, else stderr (stdout may be a file)."""
+    stream = env.stdout if env.is_terminal(env.stdout) else env.stderr
+    stream.write("\a")
+    stream.flush()

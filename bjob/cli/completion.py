@@ -3,14 +3,14 @@ so nothing here imports botocore or touches the network."""
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
 from importlib.util import find_spec
 
-from bjob.cache import cache_path, write_private_json
-from bjob.job import STATUSES
+from bjob.aws.localconfig import configured_profiles
+from bjob.model.job import STATUSES
+from bjob.usecases.remember import cache_dir, remembered_jobs, write_private_json
 
 _REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 
@@ -37,7 +37,7 @@ def bedrock_regions() -> list[str]:
         key = f"{source}:{os.stat(source).st_mtime_ns}"
     except OSError:
         return []
-    kept = cache_path().with_name("regions.json")
+    kept = cache_dir() / "regions.json"
     try:
         cached = json.loads(kept.read_text(encoding="utf-8"))
         if cached.get("source") == key and isinstance(cached.get("regions"), list):
@@ -62,30 +62,11 @@ def bedrock_regions() -> list[str]:
 
 
 def complete_profile(incomplete: str) -> list[str]:
-    """Profiles in the AWS config and credentials files (honouring AWS_CONFIG_FILE...)."""
-    config = os.environ.get("AWS_CONFIG_FILE") or os.path.expanduser("~/.aws/config")
-    credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.expanduser(
-        "~/.aws/credentials"
-    )
-    profiles: set[str] = set()
-    for path, prefixed in ((config, True), (credentials, False)):
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            continue
-        for section in parser.sections():
-            if prefixed and section.startswith("profile "):
-                profiles.add(section.removeprefix("profile ").strip())
-            elif section == "default" or not prefixed:
-                profiles.add(section.strip())
-    return sorted(name for name in profiles if name.startswith(incomplete))
+    return [name for name in configured_profiles() if name.startswith(incomplete)]
 
 
 def complete_job(incomplete: str) -> list[tuple[str, str]]:
     """Job ids, names and ARNs bjob has seen (show, list, watch), from its cache only."""
-    from bjob.cache import remembered_jobs
-
     offered: dict[str, str] = {}
     for job in remembered_jobs():
         about = " ".join(str(job.get(key) or "") for key in ("name", "status", "region")).strip()

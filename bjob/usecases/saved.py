@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from bjob.exits import BjobError, ExitCode
+from bjob.model.exits import BjobError, ExitCode
 
 
 def read_saved_response(path: str, stdin: TextIO) -> dict[str, Any]:

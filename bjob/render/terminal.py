@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TextIO
+
+from bjob.model.environment import Environment
 
 # C0 and C1 controls (ESC, CSI, BEL, backspace...), DEL, and the Unicode marks that
 # reorder or break lines (bidi overrides, line separators): each could move the cursor,
@@ -32,9 +33,6 @@ def inert(text: str, *, multiline: bool = False) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
-def wants_style(stream: TextIO, environ: Mapping[str, str]) -> bool:
+def wants_style(env: Environment, stream: TextIO) -> bool:
     """Colour and redraws only for a terminal, and never under NO_COLOR or TERM=dumb."""
-    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    return env.wants_colour() and env.is_terminal(stream)

@@ -1,0 +1,114 @@
+"""The Bedrock control-plane calls bjob makes: GetModelInvocationJob and
+ListModelInvocationJobs, and finding a job by its name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+from bjob.aws.concurrent import map_concurrently
+from bjob.aws.errors import error_code, translated_errors
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import JobRef
+from bjob.model.job import MalformedJobError
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock import BedrockClient
+
+    from bjob.aws.session import AwsClients
+
+Response = dict[str, Any]
+
+
+def register_handlers(client: Any) -> None:
+    client.meta.events.register(
+        "before-parse.bedrock.ListModelInvocationJobs", _decode_summaries_directly
+    )
+
+
+def _decode_summaries_directly(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """Hand a listing page's job summaries over as JSON decoded them.
+
+    botocore walks every member of every summary against the service model, which for
+    thousands of jobs costs several times the JSON decoding itself; the summaries are plain
+    JSON values already (timestamps stay wire strings), and normalize_job checks each
+    member's type. botocore's own handlers use this event the same way (S3's 200 errors).
+    Anything but a well-formed 200 page is left to botocore's parser and error handling.
+    """
+    if response_dict.get("status_code") != 200:
+        return
+    try:
+        page = json.loads(response_dict["body"])
+    except (ValueError, TypeError, KeyError):
+        return
+    if not isinstance(page, dict) or not isinstance(page.get("invocationJobSummaries"), list):
+        return
+    customized_response_dict["invocationJobSummaries"] = page.pop("invocationJobSummaries")
+    response_dict["body"] = json.dumps(page).encode()
+
+
+def fetch_job(ref: JobRef, clients: AwsClients) -> Response:
+    """The GetModelInvocationJob response (or a List summary) for an ARN, id or name."""
+    with translated_errors(ref.text, clients.options.profile):
+        client = clients.bedrock(ref.region)
+        if ref.kind == "name":
+            return _fetch_by_name(client, ref.text)
+        try:
+            with _malformed_is_temporary(ref.text):
+                response = dict(client.get_model_invocation_job(jobIdentifier=ref.text))
+        except Exception as error:
+            if ref.maybe_name and error_code(error) == "ResourceNotFoundException":
+                return _fetch_by_name(client, ref.text)
+            raise
+        response.pop("ResponseMetadata", None)
+        return response
+
+
+def fetch_jobs(refs: Sequence[JobRef], clients: AwsClients) -> list[Response | BjobError]:
+    """Fetch several jobs concurrently; results (or each one's error) in argument order."""
+    return map_concurrently(lambda ref: fetch_job(ref, clients), refs)
+
+
+@contextmanager
+def _malformed_is_temporary(subject: str) -> Iterator[None]:
+    """botocore's parser fails with plain Python errors on a body of the wrong JSON type."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError) as error:
+        raise MalformedJobError(f"{subject}: {type(error).__name__}: {error}") from error
+
+
+def iter_job_summaries(
+    client: BedrockClient, page_size: int = 1000, **filters: Any
+) -> Iterator[Response]:
+    """Every summary ListModelInvocationJobs returns for the filters, page by page."""
+    paginator = client.get_paginator("list_model_invocation_jobs")
+    pages = paginator.paginate(**filters, PaginationConfig={"PageSize": page_size})
+    with _malformed_is_temporary("ListModelInvocationJobs"):
+        for page in pages:
+            yield from cast(list[Response], page.get("invocationJobSummaries", []))
+
+
+def _fetch_by_name(client: BedrockClient, name: str) -> Response:
+    matches = [
+        summary
+        for summary in iter_job_summaries(client, nameContains=name)
+        if summary.get("jobName") == name
+    ]
+    if not matches:
+        raise BjobError(f"no job with the name or id {name!r}", ExitCode.NOT_FOUND)
+    if len(matches) > 1:
+        listed = "\n".join(
+            f"  {m.get('jobArn')}  {m.get('status')}  submitted {m.get('submitTime')}"
+            for m in matches
+        )
+        raise BjobError(
+            f"{len(matches)} jobs are named {name!r}:\n{listed}",
+            ExitCode.USAGE,
+            hint="give the job's ARN or id instead of its name",
+        )
+    return dict(matches[0])

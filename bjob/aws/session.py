@@ -1,0 +1,118 @@
+"""Sessions and clients: one botocore session per command, wrapped in a boto3 session, and
+one client per service and region made from it on demand."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bjob import __version__
+from bjob.aws.errors import no_region, translated_errors
+from bjob.aws.localconfig import aws_variable
+from bjob.model.exits import BjobError, ExitCode
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock import BedrockClient
+
+# botocore's own default retry mode depends on its version (legacy before 1.44); bjob
+# defaults to standard (3 attempts, throttling included) under the same config chain:
+# AWS_RETRY_MODE, then the profile's retry_mode.
+_SESSION_VARIABLES = {"retry_mode": ("retry_mode", "AWS_RETRY_MODE", "standard", None)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwsOptions:
+    """The connection options every command shares (as in the AWS CLI)."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None  # Bedrock's; other services use the SDK's configuration
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+
+
+class AwsClients:
+    """One boto3 session (on a botocore session bjob tunes), and clients made from it.
+
+    Clients are made under a lock: sessions are not thread-safe, clients are.
+    """
+
+    def __init__(self, options: AwsOptions) -> None:
+        self.options = options
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._core: Any = None  # the botocore session under it
+        self._session: Any = None
+
+    def _boto3_session(self) -> Any:
+        if self._session is None:
+            import boto3.session
+            import botocore.session
+
+            core = botocore.session.Session(
+                session_vars=_SESSION_VARIABLES, profile=self.options.profile
+            )
+            # Keep timestamps as the wire's strings (the AWS CLI does the same): the model
+            # parses them, and dateutil's parser is slow across thousands of jobs.
+            core.get_component("response_parser_factory").set_parser_defaults(
+                timestamp_parser=_keep_timestamp
+            )
+            self._session = boto3.session.Session(botocore_session=core)
+            self._core = core
+        return self._session
+
+    def _core_session(self) -> Any:
+        self._boto3_session()
+        return self._core
+
+    def default_region(self) -> str:
+        """--region, then AWS_REGION, then what botocore finds (AWS_DEFAULT_REGION, profile)."""
+        with translated_errors(profile=self.options.profile):
+            region = (
+                self.options.region
+                or aws_variable("AWS_REGION")  # other SDKs read it; botocore does not
+                or self._core_session().get_config_variable("region")
+            )
+        if not region:
+            raise no_region()
+        return str(region)
+
+    def bedrock(self, region: str | None = None) -> BedrockClient:
+        client: BedrockClient = self.client("bedrock", region)
+        return client
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        with self._lock, translated_errors(profile=self.options.profile):
+            region = region or self.default_region()
+            key = (service, region)
+            if key not in self._clients:
+                self._clients[key] = self._make_client(service, region)
+            return self._clients[key]
+
+    def _make_client(self, service: str, region: str) -> Any:
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=self.options.connect_timeout or 60,
+            read_timeout=self.options.read_timeout or 60,
+            user_agent_extra=f"bjob/{__version__}",
+        )
+        try:
+            client = self._boto3_session().client(
+                service,
+                region_name=region,
+                endpoint_url=self.options.endpoint_url if service == "bedrock" else None,
+                config=config,
+            )
+        except ValueError as error:  # botocore's word for a bad endpoint URL
+            raise BjobError(str(error), ExitCode.CONFIGURATION) from None
+        if service == "bedrock":
+            from bjob.aws.bedrock import register_handlers
+
+            register_handlers(client)
+        return client
+
+
+def _keep_timestamp(value: Any) -> Any:
+    return value

@@ -1,0 +1,167 @@
+"""bjob list: find jobs, for people (a table) or scripts (JSON, ARNs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bjob.cli.options import (
+    ConnectTimeoutOption,
+    DebugOption,
+    EndpointOption,
+    ProfileOption,
+    QueryOption,
+    ReadTimeoutOption,
+    complete_region,
+    complete_status,
+)
+from bjob.cli.run import run_command
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+
+
+def list_jobs(
+    ctx: typer.Context,
+    *,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            help="Only jobs in this status (repeatable; any case): Submitted, Validating, "
+            "Scheduled, InProgress, Stopping, Completed, PartiallyCompleted, Failed, Stopped, "
+            "Expired.",
+            autocompletion=complete_status,
+            show_default=False,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="TEXT",
+            help="Only jobs whose name contains this text.",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only jobs submitted after this: a duration ago (24h, 7d) or an ISO "
+            "date/time (2026-11-01, local time unless it has a zone).",
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="WHEN",
+            help="Only jobs submitted before this (as --since).",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            metavar="newest|oldest",
+            help="newest or oldest first.",
+            autocompletion=lambda: ["newest", "oldest"],
+        ),
+    ] = "newest",
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, metavar="N", help="Show at most this many jobs.")
+    ] = 50,
+    all_jobs: Annotated[
+        bool, typer.Option("--all", help="Every matching job (no --limit).")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of jobs (the show --json schema).")
+    ] = False,
+    ids: Annotated[
+        bool,
+        typer.Option(
+            "--ids",
+            help="Print one job ARN per line: bjob list --status Failed --ids | xargs bjob show",
+        ),
+    ] = False,
+    query: QueryOption = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--region",
+            metavar="REGION",
+            help="The AWS region (repeatable: several regions are listed concurrently). "
+            "Default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.",
+            show_default=False,
+            autocompletion=complete_region,
+        ),
+    ] = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List batch inference jobs, newest first.
+
+    Examples: bjob list --status InProgress; bjob list --since 7d --status failed --ids;
+    bjob list --all --json --query 'length(@)'
+    """
+
+    def body(env: Environment) -> ExitCode:
+        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.model.durations import parse_moment
+        from bjob.model.job import canonical_status
+        from bjob.render.jsonout import compile_query
+        from bjob.render.output import progress_on_stderr
+        from bjob.usecases.listing import ListFilters, list_jobs
+        from bjob.usecases.remember import remember_jobs
+
+        now = env.now()
+        if sort not in ("newest", "oldest"):
+            raise BjobError(f"--sort: expected newest or oldest, not {sort!r}", ExitCode.USAGE)
+        if ids and (json_output or query is not None):
+            raise BjobError("--ids cannot be used with --json or --query", ExitCode.USAGE)
+        compiled = compile_query(query)
+        filters = ListFilters(
+            statuses=tuple(dict.fromkeys(canonical_status(text) for text in status or ())),
+            name=name,
+            since=parse_moment(since, "--since", now) if since else None,
+            until=parse_moment(until, "--until", now) if until else None,
+            newest_first=sort == "newest",
+            limit=None if all_jobs else limit,
+        )
+        regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
+        clients = AwsClients(
+            AwsOptions(
+                profile=profile,
+                endpoint_url=endpoint_url,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+            )
+        )
+        with progress_on_stderr(env, "Listing jobs") as on_progress:
+            jobs = list_jobs(clients, regions, filters, on_progress)
+        remember_jobs(jobs)
+        if ids:
+            for job in jobs:
+                print(job.arn or job.job_id or "", file=env.stdout)
+        elif json_output or compiled is not None:
+            from bjob.render.jsonout import job_to_dict, print_json
+
+            documents = [job_to_dict(job, now) for job in jobs]
+            print_json(env.stdout, documents, compiled, array_lines=True)
+        elif jobs:
+            from bjob.render.view import print_jobs_table
+
+            print_jobs_table(env, jobs, now, regions=len(regions) > 1)
+        else:
+            print("no jobs match", file=env.stderr)
+        return ExitCode.OK
+
+    run_command(ctx, debug, body)

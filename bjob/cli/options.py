@@ -1,0 +1,109 @@
+"""The options the commands share, as `Annotated` types, with their shell completion."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+
+def _complete_job(incomplete: str) -> list[tuple[str, str]]:
+    from bjob.cli.completion import complete_job
+
+    return complete_job(incomplete)
+
+
+def complete_status(incomplete: str) -> list[str]:
+    from bjob.cli.completion import complete_status
+
+    return complete_status(incomplete)
+
+
+def complete_region(incomplete: str) -> list[str]:
+    from bjob.cli.completion import complete_region
+
+    return complete_region(incomplete)
+
+
+def _complete_profile(incomplete: str) -> list[str]:
+    from bjob.cli.completion import complete_profile
+
+    return complete_profile(incomplete)
+
+
+JOB_HELP = (
+    "A job ARN, a 12-character job id, a job name, a saved response FILE.json, "
+    "or - to read a saved response from stdin."
+)
+JobArguments = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="JOB...", help=JOB_HELP, show_default=False, autocompletion=_complete_job
+    ),
+]
+OptionalJobArguments = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[JOB]...",
+        help="A job ARN, a 12-character job id or a job name (as show).",
+        show_default=False,
+        autocompletion=_complete_job,
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        metavar="PROFILE",
+        help="The AWS profile to use (as in the AWS CLI).",
+        show_default=False,
+        autocompletion=_complete_profile,
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="The AWS region; not needed for an ARN. Default: AWS_REGION, "
+        "AWS_DEFAULT_REGION, then the profile's region.",
+        show_default=False,
+        autocompletion=complete_region,
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        metavar="URL",
+        help="Send requests to this URL instead of Bedrock's (e.g. http://127.0.0.1:8080).",
+        show_default=False,
+    ),
+]
+
+
+def _timeout_option(flag: str, what: str) -> Any:
+    return typer.Option(
+        flag,
+        metavar="SECONDS",
+        min=0.001,
+        help=f"Seconds to wait for {what}, per attempt (default 60).",
+        show_default=False,
+    )
+
+
+ConnectTimeoutOption = Annotated[float | None, _timeout_option("--connect-timeout", "a connection")]
+ReadTimeoutOption = Annotated[float | None, _timeout_option("--read-timeout", "an answer")]
+QueryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        metavar="EXPR",
+        help="A JMESPath expression applied to the JSON output, as in the AWS CLI; "
+        "implies --json. Example: --query 'records.pending'",
+        show_default=False,
+    ),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show tracebacks and botocore's request log on stderr.")
+]

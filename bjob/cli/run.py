@@ -1,0 +1,112 @@
+"""Running a command: the process's environment in, an exit code out. `run_command` is the
+one place where every outcome (errors, Ctrl-C, a closed pipe, a bug) becomes an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import NoReturn
+
+import typer
+
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+
+Body = Callable[[Environment], ExitCode]
+
+
+def process_environment() -> Environment:
+    """The real process: its streams, its environment variables, real time."""
+    import random
+    import time
+
+    return Environment(
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+        environ=os.environ,
+        now=lambda: datetime.now(UTC),
+        clock=time.monotonic,
+        sleep=time.sleep,
+        random=random.random,
+    )
+
+
+def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
+    """Run a command's body in the environment the app was given (a test's) or the process's."""
+    env = ctx.obj if isinstance(ctx.obj, Environment) else process_environment()
+    with _debug_log(env, debug):
+        code = _outcome(env, debug, body)
+    try:
+        env.stdout.flush()
+    except BrokenPipeError:
+        _silence(env.stdout)
+    raise typer.Exit(int(code))
+
+
+def _outcome(env: Environment, debug: bool, body: Body) -> ExitCode:
+    try:
+        return body(env)
+    except BjobError as error:
+        return report(env, [error])
+    except KeyboardInterrupt:
+        print("bjob: interrupted", file=env.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (bjob list --ids | head -1): it has all it wanted.
+        _silence(env.stdout)
+        return ExitCode.OK
+    except Exception as error:  # a bug of ours: say so briefly, unless asked for more
+        if debug:
+            raise
+        print(
+            f"bjob: internal error: {type(error).__name__}: {error}\n"
+            "hint: run again with --debug for the traceback, and report it",
+            file=env.stderr,
+        )
+        return ExitCode.INTERNAL_ERROR
+
+
+@contextmanager
+def _debug_log(env: Environment, debug: bool) -> Iterator[None]:
+    """With --debug, every log record (botocore's requests among them) on stderr."""
+    if not debug:
+        yield
+        return
+    import logging
+
+    root = logging.getLogger()
+    handler = logging.StreamHandler(env.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def report(env: Environment, errors: Sequence[BjobError]) -> ExitCode:
+    """A line (and hint) for each error on stderr; the highest code."""
+    from bjob.render.output import print_error
+
+    for error in errors:
+        print_error(env.stderr, error)
+    return max(error.code for error in errors)
+
+
+def _silence(stream: object) -> None:
+    """After a closed pipe, point the stream's descriptor at /dev/null so that Python's
+    flush at exit stays quiet."""
+    fileno = getattr(stream, "fileno", None)
+    try:
+        descriptor = fileno() if fileno else None
+    except (OSError, ValueError):
+        descriptor = None
+    if descriptor is not None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), descriptor)

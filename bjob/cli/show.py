@@ -1,0 +1,106 @@
+"""bjob show: one or more jobs, for people or for scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bjob.cli.options import (
+    ConnectTimeoutOption,
+    DebugOption,
+    EndpointOption,
+    JobArguments,
+    ProfileOption,
+    QueryOption,
+    ReadTimeoutOption,
+    RegionOption,
+)
+from bjob.cli.run import report, run_command
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+
+
+def show(
+    ctx: typer.Context,
+    jobs: JobArguments,
+    *,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print the normalized job as JSON (an array for several)."),
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print the response as AWS returned it, as JSON.")
+    ] = False,
+    query: QueryOption = None,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", "-w", help="Follow the jobs until they end (as bjob watch)."),
+    ] = False,
+    exit_status: Annotated[
+        bool,
+        typer.Option(
+            "--exit-status",
+            help="Exit with the job's state: 0 Completed, 8 not finished, 10 Failed, "
+            "11 PartiallyCompleted, 12 Stopped, 13 Expired, 9 unknown (highest of several).",
+        ),
+    ] = False,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Show one or more batch inference jobs.
+
+    Examples: bjob show abc123def456 --region us-east-1;
+    bjob show my-job-name --json; bjob show examples/in-progress.json
+    """
+
+    def body(env: Environment) -> ExitCode:
+        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.render.jsonout import compile_query
+        from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
+        from bjob.usecases.remember import remember_jobs
+
+        if json_output and raw:
+            raise BjobError("--json and --raw cannot be used together", ExitCode.USAGE)
+        if watch and raw:
+            raise BjobError("--raw cannot be used with --watch", ExitCode.USAGE)
+        compiled = compile_query(query)
+        refs = parse_job_refs(jobs)
+        options = AwsOptions(
+            profile=profile,
+            region=region,
+            endpoint_url=endpoint_url,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        if watch:
+            from bjob.cli.watch import run_watch
+            from bjob.usecases.watch import WatchSettings
+
+            return run_watch(env, refs, options, WatchSettings(), json_output, compiled, False)
+        results = load_jobs(refs, AwsClients(options), env.stdin)
+        loaded = [result for result in results if isinstance(result, LoadedJob)]
+        errors = [result for result in results if isinstance(result, BjobError)]
+        now = env.now()
+        if json_output or raw or compiled is not None:
+            from bjob.render.jsonout import job_to_dict, print_json
+
+            documents = [item.raw if raw else job_to_dict(item.job, now) for item in loaded]
+            if loaded or not errors:
+                print_json(env.stdout, documents if len(refs) > 1 else documents[0], compiled)
+        elif loaded:
+            from bjob.render.view import print_jobs
+
+            print_jobs(env, [item.job for item in loaded], now)
+        remember_jobs(item.job for item in loaded if item.ref.kind != "file")
+        if errors:
+            return report(env, errors)
+        if exit_status:
+            return max(item.job.state_exit_code() for item in loaded)
+        return ExitCode.OK
+
+    run_command(ctx, debug, body)

@@ -1,0 +1,143 @@
+"""bjob watch (and show --watch): follow jobs until they end; exit with how they ended."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bjob.cli.options import (
+    ConnectTimeoutOption,
+    DebugOption,
+    EndpointOption,
+    OptionalJobArguments,
+    ProfileOption,
+    QueryOption,
+    ReadTimeoutOption,
+    RegionOption,
+)
+from bjob.cli.run import report, run_command
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+
+if TYPE_CHECKING:
+    from bjob.aws.session import AwsOptions
+    from bjob.model.identifiers import JobRef
+    from bjob.render.jsonout import Query
+    from bjob.usecases.watch import WatchSettings
+
+
+def watch(
+    ctx: typer.Context,
+    jobs: OptionalJobArguments = None,
+    *,
+    active: Annotated[
+        bool,
+        typer.Option("--active", help="Follow every job in the region that has not ended."),
+    ] = False,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval", min=1, metavar="SECONDS", help="Seconds between polls (a little jitter)."
+        ),
+    ] = 30.0,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout",
+            metavar="DURATION",
+            help="Stop after this long, exit 8 if jobs still run: 90s, 45m, 2h, or seconds.",
+            show_default=False,
+        ),
+    ] = None,
+    give_up_after: Annotated[
+        str,
+        typer.Option(
+            "--give-up-after",
+            metavar="DURATION",
+            help="Exit 5 once Bedrock has been unreachable this long (throttling, 5xx, "
+            "network); shorter outages are retried with back-off.",
+        ),
+    ] = "10m",
+    bell: Annotated[
+        bool, typer.Option("--bell", help="Ring the terminal bell at the end.")
+    ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="NDJSON: one job object (show --json schema) per change."),
+    ] = False,
+    query: QueryOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Follow jobs until they end; exit with how they ended (0 Completed, 10 Failed, ...).
+
+    Examples: bjob watch abc123def456 && process-results;
+    bjob watch --active --json | jq .status; bjob watch my-job --timeout 2h --bell
+    """
+
+    def body(env: Environment) -> ExitCode:
+        from bjob.aws.session import AwsOptions
+        from bjob.model.durations import parse_duration
+        from bjob.render.jsonout import compile_query
+        from bjob.usecases.load import parse_job_refs
+        from bjob.usecases.watch import WatchSettings
+
+        if bool(jobs) == active:
+            raise BjobError("give one or more JOBs, or --active", ExitCode.USAGE)
+        settings = WatchSettings(
+            interval=interval,
+            timeout=parse_duration(timeout, "--timeout") if timeout else None,
+            give_up_after=parse_duration(give_up_after, "--give-up-after"),
+        )
+        compiled = compile_query(query)
+        refs = parse_job_refs(jobs or [])
+        options = AwsOptions(
+            profile=profile,
+            region=region,
+            endpoint_url=endpoint_url,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        return run_watch(env, refs, options, settings, json_output, compiled, bell)
+
+    run_command(ctx, debug, body)
+
+
+def run_watch(
+    env: Environment,
+    refs: Sequence[JobRef],
+    options: AwsOptions,
+    settings: WatchSettings,
+    json_output: bool,
+    query: Query | None,
+    bell: bool,
+) -> ExitCode:
+    """Load the jobs (or find the active ones), then follow them with the display that fits."""
+    from bjob.aws.session import AwsClients
+    from bjob.render.watchview import ring_bell, watch_display
+    from bjob.usecases.remember import remember_jobs
+    from bjob.usecases.watch import follow_jobs, jobs_to_watch
+
+    gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
+    gc.set_threshold(100_000, 50, 100)
+    clients = AwsClients(options)
+    jobs, errors = jobs_to_watch(refs, clients, env)
+    if errors:
+        return report(env, errors)
+    if not jobs:
+        print("no active jobs to watch", file=env.stderr)
+        return ExitCode.OK
+    remember_jobs(jobs)
+    try:
+        with watch_display(env, json_output=json_output, query=query) as display:
+            return follow_jobs(jobs, clients, display, env, settings)
+    finally:
+        if bell:
+            ring_bell(env)
