@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from botocore.stub import Stubber
 from typer.testing import CliRunner
 
+from bjob.aws.session import AwsClients, AwsOptions
 from bjob.model.environment import Environment
 from tests.fakebedrock import RunningFake
 
@@ -24,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BJOB = Path(sys.executable).parent / "bjob"
 SCHEMA = json.loads((REPO / "bjob" / "schemas" / "job.schema.json").read_text())
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 _AWS_VARIABLES_TO_DROP = (
     "AWS_PROFILE",
@@ -99,6 +101,20 @@ def instant_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(botocore.endpoint, "time", _Time())
     return delays
+
+
+@pytest.fixture
+def clients() -> AwsClients:
+    return AwsClients(AwsOptions(region="us-east-1"))
+
+
+@pytest.fixture
+def stubber(clients: AwsClients) -> Iterator[Stubber]:
+    """botocore's Stubber on the clients' Bedrock client: requests and responses checked
+    against the service model, and every response queued used up by the end of the test."""
+    with Stubber(clients.bedrock()) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
 
 
 class FakeClock:
@@ -221,18 +237,34 @@ def read_pty(controller: int, deadline: float | None = None) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def run_in_pty(
-    *args: str, env: dict[str, str] | None = None, columns: int = 120
-) -> tuple[int, str]:
-    """Run the installed bjob with stdout and stderr on a pty, as in a terminal of the given
-    width; return (exit code, screen text)."""
+def spawn_in_pty(
+    *args: str,
+    env: dict[str, str] | None = None,
+    columns: int = 120,
+    stdout_on_pty: bool = True,
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the installed bjob with stderr (and stdout, unless piped) on a pseudo-terminal
+    of the given width, in its own session; return the process and the pty's controller."""
     import pty
 
     controller, terminal = pty.openpty()
     environ = {**os.environ, "COLUMNS": str(columns), "LINES": "40", **(env or {})}
     process = subprocess.Popen(
-        [str(BJOB), *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=environ
+        [str(BJOB), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal if stdout_on_pty else subprocess.PIPE,
+        stderr=terminal,
+        env=environ,
+        start_new_session=True,
     )
     os.close(terminal)
+    return process, controller
+
+
+def run_in_pty(
+    *args: str, env: dict[str, str] | None = None, columns: int = 120
+) -> tuple[int, str]:
+    """Run the installed bjob in a terminal until it exits: (exit code, screen text)."""
+    process, controller = spawn_in_pty(*args, env=env, columns=columns)
     screen = read_pty(controller)
     return process.wait(timeout=30), screen

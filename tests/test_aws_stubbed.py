@@ -3,14 +3,13 @@ real service model: which calls are made, with which parameters, and how errors 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from botocore.stub import Stubber
 
 from bjob.aws.bedrock import fetch_job
-from bjob.aws.session import AwsClients, AwsOptions
+from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import parse_job_ref
 
@@ -28,18 +27,6 @@ def summary(job_id: str, name: str, status: str = "Completed") -> dict[str, obje
         "inputDataConfig": {"s3InputDataConfig": {"s3Uri": "s3://in/x.jsonl"}},
         "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://out/"}},
     }
-
-
-@pytest.fixture
-def clients() -> AwsClients:
-    return AwsClients(AwsOptions(region="us-east-1"))
-
-
-@pytest.fixture
-def stubber(clients: AwsClients) -> Iterator[Stubber]:
-    with Stubber(clients.bedrock()) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 def test_id_is_one_get_call(clients: AwsClients, stubber: Stubber) -> None:

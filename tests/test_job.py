@@ -8,9 +8,8 @@ import pytest
 
 from bjob.model.exits import ExitCode
 from bjob.model.job import ACTIVE_STATUSES, TERMINAL_STATUSES, MalformedJobError, normalize_job
+from tests.conftest import NOW
 from tests.fakebedrock import make_job
-
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def test_wire_response_normalizes_every_member() -> None:

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from botocore.stub import Stubber
 
-from bjob.aws.session import AwsClients, AwsOptions
+from bjob.aws.session import AwsClients
 from bjob.usecases.listing import ListFilters, list_jobs
-from tests.conftest import SCHEMA, invoke
+from tests.conftest import SCHEMA, invoke, read_pty, spawn_in_pty
 from tests.fakebedrock import Fault, RecordedRequest, RunningFake, generate_jobs, make_job
 
 
@@ -48,18 +48,9 @@ def test_one_status_is_filtered_by_the_service_several_here() -> None:
     assert ListFilters(limit=None).page_size() == 1000
 
 
-@pytest.fixture
-def stubbed() -> Iterator[tuple[AwsClients, Stubber]]:
-    clients = AwsClients(AwsOptions(region="us-east-1"))
-    with Stubber(clients.bedrock()) as stubber:
-        yield clients, stubber
-        stubber.assert_no_pending_responses()
-
-
 def test_every_page_is_read_with_the_largest_page_size(
-    stubbed: tuple[AwsClients, Stubber],
+    clients: AwsClients, stubber: Stubber
 ) -> None:
-    clients, stubber = stubbed
     base = {"sortBy": "CreationTime", "sortOrder": "Descending", "maxResults": 1000}
     stubber.add_response(
         "list_model_invocation_jobs",
@@ -75,10 +66,7 @@ def test_every_page_is_read_with_the_largest_page_size(
     assert [job.name for job in listing] == [f"job-{i}" for i in range(5)]
 
 
-def test_limit_stops_paging_once_enough_jobs_match(
-    stubbed: tuple[AwsClients, Stubber],
-) -> None:
-    clients, stubber = stubbed
+def test_limit_stops_paging_once_enough_jobs_match(clients: AwsClients, stubber: Stubber) -> None:
     stubber.add_response(
         "list_model_invocation_jobs",
         {
@@ -246,24 +234,16 @@ def test_nothing_matches(crowded: RunningFake) -> None:
 
 
 def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> None:
-    import os
-    import pty
-    import subprocess
-
-    from tests.conftest import BJOB, read_pty
-
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [str(BJOB), "list", "--all", "--json", "--endpoint-url", crowded.url],
-        stdout=subprocess.PIPE, stderr=terminal, env={**os.environ, "AWS_REGION": "us-east-1"},
+    process, controller = spawn_in_pty(
+        "list", "--all", "--json", "--endpoint-url", crowded.url,
+        env={"AWS_REGION": "us-east-1"}, stdout_on_pty=False,
     )  # fmt: skip
-    os.close(terminal)
     out, _ = process.communicate(timeout=60)
     screen = read_pty(controller)
     assert process.returncode == 0
     assert len(json.loads(out)) == 2500  # stdout stays clean JSON
     assert "Listing jobs" in screen
-    _, _, err, _ = list_(crowded, "--all", "--json")  # stderr a pipe: nothing
+    _, _, err, _ = list_(crowded, "--all", "--json")  # stderr not a terminal: nothing
     assert err == ""
 
 

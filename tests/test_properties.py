@@ -18,11 +18,10 @@ from bjob.model.track import JobTrack
 from bjob.render.jsonout import dumps, job_to_dict
 from bjob.render.view import print_jobs, print_jobs_table
 from bjob.render.watchview import LogDisplay
-from tests.conftest import SCHEMA, environment, output
+from tests.conftest import NOW, SCHEMA, environment, output
 
 MODEL = botocore.session.get_session().get_service_model("bedrock")
 OUTPUT = MODEL.operation_model("GetModelInvocationJob").output_shape
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 _datetimes = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(9998, 12, 31), timezones=st.just(UTC)

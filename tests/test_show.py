@@ -475,3 +475,24 @@ def test_debug_turns_on_botocore_logging(server: RunningFake) -> None:
     result = show(server, JOB_ID, "--debug")
     assert result.code == 0
     assert "botocore" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("profile_lines", "env", "attempts"),
+    [
+        ("max_attempts = 1\n", {}, 1),
+        ("max_attempts = 1\n", {"AWS_MAX_ATTEMPTS": "4"}, 4),  # the environment wins
+        ("retry_mode = legacy\n", {}, 5),  # legacy mode's own default
+        ("", {}, 3),  # bjob's default: standard mode
+    ],
+)
+def test_retries_follow_the_profile_and_the_environment(
+    server: RunningFake, tmp_path: Path, profile_lines: str, env: dict[str, str], attempts: int
+) -> None:
+    config = tmp_path / "config"
+    config.write_text(f"[default]\nregion = us-east-1\n{profile_lines}")
+    server.fake.fail_next(Fault("error", 500), times=10)
+    result = invoke("show", JOB_ID, "--endpoint-url", server.url,
+                    env={"AWS_CONFIG_FILE": str(config), **env})  # fmt: skip
+    assert result.code == 5
+    assert len(server.fake.requests) == attempts

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bjob.model.job import normalize_job
 from bjob.render.terminal import inert, wants_style
 from bjob.render.view import duration, print_jobs, relative
-from tests.conftest import environment, output
+from tests.conftest import NOW, environment, output
 from tests.fakebedrock import make_job
-
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def render(response: dict, *, styled: bool = False) -> str:  # type: ignore[type-arg]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -15,7 +14,16 @@ import time
 import jsonschema
 import pytest
 
-from tests.conftest import BJOB, SCHEMA, FakeClock, Result, invoke, read_pty, run_bjob
+from tests.conftest import (
+    BJOB,
+    SCHEMA,
+    FakeClock,
+    Result,
+    invoke,
+    read_pty,
+    run_bjob,
+    spawn_in_pty,
+)
 from tests.fakebedrock import Fault, RunningFake, make_job, progression
 
 JOB = "abc123def456"
@@ -164,14 +172,7 @@ def test_bad_arguments(server: RunningFake, args: list[str], words: str) -> None
 
 
 def _pty_watch(server: RunningFake, *args: str) -> tuple[subprocess.Popen[bytes], int]:
-    controller, terminal = pty.openpty()
-    environ = {**os.environ, "COLUMNS": "120", "LINES": "40"}
-    process = subprocess.Popen(
-        [str(BJOB), "watch", *args, "--endpoint-url", server.url, "--region", "us-east-1"],
-        stdin=terminal, stdout=terminal, stderr=terminal, env=environ, start_new_session=True,
-    )  # fmt: skip
-    os.close(terminal)
-    return process, controller
+    return spawn_in_pty("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1")
 
 
 def test_live_view_in_a_pty_ends_cleanly_with_the_right_code(server: RunningFake) -> None:

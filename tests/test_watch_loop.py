@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,24 +12,8 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job, normalize_job
 from bjob.model.track import JobTrack
 from bjob.usecases.watch import Watcher
+from tests.conftest import FakeClock
 from tests.fakebedrock import make_job, progression
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.seconds = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.seconds
-
-    def now(self) -> datetime:
-        return datetime(2026, 11, 27, 9, 0, tzinfo=UTC) + timedelta(seconds=self.seconds)
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.seconds += seconds
 
 
 @dataclass

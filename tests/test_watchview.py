@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from rich.console import Console
 
@@ -13,10 +13,8 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import normalize_job
 from bjob.model.track import JobTrack
 from bjob.render.watchview import LiveDisplay, LogDisplay
-from tests.conftest import environment
+from tests.conftest import NOW, environment
 from tests.fakebedrock import make_job
-
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def track(*states: dict[str, object]) -> JobTrack:
