@@ -57,15 +57,18 @@ def test_every_status_shows_and_exits_with_its_state_code(server: RunningFake, s
     jsonschema.validate(document, SCHEMA)
     assert document["status"] == status
     assert document["is_terminal"] is STATUSES[status].terminal
+    ended = STATUSES[status].terminal
     assert document["records"] == {
         "total": 2000,
         "processed": 1500,
         "succeeded": 1485,
         "failed": 15,
-        "pending": 500,
+        "pending": None if ended else 500,
+        "not_processed": 500 if ended else None,
         "fraction_done": 0.75,
         "success_rate": 0.99,
     }
+    assert ("500 not processed" if ended else "500 pending") in people.stdout
     assert document["exit_status"] == STATE_CODES[status]
 
 

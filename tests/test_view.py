@@ -8,7 +8,7 @@ import pytest
 
 from bjob.model.job import normalize_job
 from bjob.render.terminal import inert, wants_style
-from bjob.render.view import duration, print_jobs, relative
+from bjob.render.view import bar_cells, duration, percent, print_jobs, relative
 from tests.conftest import NOW, environment, output
 from tests.fakebedrock import make_job
 
@@ -104,3 +104,45 @@ def test_relative() -> None:
     assert relative(NOW - timedelta(seconds=10), NOW) == "just now"
     assert relative(NOW - timedelta(hours=3, minutes=5), NOW) == "3 h ago"
     assert relative(NOW + timedelta(days=2), NOW) == "in 2 d"
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"),
+    [(1.0, "100.0%"), (0.0, "0.0%"), (0.5, "50.0%"), (49_990 / 50_000, "99.98%"),
+     (49_999 / 50_000, "99.998%"), (1 / 50_000, "0.002%"), (0.99949, "99.9%"),
+     (None, "—")],
+)  # fmt: skip
+def test_percent_never_rounds_to_all_or_nothing(fraction: float | None, text: str) -> None:
+    assert percent(fraction) == text
+
+
+def test_a_bar_is_full_only_when_the_job_is_done() -> None:
+    assert bar_cells(49_999 / 50_000, 30) == 29
+    assert bar_cells(1.0, 30) == 30 and bar_cells(0.0, 30) == 0
+    text = render(make_job("abc123def456", "InProgress", total=50_000, processed=49_999,
+                           failed=10))  # fmt: skip
+    assert "#" * 30 not in text and "99.998%" in text
+    assert "success rate 99.98%" in text  # 49,989 of 49,999
+
+
+@pytest.mark.parametrize("status", ["PartiallyCompleted", "Stopped", "Expired", "Completed"])
+def test_an_ended_job_has_records_not_processed_not_pending(status: str) -> None:
+    text = render(make_job("abc123def456", status, total=50_000, processed=40_000))
+    assert "10,000 not processed" in text and "pending" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [("Submitted", "Waiting for"), ("Validating", "Waiting for"), ("Scheduled", "Waiting for"),
+     ("InProgress", "Running for"), ("Stopping", "Running for"), ("Failed", "Ran for")],
+)  # fmt: skip
+def test_a_job_that_has_not_started_is_waiting_not_running(status: str, label: str) -> None:
+    text = render(make_job("abc123def456", status))
+    assert f"{label} " in text
+    others = {"Waiting for", "Running for", "Ran for"} - {label}
+    assert not any(f"{other} " in text for other in others)
+
+
+def test_old_moments_are_said_in_years() -> None:
+    assert relative(NOW - timedelta(days=1108), NOW) == "3 y ago"
+    assert duration(400 * 86400) == "1 y 35 d"

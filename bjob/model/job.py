@@ -69,6 +69,7 @@ STATUSES: dict[str, StatusInfo] = {
 }
 TERMINAL_STATUSES = tuple(name for name, info in STATUSES.items() if info.terminal)
 ACTIVE_STATUSES = tuple(name for name, info in STATUSES.items() if not info.terminal)
+WAITING_STATUSES = ("Submitted", "Validating", "Scheduled")
 
 _ARN_RE = re.compile(
     r"^arn:(?P<partition>aws(?:-[a-z0-9-]+)?):bedrock:(?P<region>[a-z0-9-]{1,20}):"
@@ -135,7 +136,21 @@ class Job:
         return self.end_time is not None
 
     @property
+    def is_waiting(self) -> bool:
+        """Not started yet: queued, validating or scheduled."""
+        return self.status in WAITING_STATUSES
+
+    @property
     def pending_records(self) -> int | None:
+        """Records still to be processed, while the job runs (an ended job has none)."""
+        return None if self.is_terminal else self._unprocessed()
+
+    @property
+    def not_processed_records(self) -> int | None:
+        """Records an ended job never processed (PartiallyCompleted, Stopped, Expired...)."""
+        return self._unprocessed() if self.is_terminal else None
+
+    def _unprocessed(self) -> int | None:
         if self.total_records is None or self.processed_records is None:
             return None
         return max(self.total_records - self.processed_records, 0)

@@ -33,6 +33,7 @@ def job_to_dict(job: Job, now: datetime) -> dict[str, Any]:
             "succeeded": job.succeeded_records,
             "failed": job.failed_records,
             "pending": job.pending_records,
+            "not_processed": job.not_processed_records,
             "fraction_done": job.fraction_done,
             "success_rate": job.success_rate,
         },

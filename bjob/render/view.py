@@ -130,10 +130,10 @@ def small_progress(job: Job, styled: bool) -> Text:
         return Text(DASH)
     text = Text()
     if styled:
-        done = round(fraction * 10)
+        done = bar_cells(fraction, 10)
         text.append("━" * done, style="green" if not job.failed_records else "yellow")
         text.append("━" * (10 - done) + " ", style="grey30")
-    text.append(f"{fraction * 100:5.1f}%")
+    text.append(percent(fraction).rjust(6))
     return text
 
 
@@ -214,7 +214,7 @@ def _progress(job: Job, styled: bool) -> Text:
         if job.total_records == 0 and not job.is_terminal:
             return Text("record counts appear once validation ends", style="dim")
         return Text(DASH)
-    done = round(fraction * BAR_WIDTH)
+    done = bar_cells(fraction, BAR_WIDTH)
     bar = Text()
     if styled:
         bar.append("━" * done, style="green" if job.failed_records == 0 else "yellow")
@@ -222,7 +222,7 @@ def _progress(job: Job, styled: bool) -> Text:
     else:
         bar.append("[" + "#" * done + "." * (BAR_WIDTH - done) + "]")
     bar.append(
-        f"  {_count(job.processed_records)} / {_count(job.total_records)}  {_percent(fraction)}"
+        f"  {_count(job.processed_records)} / {_count(job.total_records)}  {percent(fraction)}"
     )
     return bar
 
@@ -233,8 +233,11 @@ def _record_counts(job: Job) -> Text:
     text.append("  ·  ")
     failed_style = "red" if job.failed_records else ""
     text.append(f"{_count(job.failed_records)} failed", style=failed_style)
-    text.append(f"  ·  {_count(job.pending_records)} pending")
-    text.append(f"  ·  success rate {_percent(job.success_rate)}")
+    if job.is_terminal:
+        text.append(f"  ·  {_count(job.not_processed_records)} not processed")
+    else:
+        text.append(f"  ·  {_count(job.pending_records)} pending")
+    text.append(f"  ·  success rate {percent(job.success_rate)}")
     return text
 
 
@@ -245,7 +248,7 @@ def _timing_rows(job: Job, now: datetime) -> list[tuple[str, Text]]:
         ("Last modified", _moment(job.last_modified_time, now)),
         ("Ended", _moment(job.end_time, now)),
         (
-            "Ran for" if job.is_terminal else "Running for",
+            "Ran for" if job.is_terminal else "Waiting for" if job.is_waiting else "Running for",
             Text(duration(elapsed) if elapsed is not None else DASH),
         ),
     ]
@@ -324,7 +327,7 @@ def relative(moment: datetime, now: datetime, parts: int = 1) -> str:
 def duration(seconds: float, parts: int = 2) -> str:
     """A duration the way people say it: "2 h 5 m", "3 d 4 h", "42 s"."""
     remaining = int(round(max(seconds, 0)))
-    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    units = (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
     pieces: list[str] = []
     for unit, size in units:
         amount, remaining = divmod(remaining, size)
@@ -339,5 +342,20 @@ def _count(value: int | None) -> str:
     return f"{value:,}" if value is not None else DASH
 
 
-def _percent(fraction: float | None) -> str:
-    return f"{fraction * 100:.1f}%" if fraction is not None else DASH
+def percent(fraction: float | None) -> str:
+    """A share that never flatters: 99.98%, not 100.0%, for 49,990 of 50,000; more digits
+    rather than rounding to 100% or 0% what is not exactly that."""
+    if fraction is None:
+        return DASH
+    value = fraction * 100
+    for digits in (1, 2, 3, 4):
+        text = f"{value:.{digits}f}"
+        rounded = float(text)
+        if (rounded < 100 or fraction >= 1) and (rounded > 0 or fraction <= 0):
+            return f"{text}%"
+    return ">99.9999%" if value > 50 else "<0.0001%"
+
+
+def bar_cells(fraction: float, width: int) -> int:
+    """Filled cells of a bar: full only when the work is done, never rounded up to it."""
+    return width if fraction >= 1 else min(int(fraction * width), width - 1)

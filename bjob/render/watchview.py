@@ -73,14 +73,14 @@ class LogDisplay(_LineDisplay):
     """One timestamped plain line per change, nothing when nothing changed (CI logs, tee)."""
 
     def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
-        from bjob.render.view import duration
+        from bjob.render.view import duration, percent
 
         for track in changed:
             job = track.job
             parts = [_stamp(self.now()), _label(job), inert(job.status or "?")]
             if job.total_records:
                 done = f"{job.processed_records or 0:,}/{job.total_records:,}"
-                parts.append(f"{done} ({(job.fraction_done or 0) * 100:.1f}%)")
+                parts.append(f"{done} ({percent(job.fraction_done or 0)})")
             if job.succeeded_records is not None or job.failed_records is not None:
                 parts.append(
                     f"ok {job.succeeded_records or 0:,} failed {job.failed_records or 0:,}"
