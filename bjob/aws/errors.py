@@ -110,6 +110,8 @@ def translate_error(
         return BjobError(f"could not get AWS credentials: {error}", ExitCode.NOT_AUTHORIZED)
     if isinstance(error, bx.NoRegionError):
         return no_region()
+    if isinstance(error, (bx.ConfigParseError, bx.InvalidConfigError)):
+        return BjobError(f"invalid AWS configuration: {error}", ExitCode.CONFIGURATION)
     if isinstance(error, bx.ProfileNotFound):
         return BjobError(
             str(error), ExitCode.CONFIGURATION, hint="see `aws configure list-profiles`"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from bjob import __version__
 from bjob.aws.errors import no_region, translated_errors
@@ -93,6 +94,12 @@ class AwsClients:
     def _make_client(self, service: str, region: str) -> Any:
         from botocore.config import Config
 
+        endpoint_url = self.options.endpoint_url if service == "bedrock" else None
+        if endpoint_url is not None and urlsplit(endpoint_url).scheme not in ("http", "https"):
+            raise BjobError(
+                f"--endpoint-url: expected an http:// or https:// URL, not {endpoint_url!r}",
+                ExitCode.CONFIGURATION,
+            )
         config = Config(
             connect_timeout=self.options.connect_timeout or 60,
             read_timeout=self.options.read_timeout or 60,
@@ -102,11 +109,15 @@ class AwsClients:
             client = self._boto3_session().client(
                 service,
                 region_name=region,
-                endpoint_url=self.options.endpoint_url if service == "bedrock" else None,
+                endpoint_url=endpoint_url,
                 config=config,
             )
-        except ValueError as error:  # botocore's word for a bad endpoint URL
-            raise BjobError(str(error), ExitCode.CONFIGURATION) from None
+        except ValueError as error:  # a bad endpoint URL, or a setting that is not a number
+            raise BjobError(
+                f"invalid AWS configuration: {error}",
+                ExitCode.CONFIGURATION,
+                hint="check --endpoint-url, AWS_MAX_ATTEMPTS and the profile's settings",
+            ) from None
         if service == "bedrock":
             from bjob.aws.bedrock import register_handlers
 

@@ -20,6 +20,8 @@ from bjob.cli.run import run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
+DEFAULT_LIMIT = 50
+
 
 def list_jobs(
     ctx: typer.Context,
@@ -74,8 +76,11 @@ def list_jobs(
         ),
     ] = "newest",
     limit: Annotated[
-        int, typer.Option("--limit", min=1, metavar="N", help="Show at most this many jobs.")
-    ] = 50,
+        int | None,
+        typer.Option(
+            "--limit", min=1, metavar="N", help="Show at most this many jobs (default 50)."
+        ),
+    ] = None,
     all_jobs: Annotated[
         bool, typer.Option("--all", help="Every matching job (no --limit).")
     ] = False,
@@ -127,14 +132,24 @@ def list_jobs(
             raise BjobError(f"--sort: expected newest or oldest, not {sort!r}", ExitCode.USAGE)
         if ids and (json_output or query is not None):
             raise BjobError("--ids cannot be used with --json or --query", ExitCode.USAGE)
+        if limit is not None and all_jobs:
+            raise BjobError("--limit and --all cannot be used together", ExitCode.USAGE)
         compiled = compile_query(query)
+        after = parse_moment(since, "--since", now) if since else None
+        before = parse_moment(until, "--until", now) if until else None
+        if after and before and after >= before:
+            raise BjobError(
+                f"--since ({after:%Y-%m-%d %H:%M} UTC) is not before --until "
+                f"({before:%Y-%m-%d %H:%M} UTC): no job can match",
+                ExitCode.USAGE,
+            )
         filters = ListFilters(
             statuses=tuple(dict.fromkeys(canonical_status(text) for text in status or ())),
             name=name,
-            since=parse_moment(since, "--since", now) if since else None,
-            until=parse_moment(until, "--until", now) if until else None,
+            since=after,
+            until=before,
             newest_first=sort == "newest",
-            limit=None if all_jobs else limit,
+            limit=None if all_jobs else limit or DEFAULT_LIMIT,
         )
         regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
         clients = AwsClients(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import typer
@@ -82,11 +83,19 @@ EndpointOption = Annotated[
 ]
 
 
+def finite(value: float | None) -> float | None:
+    """Typer's float accepts nan and inf, which no wait or timeout can mean."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"expected a number of seconds, not {value}")
+    return value
+
+
 def _timeout_option(flag: str, what: str) -> Any:
     return typer.Option(
         flag,
         metavar="SECONDS",
         min=0.001,
+        callback=finite,
         help=f"Seconds to wait for {what}, per attempt (default 60).",
         show_default=False,
     )

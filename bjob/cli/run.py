@@ -3,12 +3,13 @@ one place where every outcome (errors, Ctrl-C, a closed pipe, a bug) becomes an 
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import typer
 
@@ -18,11 +19,38 @@ from bjob.model.exits import BjobError, ExitCode
 Body = Callable[[Environment], ExitCode]
 
 
+# What the views draw with, in ASCII, for a stream that cannot encode it (PYTHONIOENCODING=
+# ascii, a cp1252 console): the output goes on, plainer, rather than stopping with an error.
+_ASCII_SYMBOLS = {
+    "●": "*", "━": "=", "—": "-", "·": "|", "→": "->", "…": "...", "─": "-", "│": "|",
+    **dict.fromkeys("╭╮╰╯┌┐└┘├┤┬┴┼", "+"),
+}  # fmt: skip
+
+
+def _ascii_symbols(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    unencodable = error.object[error.start : error.end]
+    return "".join(_ASCII_SYMBOLS.get(char, "?") for char in unencodable), error.end
+
+
+def _encode_what_it_can(stream: TextIO) -> None:
+    import codecs
+
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    if codecs.lookup(encoding).name == "utf-8" or not isinstance(stream, io.TextIOWrapper):
+        return
+    codecs.register_error("bjob-ascii-symbols", _ascii_symbols)
+    stream.reconfigure(errors="bjob-ascii-symbols")
+
+
 def process_environment() -> Environment:
     """The real process: its streams, its environment variables, real time."""
     import random
     import time
 
+    _encode_what_it_can(sys.stdout)
+    _encode_what_it_can(sys.stderr)
     return Environment(
         stdin=sys.stdin,
         stdout=sys.stdout,

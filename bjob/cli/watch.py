@@ -17,6 +17,7 @@ from bjob.cli.options import (
     QueryOption,
     ReadTimeoutOption,
     RegionOption,
+    finite,
 )
 from bjob.cli.run import report, run_command
 from bjob.model.environment import Environment
@@ -40,7 +41,12 @@ def watch(
     interval: Annotated[
         float,
         typer.Option(
-            "--interval", min=1, metavar="SECONDS", help="Seconds between polls (a little jitter)."
+            "--interval",
+            min=1,
+            callback=finite,
+            metavar="SECONDS",
+            help="Seconds between polls (a little jitter).",
+            autocompletion=lambda: [],
         ),
     ] = 30.0,
     timeout: Annotated[
@@ -89,11 +95,14 @@ def watch(
         from bjob.usecases.load import parse_job_refs
         from bjob.usecases.watch import WatchSettings
 
-        if bool(jobs) == active:
-            raise BjobError("give one or more JOBs, or --active", ExitCode.USAGE)
+        if jobs and active:
+            raise BjobError("--active follows every active job: give JOBs or --active, not both",
+                            ExitCode.USAGE)  # fmt: skip
+        if not jobs and not active:
+            raise BjobError("give one or more JOBs to watch, or --active", ExitCode.USAGE)
         settings = WatchSettings(
             interval=interval,
-            timeout=parse_duration(timeout, "--timeout") if timeout else None,
+            timeout=parse_duration(timeout, "--timeout") if timeout is not None else None,
             give_up_after=parse_duration(give_up_after, "--give-up-after"),
         )
         compiled = compile_query(query)

@@ -109,7 +109,19 @@ class Query:
             ) from None
 
     def apply(self, document: Any) -> Any:
-        return self._compiled.search(document)
+        """What the expression selects; a usage error (2) when it cannot apply to the JSON."""
+        from jmespath.exceptions import JMESPathError, JMESPathTypeError
+
+        try:
+            return self._compiled.search(document)
+        except JMESPathTypeError as error:  # its message carries the whole value: not that
+            expected = " or ".join(error.expected_types)
+            raise BjobError(
+                f"--query: {error.function_name}() expects {expected}, not {error.actual_type}",
+                ExitCode.USAGE,
+            ) from None
+        except JMESPathError as error:
+            raise BjobError(f"--query: {error}", ExitCode.USAGE) from None
 
 
 _COMPACT = json.JSONEncoder(default=_default)  # made once: json.dumps makes one a call
