@@ -289,13 +289,24 @@ def test_persistent_500_gives_up_after_standard_retries(server: RunningFake) -> 
     assert len(server.fake.requests) == 3  # standard mode: 3 attempts, not legacy's 5
 
 
-@pytest.mark.parametrize("body", ["<html>Bad gateway</html>", "{}", "[]", '{"status": 7}'])
-def test_malformed_body_is_temporary_trouble(server: RunningFake, body: str) -> None:
-    server.fake.fail_next(Fault("malformed", body=body))
-    result = show(server, JOB_ID)
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [("<html>Bad gateway</html>", "the answer is not JSON: '<html>Bad gateway</html>'"),
+     ("{}", "the response has neither jobArn nor status"),
+     ("[]", "the answer is a JSON list, not an object"),
+     ('{"status": 7}', "status is not a string")],
+)  # fmt: skip
+def test_malformed_body_is_temporary_trouble_naming_each_job(
+    server: RunningFake, body: str, words: str
+) -> None:
+    other = "zzz999yyy888"
+    server.fake.fail_next(Fault("malformed", body=body), times=2)
+    result = show(server, JOB_ID, other)
     assert result.code == 5, result.stderr
-    assert "malformed" in result.stderr or "did not answer" in result.stderr
-    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert sorted(lines) == sorted(
+        f"bjob: malformed response from Bedrock ({job}): {words}" for job in (JOB_ID, other)
+    )
 
 
 def test_slow_endpoint_is_cut_off_by_read_timeout(server: RunningFake) -> None:

@@ -23,9 +23,30 @@ Response = dict[str, Any]
 
 
 def register_handlers(client: Any) -> None:
-    client.meta.events.register(
-        "before-parse.bedrock.ListModelInvocationJobs", _decode_summaries_directly
-    )
+    events = client.meta.events
+    events.register("before-parse.bedrock.GetModelInvocationJob", _require_json_object)
+    events.register("before-parse.bedrock.ListModelInvocationJobs", _decode_summaries_directly)
+
+
+def _decoded_page(response_dict: dict[str, Any]) -> dict[str, Any] | None:
+    """The body of a 200 answer as a JSON object, or None for an error answer (botocore's to
+    parse); a 200 body that is not a JSON object is malformed, and botocore would take it
+    silently for an empty answer."""
+    if response_dict.get("status_code") != 200:
+        return None
+    body = response_dict.get("body") or b""
+    try:
+        page = json.loads(body)
+    except (ValueError, TypeError):
+        preview = bytes(body[:40]).decode("utf-8", "replace")
+        raise MalformedJobError(f"the answer is not JSON: {preview!r}") from None
+    if not isinstance(page, dict):
+        raise MalformedJobError(f"the answer is a JSON {type(page).__name__}, not an object")
+    return page
+
+
+def _require_json_object(response_dict: dict[str, Any], **_: Any) -> None:
+    _decoded_page(response_dict)
 
 
 def _decode_summaries_directly(
@@ -37,15 +58,10 @@ def _decode_summaries_directly(
     thousands of jobs costs several times the JSON decoding itself; the summaries are plain
     JSON values already (timestamps stay wire strings), and normalize_job checks each
     member's type. botocore's own handlers use this event the same way (S3's 200 errors).
-    Anything but a well-formed 200 page is left to botocore's parser and error handling.
+    Error answers, and pages without a list of summaries, are left to botocore.
     """
-    if response_dict.get("status_code") != 200:
-        return
-    try:
-        page = json.loads(response_dict["body"])
-    except (ValueError, TypeError, KeyError):
-        return
-    if not isinstance(page, dict) or not isinstance(page.get("invocationJobSummaries"), list):
+    page = _decoded_page(response_dict)
+    if page is None or not isinstance(page.get("invocationJobSummaries"), list):
         return
     customized_response_dict["invocationJobSummaries"] = page.pop("invocationJobSummaries")
     response_dict["body"] = json.dumps(page).encode()
@@ -75,11 +91,14 @@ def fetch_jobs(refs: Sequence[JobRef], clients: AwsClients) -> list[Response | B
 
 @contextmanager
 def _malformed_is_temporary(subject: str) -> Iterator[None]:
-    """botocore's parser fails with plain Python errors on a body of the wrong JSON type."""
+    """A malformed answer names the job asked for; botocore's parser fails with plain Python
+    errors on a body of the wrong JSON type."""
     try:
         yield
+    except MalformedJobError as error:
+        raise error.about(subject) from None
     except (AttributeError, TypeError, KeyError) as error:
-        raise MalformedJobError(f"{subject}: {type(error).__name__}: {error}") from error
+        raise MalformedJobError(f"{type(error).__name__}: {error}", subject) from error
 
 
 def iter_job_summaries(

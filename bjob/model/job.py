@@ -195,11 +195,17 @@ class Job:
 
 class MalformedJobError(BjobError):
     """A response that cannot be a GetModelInvocationJob output: from the service, temporary
-    trouble (exit 5); show re-raises it as a usage error (2) for a saved file."""
+    trouble (exit 5) that names the job asked for; show re-raises it as a usage error (2)
+    for a saved file."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"malformed response from Bedrock: {reason}", ExitCode.TEMPORARY)
+    def __init__(self, reason: str, subject: str | None = None) -> None:
+        about = f" ({subject})" if subject else ""
+        super().__init__(f"malformed response from Bedrock{about}: {reason}", ExitCode.TEMPORARY)
         self.reason = reason
+
+    def about(self, subject: str) -> MalformedJobError:
+        """The same error, naming what was asked for."""
+        return MalformedJobError(self.reason, subject)
 
 
 def parse_arn(arn: str) -> re.Match[str] | None:

@@ -59,4 +59,4 @@ def _normalized(ref: JobRef, raw: dict[str, Any] | BjobError) -> LoadedJob | Bjo
                 f"{where}: not a GetModelInvocationJob response: {error.reason}",
                 ExitCode.USAGE,
             )
-        return error
+        return error.about(ref.text)
