@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -31,8 +33,8 @@ OTHER = "zzz999yyy888"
 
 
 def watch(server: RunningFake, *args: str, clock: FakeClock | None = None, **kw: object) -> Result:
-    return invoke("watch", *args, "--interval", "1", "--endpoint-url", server.url,
-                  "--region", "us-east-1", clock=clock, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return invoke("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1",
+                  clock=clock, **kw)  # type: ignore[arg-type]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -162,7 +164,7 @@ def test_show_watch_is_the_same_gate_for_the_installed_bjob(server: RunningFake)
 @pytest.mark.parametrize(
     ("args", "words"),
     [([], "--active"), ([JOB, "--active"], "--active"), ([JOB, "--interval", "0.5"], "--interval"),
-     ([JOB, "--timeout", "soon"], "--timeout"), (["examples/failed.json"], "saved")],
+     ([JOB, "--timeout", "soon"], "--timeout"), ([JOB, "--timeout", ""], "--timeout")],
 )  # fmt: skip
 def test_bad_arguments(server: RunningFake, args: list[str], words: str) -> None:
     result = invoke("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1")
@@ -220,3 +222,107 @@ def test_ctrl_c_in_log_mode(server: RunningFake) -> None:
     assert process.returncode == 130
     assert "Traceback" not in err
     assert "interrupted: job-abc123def456 InProgress" in out
+
+
+def test_a_watch_that_starts_during_an_outage_rides_it_out(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed")[3:])
+    server.fake.fail_next(Fault("error", 503, "ServiceUnavailableException", "down"), times=12)
+    clock = FakeClock()
+    result = watch(server, JOB, "--give-up-after", "5m", clock=clock)
+    assert result.code == 0, result.stderr
+    assert result.stderr.count("retrying in") == 4  # 12 failed attempts, 3 a poll
+    assert result.stdout.splitlines()[-1].endswith("Completed · exit 0")
+
+
+def test_an_outage_at_the_start_longer_than_give_up_after_exits_5(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB))
+    server.fake.fail_next(Fault("error", 503, "ServiceUnavailableException", "down"), times=1000)
+    clock = FakeClock()
+    result = watch(server, JOB, "--give-up-after", "2m", clock=clock)
+    assert result.code == 5 and "gave up" in result.stderr
+    assert 120 <= sum(clock.sleeps) <= 180
+
+
+def test_active_rides_out_an_outage_too(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed")[3:])
+    server.fake.throttle_next(3)
+    result = watch(server, "--active", "--json")
+    assert result.code == 0, result.stderr
+    assert "retrying in" in result.stderr
+
+
+def test_ended_jobs_are_not_polled_again(server: RunningFake) -> None:
+    server.fake.add_job(make_job(OTHER, "Completed"))
+    server.fake.add_job(*progression(JOB, "Completed")[2:])
+    result = watch(server, JOB, OTHER, "--json")
+    assert result.code == 0, result.stderr
+    polls = server.fake.requests[2:]  # after the two initial Gets
+    assert polls and all(request.path.endswith(f"/{JOB}") for request in polls)
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()].count(OTHER) == 1
+
+
+def test_timeout_names_only_the_jobs_still_running_and_counts_past_five(
+    server: RunningFake,
+) -> None:
+    running = [f"run{index:09d}" for index in range(8)]
+    for job_id in running:
+        server.fake.add_job(make_job(job_id, "InProgress"))
+    server.fake.add_job(make_job(OTHER, "Completed"))
+    result = watch(server, *running, OTHER, "--timeout", "1m")
+    assert result.code == 8
+    summary = result.stdout.splitlines()[-1]
+    assert "timed out, still running: job-run000000000 InProgress" in summary
+    assert summary.endswith("and 3 more · exit 8")
+    assert OTHER not in summary
+
+
+def test_a_saved_response_is_watched_live_by_its_arn(server: RunningFake, tmp_path: Path) -> None:
+    server.fake.add_job(*progression(JOB, "Failed")[4:])
+    saved = tmp_path / "job.json"
+    saved.write_text(json.dumps(make_job(JOB, "InProgress")))
+    result = watch(server, str(saved))
+    assert result.code == 10, result.stderr
+    assert server.fake.requests[0].path.endswith(f"model-invocation-job/{JOB}")
+    saved.write_text(json.dumps({"status": "InProgress"}))
+    assert watch(server, str(saved)).code == 2
+
+
+def test_show_watch_takes_the_watch_options(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "InProgress"))
+    clock = FakeClock()
+    result = invoke("show", "-w", JOB, "--interval", "120", "--timeout", "10m",
+                    "--give-up-after", "1m", "--endpoint-url", server.url,
+                    "--region", "us-east-1", clock=clock)  # fmt: skip
+    assert result.code == 8, result.stderr
+    assert sum(clock.sleeps) == pytest.approx(600)
+    assert len(clock.sleeps) == 5  # every two minutes (within the jitter)
+    alone = invoke("show", JOB, "--interval", "120", "--endpoint-url", server.url,
+                   "--region", "us-east-1")  # fmt: skip
+    assert alone.code == 2 and "--interval only apply with --watch" in alone.stderr
+
+
+def test_no_color_keeps_the_live_view_without_colour(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed")[4:])
+    process, controller = spawn_in_pty("watch", JOB, "--interval", "1", "--endpoint-url",
+                                       server.url, "--region", "us-east-1",
+                                       env={"NO_COLOR": "1"})  # fmt: skip
+    screen = read_pty(controller, time.monotonic() + 30)
+    assert process.wait(timeout=30) == 0
+    assert "Ctrl-C to stop" in screen and "finished:" in screen  # the live view, redrawn
+    assert "\x1b[?25l" in screen  # the cursor hidden while it redraws
+    assert not re.search(r"\x1b\[[0-9;]*3[0-9][;m]", screen)  # no colour
+
+
+def test_a_reader_that_goes_away_ends_the_watch(server: RunningFake) -> None:
+    server.fake.add_job(*progression(JOB, "Completed"))
+    process = subprocess.Popen(
+        [str(BJOB), "watch", JOB, "--json", "--interval", "1", "--endpoint-url", server.url,
+         "--region", "us-east-1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    assert json.loads(process.stdout.readline())["status"] == "Submitted"
+    process.stdout.close()  # as `| head -1` does
+    assert process.wait(timeout=20) == 0
+    assert process.stderr.read() == b""
+    assert len(server.fake.requests) < 4  # it stopped at the next write, not at the end

@@ -116,3 +116,37 @@ QueryOption = Annotated[
 DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show tracebacks and botocore's request log on stderr.")
 ]
+IntervalOption = Annotated[
+    float | None,
+    typer.Option(
+        "--interval",
+        min=1,
+        callback=finite,
+        metavar="SECONDS",
+        help="Seconds between polls, at least 1 (default 30; a little jitter).",
+        autocompletion=lambda: [],
+        show_default=False,
+    ),
+]
+WatchTimeoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        help="Stop after this long, exit 8 if jobs still run: 90s, 45m, 2h, or seconds.",
+        autocompletion=lambda: [],
+        show_default=False,
+    ),
+]
+GiveUpAfterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--give-up-after",
+        metavar="DURATION",
+        help="Exit 5 once Bedrock has been unreachable this long (throttling, 5xx, "
+        "network; default 10m); shorter outages are retried with back-off.",
+        autocompletion=lambda: [],
+        show_default=False,
+    ),
+]
+BellOption = Annotated[bool, typer.Option("--bell", help="Ring the terminal bell at the end.")]

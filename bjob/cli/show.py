@@ -7,14 +7,18 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
+    BellOption,
     ConnectTimeoutOption,
     DebugOption,
     EndpointOption,
+    GiveUpAfterOption,
+    IntervalOption,
     JobArguments,
     ProfileOption,
     QueryOption,
     ReadTimeoutOption,
     RegionOption,
+    WatchTimeoutOption,
 )
 from bjob.cli.run import report, run_command
 from bjob.model.environment import Environment
@@ -37,6 +41,10 @@ def show(
         bool,
         typer.Option("--watch", "-w", help="Follow the jobs until they end (as bjob watch)."),
     ] = False,
+    interval: IntervalOption = None,
+    timeout: WatchTimeoutOption = None,
+    give_up_after: GiveUpAfterOption = None,
+    bell: BellOption = False,
     exit_status: Annotated[
         bool,
         typer.Option(
@@ -68,6 +76,11 @@ def show(
             raise BjobError("--json and --raw cannot be used together", ExitCode.USAGE)
         if watch and raw:
             raise BjobError("--raw cannot be used with --watch", ExitCode.USAGE)
+        watch_only = {"--interval": interval, "--timeout": timeout,
+                      "--give-up-after": give_up_after, "--bell": bell or None}  # fmt: skip
+        given = [flag for flag, value in watch_only.items() if value is not None]
+        if given and not watch:
+            raise BjobError(f"{', '.join(given)} only apply with --watch", ExitCode.USAGE)
         compiled = compile_query(query)
         refs = parse_job_refs(jobs)
         options = AwsOptions(
@@ -78,10 +91,10 @@ def show(
             read_timeout=read_timeout,
         )
         if watch:
-            from bjob.cli.watch import run_watch
-            from bjob.usecases.watch import WatchSettings
+            from bjob.cli.watch import run_watch, watch_settings
 
-            return run_watch(env, refs, options, WatchSettings(), json_output, compiled, False)
+            settings = watch_settings(interval, timeout, give_up_after)
+            return run_watch(env, refs, options, settings, json_output, compiled, bell)
         results = load_jobs(refs, AwsClients(options), env.stdin)
         loaded = [result for result in results if isinstance(result, LoadedJob)]
         errors = [result for result in results if isinstance(result, BjobError)]

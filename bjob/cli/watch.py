@@ -9,15 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bjob.cli.options import (
+    BellOption,
     ConnectTimeoutOption,
     DebugOption,
     EndpointOption,
+    GiveUpAfterOption,
+    IntervalOption,
     OptionalJobArguments,
     ProfileOption,
     QueryOption,
     ReadTimeoutOption,
     RegionOption,
-    finite,
+    WatchTimeoutOption,
 )
 from bjob.cli.run import report, run_command
 from bjob.model.environment import Environment
@@ -38,38 +41,10 @@ def watch(
         bool,
         typer.Option("--active", help="Follow every job in the region that has not ended."),
     ] = False,
-    interval: Annotated[
-        float,
-        typer.Option(
-            "--interval",
-            min=1,
-            callback=finite,
-            metavar="SECONDS",
-            help="Seconds between polls (a little jitter).",
-            autocompletion=lambda: [],
-        ),
-    ] = 30.0,
-    timeout: Annotated[
-        str | None,
-        typer.Option(
-            "--timeout",
-            metavar="DURATION",
-            help="Stop after this long, exit 8 if jobs still run: 90s, 45m, 2h, or seconds.",
-            show_default=False,
-        ),
-    ] = None,
-    give_up_after: Annotated[
-        str,
-        typer.Option(
-            "--give-up-after",
-            metavar="DURATION",
-            help="Exit 5 once Bedrock has been unreachable this long (throttling, 5xx, "
-            "network); shorter outages are retried with back-off.",
-        ),
-    ] = "10m",
-    bell: Annotated[
-        bool, typer.Option("--bell", help="Ring the terminal bell at the end.")
-    ] = False,
+    interval: IntervalOption = None,
+    timeout: WatchTimeoutOption = None,
+    give_up_after: GiveUpAfterOption = None,
+    bell: BellOption = False,
     json_output: Annotated[
         bool,
         typer.Option("--json", help="NDJSON: one job object (show --json schema) per change."),
@@ -90,21 +65,15 @@ def watch(
 
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsOptions
-        from bjob.model.durations import parse_duration
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import parse_job_refs
-        from bjob.usecases.watch import WatchSettings
 
         if jobs and active:
             raise BjobError("--active follows every active job: give JOBs or --active, not both",
                             ExitCode.USAGE)  # fmt: skip
         if not jobs and not active:
             raise BjobError("give one or more JOBs to watch, or --active", ExitCode.USAGE)
-        settings = WatchSettings(
-            interval=interval,
-            timeout=parse_duration(timeout, "--timeout") if timeout is not None else None,
-            give_up_after=parse_duration(give_up_after, "--give-up-after"),
-        )
+        settings = watch_settings(interval, timeout, give_up_after)
         compiled = compile_query(query)
         refs = parse_job_refs(jobs or [])
         options = AwsOptions(
@@ -119,6 +88,25 @@ def watch(
     run_command(ctx, debug, body)
 
 
+def watch_settings(
+    interval: float | None, timeout: str | None, give_up_after: str | None
+) -> WatchSettings:
+    """The watch options as typed (None where not given), checked, with their defaults."""
+    from bjob.model.durations import parse_duration
+    from bjob.usecases.watch import WatchSettings
+
+    defaults = WatchSettings()
+    return WatchSettings(
+        interval=interval if interval is not None else defaults.interval,
+        timeout=parse_duration(timeout, "--timeout") if timeout is not None else None,
+        give_up_after=(
+            parse_duration(give_up_after, "--give-up-after")
+            if give_up_after is not None
+            else defaults.give_up_after
+        ),
+    )
+
+
 def run_watch(
     env: Environment,
     refs: Sequence[JobRef],
@@ -130,14 +118,20 @@ def run_watch(
 ) -> ExitCode:
     """Load the jobs (or find the active ones), then follow them with the display that fits."""
     from bjob.aws.session import AwsClients
-    from bjob.render.watchview import ring_bell, watch_display
+    from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
     from bjob.usecases.watch import follow_jobs, jobs_to_watch
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
     clients = AwsClients(options)
-    jobs, errors = jobs_to_watch(refs, clients, env)
+    jobs, errors = jobs_to_watch(
+        refs,
+        clients,
+        env,
+        settings,
+        lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
+    )
     if errors:
         return report(env, errors)
     if not jobs:

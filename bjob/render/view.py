@@ -29,14 +29,21 @@ PLAIN_WIDTH = 4096  # never wrap data in logs; lines are right-stripped
 
 
 def make_console(
-    file: TextIO, env: Environment, *, styled: bool, width: int | None = None
+    file: TextIO,
+    env: Environment,
+    *,
+    styled: bool,
+    width: int | None = None,
+    colour: bool | None = None,
 ) -> Console:
-    """A console that never interprets markup, emoji codes or highlighting in data."""
+    """A console that never interprets markup, emoji codes or highlighting in data; styled
+    is a terminal's (redraws, bars), colour is colour (on when styled, unless told)."""
+    colour = styled if colour is None else colour
     return Console(
         file=file,
         force_terminal=styled,
-        color_system="auto" if styled else None,
-        no_color=not styled,
+        color_system="auto" if colour else None,
+        no_color=not colour,
         markup=False,
         emoji=False,
         highlight=False,

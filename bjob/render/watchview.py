@@ -14,7 +14,7 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.track import JobTrack
-from bjob.render.terminal import inert, wants_style
+from bjob.render.terminal import inert
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -37,13 +37,30 @@ def _rate(track: JobTrack) -> str | None:
     return f"{rate:,.0f} rec/min" if rate is not None else None
 
 
+MAX_NAMED_JOBS = 5  # a summary names this many jobs, and counts the rest
+
+
 def summary_line(tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> str:
-    states = ", ".join(f"{_label(t.job)} {inert(t.job.status or '?')}" for t in tracks)
     if interrupted:
-        return f"interrupted: {states}"
+        return f"interrupted: {_states(tracks)}"
     if code is ExitCode.JOB_NOT_FINISHED:
-        return f"timed out, still running: {states} · exit {int(code)}"
-    return f"finished: {states} · exit {int(code)}"
+        running = [track for track in tracks if not track.job.is_terminal]
+        return f"timed out, still running: {_states(running)} · exit {int(code)}"
+    return f"finished: {_states(tracks)} · exit {int(code)}"
+
+
+def _states(tracks: Sequence[JobTrack]) -> str:
+    named = ", ".join(
+        f"{_label(t.job)} {inert(t.job.status or '?')}" for t in tracks[:MAX_NAMED_JOBS]
+    )
+    more = len(tracks) - MAX_NAMED_JOBS
+    return f"{named} and {more} more" if more > 0 else named
+
+
+def print_retry(err: TextIO, now: datetime, error: BjobError, delay: float) -> None:
+    """A line on stderr: the service did not answer, and when bjob asks again."""
+    print(f"{_stamp(now)}  retrying in {delay:.0f} s: {inert(error.message)}",
+          file=err, flush=True)  # fmt: skip
 
 
 class _LineDisplay:
@@ -62,8 +79,7 @@ class _LineDisplay:
         pass
 
     def retrying(self, error: BjobError, delay: float) -> None:
-        print(f"{_stamp(self.now())}  retrying in {delay:.0f} s: {inert(error.message)}",
-              file=self.err, flush=True)  # fmt: skip
+        print_retry(self.err, self.now(), error, delay)
 
     def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
         pass
@@ -138,7 +154,8 @@ class LiveDisplay:
         self.retry_note: str | None = None
         self.last_poll: datetime | None = None
         self.final_note: str | None = None
-        self.console = make_console(env.stdout, env, styled=True)
+        # NO_COLOR takes the colour away, not the redrawn view.
+        self.console = make_console(env.stdout, env, styled=True, colour=env.wants_colour())
         self.live = Live(
             console=self.console,
             get_renderable=self.render,
@@ -283,7 +300,7 @@ def watch_display(env: Environment, *, json_output: bool, query: Query | None) -
     """NDJSON when asked for JSON, a live view in a terminal, else log lines."""
     if json_output or query is not None:
         return NdjsonDisplay(env.stdout, env.stderr, env.now, query)
-    if wants_style(env, env.stdout):
+    if env.is_terminal(env.stdout) and env.environ.get("TERM") != "dumb":
         return LiveDisplay(env)
     return LogDisplay(env.stdout, env.stderr, env.now)
 

@@ -15,11 +15,12 @@ from typing import Protocol
 from bjob.aws.session import AwsClients
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
-from bjob.model.identifiers import JobRef
+from bjob.model.identifiers import JobRef, parse_job_ref
 from bjob.model.job import Job
 from bjob.model.track import JobTrack
 from bjob.usecases.load import LoadedJob, load_jobs
 from bjob.usecases.polling import JobPoller, discover_active_jobs
+from bjob.usecases.saved import read_saved_response
 
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 60.0
@@ -38,6 +39,38 @@ class WatchDisplay(Protocol):
 
 
 Fetch = Callable[[Sequence[Job]], list[Job]]
+
+
+@dataclass
+class Outage:
+    """Rides out a service that does not answer: exponential back-off with jitter, capped,
+    until it has been failing for `give_up_after` seconds. Other errors are not its business."""
+
+    clock: Callable[[], float]
+    jitter: Callable[[], float]
+    give_up_after: float
+    since: float | None = None
+    failures: int = 0
+
+    def failed(self, error: BjobError) -> float:
+        """The seconds to wait before asking again; re-raises what waiting cannot cure."""
+        if error.code is not ExitCode.TEMPORARY:
+            raise error
+        if self.since is None:
+            self.since = self.clock()
+        failing_for = self.clock() - self.since
+        if failing_for >= self.give_up_after:
+            raise BjobError(
+                f"gave up after {failing_for:.0f} s without an answer: {error.message}",
+                ExitCode.TEMPORARY,
+                hint="--give-up-after sets how long a watch rides out an outage",
+            ) from error
+        self.failures += 1
+        wait = min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** (self.failures - 1))
+        return float(wait * (0.5 + 0.5 * self.jitter()))
+
+    def answered(self) -> None:
+        self.since, self.failures = None, 0
 
 
 @dataclass
@@ -61,12 +94,11 @@ class Watcher:
         for track in tracks:
             track.observe(track.job, started, self.now())
         code = ExitCode.JOB_NOT_FINISHED
+        outage = Outage(self.clock, self.jitter, self.give_up_after)
         try:
             self.display.update(tracks, tracks)
-            failing_since: float | None = None
-            failures = 0
             wait = self._interval_wait()
-            while not all(track.job.is_terminal for track in tracks):
+            while running := [track for track in tracks if not track.job.is_terminal]:
                 if deadline is not None:
                     wait = min(wait, max(deadline - self.clock(), 0.0))
                 self.display.waiting(self.clock() + wait)
@@ -74,29 +106,17 @@ class Watcher:
                 if deadline is not None and self.clock() >= deadline:
                     break
                 try:
-                    latest = self.fetch([track.job for track in tracks])
+                    # A job that has ended is not asked about again: its figures stay as
+                    # they were when it ended.
+                    latest = self.fetch([track.job for track in running])
                 except BjobError as error:
-                    if error.code is not ExitCode.TEMPORARY:
-                        raise
-                    if failing_since is None:
-                        failing_since = self.clock()
-                    if self.clock() - failing_since >= self.give_up_after:
-                        raise BjobError(
-                            f"gave up after {self.clock() - failing_since:.0f} s without an "
-                            f"answer: {error.message}",
-                            ExitCode.TEMPORARY,
-                            hint="--give-up-after sets how long a watch rides out an outage",
-                        ) from error
-                    failures += 1
-                    # Exponential back-off with jitter, capped: an outage is ridden out.
-                    wait = min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** (failures - 1))
-                    wait *= 0.5 + 0.5 * self.jitter()
+                    wait = outage.failed(error)
                     self.display.retrying(error, wait)
                     continue
-                failing_since, failures = None, 0
+                outage.answered()
                 at, seen = self.clock(), self.now()
                 changed = [
-                    track for track, job in zip(tracks, latest, strict=True)
+                    track for track, job in zip(running, latest, strict=True)
                     if track.observe(job, at, seen)
                 ]  # fmt: skip
                 self.display.update(tracks, changed)
@@ -121,21 +141,63 @@ class WatchSettings:
     give_up_after: float = 600.0
 
 
+Retrying = Callable[[BjobError, float], None]
+
+
 def jobs_to_watch(
-    refs: Sequence[JobRef], clients: AwsClients, env: Environment
+    refs: Sequence[JobRef],
+    clients: AwsClients,
+    env: Environment,
+    settings: WatchSettings,
+    on_retry: Retrying,
 ) -> tuple[list[Job], list[BjobError]]:
-    """The jobs named (each once), or with no refs every active job in the region; and the
-    errors of those that could not be loaded."""
-    if any(ref.kind == "file" for ref in refs):
-        raise BjobError(
-            "a saved response cannot be watched: give the job's ARN or id", ExitCode.USAGE
-        )
+    """The jobs named (each once; a saved response names its job by its ARN), or with no
+    refs every active job in the region; and the errors of those that could not be loaded.
+
+    A service that does not answer is ridden out here as in the watch itself: a watch that
+    starts during an outage waits for the service, up to --give-up-after.
+    """
+    outage = Outage(env.clock, env.random, settings.give_up_after)
     if not refs:
-        return discover_active_jobs(clients, clients.options.region, env.now()), []
-    results = load_jobs(refs, clients, env.stdin)
-    errors = [result for result in results if isinstance(result, BjobError)]
-    unique = {item.job.arn: item.job for item in results if isinstance(item, LoadedJob)}
+        while True:
+            try:
+                return discover_active_jobs(clients, clients.options.region, env.now()), []
+            except BjobError as error:
+                _wait_out(outage, error, env, on_retry)
+    refs = [_live_ref(ref, env) for ref in refs]
+    loaded: dict[int, Job] = {}
+    while True:
+        asking = [index for index in range(len(refs)) if index not in loaded]
+        results = load_jobs([refs[index] for index in asking], clients, env.stdin)
+        errors = [result for result in results if isinstance(result, BjobError)]
+        for index, result in zip(asking, results, strict=True):
+            if isinstance(result, LoadedJob):
+                loaded[index] = result.job
+        if not errors or any(error.code is not ExitCode.TEMPORARY for error in errors):
+            break
+        _wait_out(outage, errors[0], env, on_retry)
+    unique = {job.arn: job for _, job in sorted(loaded.items())}
     return list(unique.values()), errors
+
+
+def _wait_out(outage: Outage, error: BjobError, env: Environment, on_retry: Retrying) -> None:
+    delay = outage.failed(error)
+    on_retry(error, delay)
+    env.sleep(delay)
+
+
+def _live_ref(ref: JobRef, env: Environment) -> JobRef:
+    """A saved response is watched live: the job its ARN names."""
+    if ref.kind != "file":
+        return ref
+    arn = read_saved_response(ref.text, env.stdin).get("jobArn")
+    where = "standard input" if ref.text == "-" else ref.text
+    if not isinstance(arn, str):
+        raise BjobError(f"{where}: no jobArn to watch", ExitCode.USAGE)
+    try:
+        return parse_job_ref(arn)
+    except BjobError as error:
+        raise BjobError(f"{where}: {error.message}", ExitCode.USAGE) from None
 
 
 def follow_jobs(
