@@ -158,11 +158,11 @@ def environment(
     env: dict[str, str] | None = None,
     clock: FakeClock | None = None,
 ) -> Environment:
-    """An Environment of StringIO streams (stdout and stderr terminals if `tty`), the test's
+    """An Environment of StringIO streams (all three terminals if `tty`), the test's
     environment variables with `env` over them, and a fake clock."""
     clock = clock or FakeClock()
     return Environment(
-        stdin=io.StringIO(stdin),
+        stdin=_Terminal(stdin) if tty else io.StringIO(stdin),
         stdout=_Terminal() if tty else io.StringIO(),
         stderr=_Terminal() if tty else io.StringIO(),
         environ={key: value for key, value in {**os.environ, **(env or {})}.items() if value},

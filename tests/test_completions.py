@@ -161,3 +161,9 @@ def test_cache_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cache_path() == Path("/x/cache/bjob/jobs.json")
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_path() == Path(os.environ["HOME"]) / ".cache" / "bjob" / "jobs.json"
+
+
+def test_durations_and_intervals_offer_values_not_file_names() -> None:
+    assert bash_complete("bjob watch --interval ") == ["30", "60", "300"]
+    assert bash_complete("bjob watch --timeout 4") == ["45m"]
+    assert bash_complete("bjob show --give-up-after ") == ["10m", "30m", "1h"]

@@ -4,6 +4,7 @@ error" (1) or "temporary trouble" (5); a hostile or broken input never hangs or 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,40 @@ def test_list_all_alone_is_not_a_clash(server: RunningFake) -> None:
                     "--region", "us-east-1")  # fmt: skip
     assert result.code == 0, result.stderr
     assert [job["id"] for job in json.loads(result.stdout)] == [JOB]
+
+
+def test_help_examples_fit_their_command_and_no_description_is_cut() -> None:
+    assert "records.pending" not in invoke("list", "--help").stdout
+    assert "[].[name, records.failed]" in invoke("list", "--help").stdout
+    top = invoke("--help", env={"COLUMNS": "100"}).stdout
+    assert "Follow jobs until they end; exit with how they ended." in top
+    assert not re.search(r"[a-z]\.\.\.$", top, re.MULTILINE)  # nothing cut mid-word
+
+
+def test_show_dash_on_a_terminal_says_it_reads_stdin() -> None:
+    saved = (EXAMPLES / "completed.json").read_text()
+    result = invoke("show", "-", stdin=saved, tty=True)
+    assert result.code == 0
+    assert "reading a saved response from standard input" in result.stderr
+    piped = invoke("show", "-", stdin=saved)
+    assert piped.code == 0 and piped.stderr == ""
+
+
+def test_a_job_that_is_also_a_file_here_gets_a_hint(
+    server: RunningFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "saved-job").write_text((EXAMPLES / "completed.json").read_text())
+    result = invoke("show", "saved-job", "--endpoint-url", server.url)
+    assert result.code == 2
+    assert "is a file here" in result.stderr and "bjob show - < saved-job" in result.stderr
+    assert server.fake.requests == []
+
+
+def test_a_job_given_twice_is_fetched_and_shown_once(server: RunningFake) -> None:
+    server.fake.add_job(make_job(JOB, "Completed"))
+    result = invoke("show", JOB, JOB, "--json", "--endpoint-url", server.url,
+                    "--region", "us-east-1")  # fmt: skip
+    assert result.code == 0
+    assert len(server.fake.requests) == 1
+    assert json.loads(result.stdout)["id"] == JOB  # one job: an object, as for one JOB

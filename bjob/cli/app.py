@@ -22,9 +22,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-app.command("show")(show)
-app.command("list")(list_jobs)
-app.command("watch")(watch)
+# Short help given, not cut from the docstring (click cuts it at 45 characters, mid-word).
+app.command("show", short_help="Show one or more batch inference jobs.")(show)
+app.command("list", short_help="List batch inference jobs, newest first.")(list_jobs)
+app.command("watch", short_help="Follow jobs until they end; exit with how they ended.")(watch)
 
 
 def _version(value: bool) -> None:

@@ -10,8 +10,8 @@ from bjob.cli.options import (
     ConnectTimeoutOption,
     DebugOption,
     EndpointOption,
+    ListQueryOption,
     ProfileOption,
-    QueryOption,
     ReadTimeoutOption,
     complete_region,
     complete_status,
@@ -94,7 +94,7 @@ def list_jobs(
             help="Print one job ARN per line: bjob list --status Failed --ids | xargs bjob show",
         ),
     ] = False,
-    query: QueryOption = None,
+    query: ListQueryOption = None,
     region: Annotated[
         list[str] | None,
         typer.Option(

@@ -103,16 +103,27 @@ def _timeout_option(flag: str, what: str) -> Any:
 
 ConnectTimeoutOption = Annotated[float | None, _timeout_option("--connect-timeout", "a connection")]
 ReadTimeoutOption = Annotated[float | None, _timeout_option("--read-timeout", "an answer")]
-QueryOption = Annotated[
-    str | None,
-    typer.Option(
+
+
+def _query_option(example: str) -> Any:
+    return typer.Option(
         "--query",
         metavar="EXPR",
         help="A JMESPath expression applied to the JSON output, as in the AWS CLI; "
-        "implies --json. Example: --query 'records.pending'",
+        f"implies --json. Example: --query {example}",
         show_default=False,
-    ),
-]
+    )
+
+
+QueryOption = Annotated[str | None, _query_option("'records.pending'")]
+ListQueryOption = Annotated[str | None, _query_option("'[].[name, records.failed]'")]
+
+
+def _suggest(*values: str) -> Any:
+    """Completion that offers typical values (rather than the shell's file names)."""
+    return lambda incomplete: [value for value in values if value.startswith(incomplete)]
+
+
 DebugOption = Annotated[
     bool, typer.Option("--debug", help="Show tracebacks and botocore's request log on stderr.")
 ]
@@ -124,7 +135,7 @@ IntervalOption = Annotated[
         callback=finite,
         metavar="SECONDS",
         help="Seconds between polls, at least 1 (default 30; a little jitter).",
-        autocompletion=lambda: [],
+        autocompletion=_suggest("30", "60", "300"),
         show_default=False,
     ),
 ]
@@ -134,7 +145,7 @@ WatchTimeoutOption = Annotated[
         "--timeout",
         metavar="DURATION",
         help="Stop after this long, exit 8 if jobs still run: 90s, 45m, 2h, or seconds.",
-        autocompletion=lambda: [],
+        autocompletion=_suggest("45m", "2h", "24h"),
         show_default=False,
     ),
 ]
@@ -145,7 +156,7 @@ GiveUpAfterOption = Annotated[
         metavar="DURATION",
         help="Exit 5 once Bedrock has been unreachable this long (throttling, 5xx, "
         "network; default 10m); shorter outages are retried with back-off.",
-        autocompletion=lambda: [],
+        autocompletion=_suggest("10m", "30m", "1h"),
         show_default=False,
     ),
 ]

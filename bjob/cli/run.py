@@ -15,6 +15,7 @@ import typer
 
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import JobRef
 
 Body = Callable[[Environment], ExitCode]
 
@@ -126,6 +127,16 @@ def report(env: Environment, errors: Sequence[BjobError]) -> ExitCode:
     for error in errors:
         print_error(env.stderr, error)
     return max(error.code for error in errors)
+
+
+def note_stdin(env: Environment, refs: Sequence[JobRef]) -> None:
+    """Say so when waiting on a terminal for a saved response, rather than wait silently."""
+    if any(ref.text == "-" for ref in refs) and env.is_terminal(env.stdin):
+        print(
+            "bjob: reading a saved response from standard input (end it with Ctrl-D)",
+            file=env.stderr,
+            flush=True,
+        )
 
 
 def _silence(stream: object) -> None:

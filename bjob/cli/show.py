@@ -20,7 +20,7 @@ from bjob.cli.options import (
     RegionOption,
     WatchTimeoutOption,
 )
-from bjob.cli.run import report, run_command
+from bjob.cli.run import note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -83,6 +83,7 @@ def show(
             raise BjobError(f"{', '.join(given)} only apply with --watch", ExitCode.USAGE)
         compiled = compile_query(query)
         refs = parse_job_refs(jobs)
+        note_stdin(env, refs)
         options = AwsOptions(
             profile=profile,
             region=region,

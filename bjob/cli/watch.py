@@ -22,7 +22,7 @@ from bjob.cli.options import (
     RegionOption,
     WatchTimeoutOption,
 )
-from bjob.cli.run import report, run_command
+from bjob.cli.run import note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -76,6 +76,7 @@ def watch(
         settings = watch_settings(interval, timeout, give_up_after)
         compiled = compile_query(query)
         refs = parse_job_refs(jobs or [])
+        note_stdin(env, refs)
         options = AwsOptions(
             profile=profile,
             region=region,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -22,10 +23,19 @@ class LoadedJob:
 
 
 def parse_job_refs(texts: Sequence[str]) -> list[JobRef]:
-    """Classify every JOB before anything is sent: one bad argument stops the whole run."""
-    refs = [parse_job_ref(text) for text in texts]
-    if sum(ref.text == "-" for ref in refs) > 1:
+    """Classify every JOB before anything is sent: one bad argument stops the whole run.
+    A JOB given twice is asked for once."""
+    if sum(text == "-" for text in texts) > 1:
         raise BjobError("standard input (-) can be read only once", ExitCode.USAGE)
+    refs = [parse_job_ref(text) for text in dict.fromkeys(texts)]
+    for ref in refs:
+        if ref.kind != "file" and os.path.isfile(ref.text):
+            raise BjobError(
+                f"{ref.text!r} is a file here, and a job id or name",
+                ExitCode.USAGE,
+                hint=f"a saved response is read from a file ending in .json, or from -: "
+                f"bjob show - < {ref.text}",
+            )
     return refs
 
 
