@@ -42,16 +42,16 @@ def example(name: str) -> Job:
 
 
 def show_view() -> RenderableType:
-    return job_view(example("in-progress"), NOW, styled=True)
+    return job_view(example("in-progress"), NOW, styled=True, width=WIDTH)
 
 
 def failed_view() -> RenderableType:
-    return job_view(example("failed"), NOW, styled=True)
+    return job_view(example("failed"), NOW, styled=True, width=WIDTH)
 
 
 def list_view() -> RenderableType:
     jobs = [example(name) for name in ("in-progress", "failed", "completed", "partially-completed")]
-    return jobs_table(jobs, NOW, styled=True, regions=True)
+    return jobs_table(jobs, NOW, styled=True, regions=True, width=WIDTH)
 
 
 def watch_view() -> RenderableType:
@@ -68,7 +68,7 @@ def watch_view() -> RenderableType:
         track.observe(normalize_job(response), 600.0, NOW)
         tracks.append(track)
     env = Environment(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),
-                      environ={}, now=lambda: NOW, clock=lambda: 600.0, sleep=lambda _: None,
+                      environ={"COLUMNS": str(WIDTH), "LINES": "40"}, now=lambda: NOW, clock=lambda: 600.0, sleep=lambda _: None,
                       random=lambda: 0.5)  # fmt: skip
     display = LiveDisplay(env)
     display.tracks, display.last_poll, display.next_poll_at = tracks, NOW, 612.0

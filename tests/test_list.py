@@ -135,7 +135,7 @@ def test_default_table_is_fifty_newest_with_the_columns(crowded: RunningFake) ->
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["Name", "Status", "Progress", "OK", "Failed", "Submitted",
-                                "Duration", "Model"]  # fmt: skip
+                                "Duration", "Id", "Model"]  # fmt: skip
     rows = [line for line in lines[1:] if line.startswith("bulk-")]
     assert len(rows) == 50 and rows[0].startswith("bulk-02499")
     assert "claude-3-haiku-20240307-v1" in rows[0] and "40.0%" in rows[0]

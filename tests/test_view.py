@@ -28,7 +28,8 @@ def test_plain_view_has_every_section_and_no_escape_codes() -> None:
     assert lines[1].startswith("● InProgress  Running")
     for expected in (
         "26,845 / 42,000  63.9%",
-        "26,790 succeeded  ·  55 failed  ·  15,155 pending  ·  success rate 99.8%",
+        "Outcome        26,790 succeeded  ·  55 failed  ·  15,155 pending",
+        "Success rate   99.8%",
         "Submitted      2026-11-27 08:00:00 UTC  (2 h ago)",
         "Running for    2 h 0 m",
         "Expires        2026-11-28 08:00:00 UTC  (in 22 h 0 m)",
@@ -122,7 +123,7 @@ def test_a_bar_is_full_only_when_the_job_is_done() -> None:
     text = render(make_job("abc123def456", "InProgress", total=50_000, processed=49_999,
                            failed=10))  # fmt: skip
     assert "#" * 30 not in text and "99.998%" in text
-    assert "success rate 99.98%" in text  # 49,989 of 49,999
+    assert "Success rate   99.98%" in text  # 49,989 of 49,999
 
 
 @pytest.mark.parametrize("status", ["PartiallyCompleted", "Stopped", "Expired", "Completed"])

@@ -28,7 +28,8 @@ def track(*states: dict[str, object]) -> JobTrack:
 
 
 def live_environment(monotonic: float) -> Environment:
-    return replace(environment(tty=True), now=lambda: NOW, clock=lambda: monotonic)
+    terminal = environment(tty=True, env={"COLUMNS": "140"})
+    return replace(terminal, now=lambda: NOW, clock=lambda: monotonic)
 
 
 def live_text(display: LiveDisplay) -> str:
@@ -77,3 +78,18 @@ def test_log_lines_are_timestamped_and_complete() -> None:
         "ok 495 failed 5  300 rec/min  ETA 1 m 40 s\n"
     )
     assert err.getvalue() == "2026-11-27T10:00:00Z  retrying in 8 s: could not reach Bedrock\n"
+
+
+def test_more_jobs_than_rows_keeps_the_total_and_the_countdown_on_screen() -> None:
+    terminal = environment(tty=True, env={"COLUMNS": "80", "LINES": "24"})
+    display = LiveDisplay(replace(terminal, now=lambda: NOW, clock=lambda: 100.0))
+    tracks = [track(make_job(f"{index:012d}", "InProgress")) for index in range(40)]
+    display.update(tracks, tracks)
+    display.waiting(112.0)
+    console = Console(file=io.StringIO(), width=80, height=24, color_system=None)
+    console.print(display.render())
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) <= 23
+    assert lines[-3].startswith("… 23 more")
+    assert lines[-2].startswith("Total (40)") and "0/40 ended" in lines[-2]
+    assert "next in 12 s" in lines[-1]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TextIO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.constrain import Constrain
 from rich.panel import Panel
 from rich.table import Table
@@ -55,8 +56,16 @@ def make_console(
 def print_jobs(env: Environment, jobs: Sequence[Job], now: datetime) -> None:
     """Print jobs for people, one full view each, on stdout."""
     styled = wants_style(env, env.stdout)
-    views = [job_view(job, now, styled=styled) for job in jobs]
+    width = output_width(env, env.stdout, styled=styled)
+    views = [job_view(job, now, styled=styled, width=width) for job in jobs]
     print_renderables(env, env.stdout, views, styled=styled)
+
+
+def output_width(env: Environment, stream: TextIO, *, styled: bool) -> int:
+    """The terminal's width (or COLUMNS); for plain output to a file or pipe, no limit."""
+    if not styled and not env.is_terminal(stream) and not env.environ.get("COLUMNS"):
+        return PLAIN_WIDTH
+    return make_console(stream, env, styled=styled).width
 
 
 def print_renderables(
@@ -64,23 +73,24 @@ def print_renderables(
 ) -> None:
     """Styled for a terminal, else plain text with no escape codes.
 
-    Plain output that is not going to a terminal (a log, a file) is not wrapped at 80
-    columns, so ARNs and URIs stay whole on one line for grep and copy.
+    Lines are never cropped: a value too long for the width (an ARN, a URI) is given a line
+    of its own and left whole, for the terminal to soft-wrap, so that it copies in one piece.
+    Plain output that is not going to a terminal (a log, a file) is not wrapped at all.
     """
+    width = output_width(env, stream, styled=styled)
     if styled:
-        console = make_console(stream, env, styled=True)
+        console = make_console(stream, env, styled=True, width=width)
         for index, renderable in enumerate(renderables):
             if index:
                 console.print()
-            console.print(renderable)
+            console.print(renderable, crop=False)
         return
-    width = None if env.is_terminal(stream) or env.environ.get("COLUMNS") else PLAIN_WIDTH
     console = make_console(io.StringIO(), env, styled=False, width=width)
     with console.capture() as capture:
         for index, renderable in enumerate(renderables):
             if index:
                 console.print()
-            console.print(renderable)
+            console.print(renderable, crop=False)
     stream.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
 
 
@@ -89,41 +99,110 @@ def print_jobs_table(
 ) -> None:
     """`bjob list` for people, on stdout."""
     styled = wants_style(env, env.stdout)
-    table = jobs_table(jobs, now, styled=styled, regions=regions)
+    width = output_width(env, env.stdout, styled=styled)
+    table = jobs_table(jobs, now, styled=styled, regions=regions, width=width)
     print_renderables(env, env.stdout, [table], styled=styled)
 
 
-def jobs_table(jobs: Sequence[Job], now: datetime, *, styled: bool, regions: bool) -> Table:
-    """One row a job, for `bjob list`."""
+@dataclass
+class Column:
+    """A table column and its cells, for fitting a table to a width."""
+
+    header: str
+    cells: list[Text]
+    justify: JustifyMethod = "left"
+    keep: bool = False  # never dropped; else added by the order given while they fit
+    fold: bool = False  # the one column that may fold (the job's name)
+    narrow: list[Text] | None = None  # shorter cells, for when the kept columns do not fit
+
+    @property
+    def width(self) -> int:
+        return max([len(self.header), *(cell.cell_len for cell in self.cells)])
+
+    def append(self, cell: Text) -> None:
+        """A cell for a row under every job's (a total), in the wide and the narrow form."""
+        self.cells.append(cell)
+        if self.narrow is not None:
+            self.narrow.append(cell)
+
+    def narrowed(self) -> Column:
+        return replace(self, cells=self.narrow, narrow=None) if self.narrow else self
+
+
+def fitted_table(
+    columns: Sequence[Column],
+    extras: Sequence[str],
+    width: int,
+    *,
+    styled: bool,
+    footer: int = 0,
+) -> Table:
+    """The columns that fit in the width, in their order: every `keep` column, then the
+    columns named in `extras`, in that order, while they fit. Statuses and numbers are never
+    cut; only a `fold` column folds, when even the kept ones do not fit. The last `footer`
+    rows are set apart (totals)."""
     from rich import box
 
-    table = Table(box=box.SIMPLE_HEAD if styled else None, pad_edge=False, show_edge=False)
-    table.add_column("Name", overflow="fold", min_width=NAME_MIN_WIDTH)
-    if regions:
-        table.add_column("Region", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Progress", no_wrap=True)
-    table.add_column("OK", justify="right", no_wrap=True)
-    table.add_column("Failed", justify="right", no_wrap=True)
-    table.add_column("Submitted", no_wrap=True)
-    table.add_column("Duration", justify="right", no_wrap=True)
-    table.add_column("Model", overflow="fold", min_width=12)
-    for job in jobs:
-        elapsed = job.elapsed_seconds(now)
-        row: list[RenderableType] = [Text(_data(job.name or job.job_id))]
-        if regions:
-            row.append(Text(_data(job.region)))
-        row += [
-            status_text(job),
-            small_progress(job, styled),
-            Text(_count(job.succeeded_records), style="green"),
-            Text(_count(job.failed_records), style="red" if job.failed_records else ""),
-            Text(relative(job.submit_time, now) if job.submit_time else DASH),
-            Text(duration(elapsed) if elapsed is not None else DASH),
-            Text(_data(short_model(job.model_id))),
-        ]
-        table.add_row(*row)
+    gap = 2  # one space of padding and SIMPLE_HEAD's blank divider; two spaces in plain text
+    if _needed([column for column in columns if column.keep], gap) > width:
+        columns = [column.narrowed() for column in columns]
+    kept = [column for column in columns if column.keep]
+    chosen = {column.header for column in kept}
+    used = _needed(kept, gap)
+    by_header = {column.header: column for column in columns}
+    for header in extras:
+        extra = by_header.get(header)
+        if extra is not None and used + gap + extra.width <= width:
+            chosen.add(header)
+            used += gap + extra.width
+    shown = [column for column in columns if column.header in chosen]
+    table = Table(box=box.SIMPLE_HEAD if styled else None, pad_edge=False, show_edge=False,
+                  padding=(0, 1, 0, 0) if styled else (0, 1))  # fmt: skip
+    for column in shown:
+        if column.fold:
+            room = width - (used - column.width)
+            table.add_column(column.header, overflow="fold",
+                             width=max(min(column.width, room), NAME_MIN_WIDTH))  # fmt: skip
+        else:
+            table.add_column(column.header, justify=column.justify, no_wrap=True)
+    rows = len(shown[0].cells) if shown else 0
+    for index in range(rows):
+        table.add_row(*(column.cells[index] for column in shown),
+                      end_section=index == rows - footer - 1)  # fmt: skip
     return table
+
+
+def _needed(columns: Sequence[Column], gap: int) -> int:
+    return sum(column.width for column in columns) + gap * (len(columns) - 1)
+
+
+def jobs_table(
+    jobs: Sequence[Job], now: datetime, *, styled: bool, regions: bool, width: int = PLAIN_WIDTH
+) -> Table:
+    """One row a job, for `bjob list`: the name, status, progress and record counts always;
+    then, as the width allows, the region (of several), submission, duration, id, model."""
+    elapsed = [job.elapsed_seconds(now) for job in jobs]
+    columns = [
+        Column("Name", [Text(_data(job.name or job.job_id)) for job in jobs], keep=True,
+               fold=True),
+        Column("Region", [Text(_data(job.region)) for job in jobs]),
+        Column("Status", [status_text(job) for job in jobs], keep=True),
+        Column("Progress", [small_progress(job, styled) for job in jobs], keep=True,
+               narrow=[small_progress(job, styled=False) for job in jobs]),
+        Column("OK", [Text(_count(job.succeeded_records), style="green") for job in jobs],
+               justify="right", keep=True),
+        Column("Failed", [Text(_count(job.failed_records), style="red" if job.failed_records
+                               else "") for job in jobs], justify="right", keep=True),
+        Column("Submitted", [Text(relative(job.submit_time, now) if job.submit_time else DASH)
+                             for job in jobs]),
+        Column("Duration", [Text(duration(seconds) if seconds is not None else DASH)
+                            for seconds in elapsed], justify="right"),
+        Column("Id", [Text(_data(job.job_id)) for job in jobs]),
+        Column("Model", [Text(_data(short_model(job.model_id))) for job in jobs]),
+    ]  # fmt: skip
+    extras = ["Region"] if regions else []
+    return fitted_table(columns, [*extras, "Submitted", "Duration", "Id", "Model"], width,
+                        styled=styled)  # fmt: skip
 
 
 def status_text(job: Job) -> Text:
@@ -159,38 +238,58 @@ def short_model(model_id: str | None) -> str | None:
     return name.removesuffix(":0") or model_id
 
 
-def job_view(job: Job, now: datetime, *, styled: bool) -> RenderableType:
-    parts: list[RenderableType] = [_title(job), _status_line(job)]
+def job_view(job: Job, now: datetime, *, styled: bool, width: int = PLAIN_WIDTH) -> RenderableType:
+    """A job for people: title, status, the failure message, then records, timing and the
+    job's details as labelled lines that never wrap a value (see `_labelled`)."""
+    lines: list[RenderableType] = [_title(job), _status_line(job)]
     if job.message:
-        title = "Failure" if job.status == "Failed" else "Message"
-        panel = Panel(
-            Text(inert(job.message, multiline=True)),
-            title=title,
-            title_align="left",
-            border_style="red" if job.status == "Failed" else "yellow",
-            expand=False,
-        )
-        parts.append(Constrain(panel, MESSAGE_WIDTH))
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
-    _section(grid, "Records")
-    grid.add_row("Processed", _progress(job, styled))
-    grid.add_row("Outcome", _record_counts(job))
-    _section(grid, "Timing")
-    for label, value in _timing_rows(job, now):
-        grid.add_row(label, value)
-    _section(grid, "Job")
-    for label, value in _detail_rows(job):
-        grid.add_row(label, value)
-    parts.extend([Text(), grid])
-    return Group(*parts)
+        lines.append(_message(job, styled, width))
+    sections = {
+        "Records": [
+            ("Processed", _progress(job, styled)),
+            ("Outcome", _record_counts(job)),
+            ("Success rate", Text(percent(job.success_rate))),
+        ],
+        "Timing": _timing_rows(job, now),
+        "Job": _detail_rows(job),
+    }
+    for heading, rows in sections.items():
+        lines += [Text(), Text(heading, style="bold")]
+        for label, value in rows:
+            lines += _labelled(label, value, width)
+    return Group(*lines)
 
 
-def _section(grid: Table, heading: str) -> None:
-    if grid.row_count:
-        grid.add_row("", "")
-    grid.add_row(Text(heading, style="bold"), "")
+LABEL_WIDTH = 15  # the longest label and two spaces
+
+
+def _labelled(label: str, value: Text, width: int) -> list[Text]:
+    """A label and its value on one line when they fit; else the value on a line of its own,
+    never wrapped, so that an ARN or a URI copies in one piece."""
+    _unwrapped(value)
+    if LABEL_WIDTH + value.cell_len <= width:
+        return [_unwrapped(Text(label.ljust(LABEL_WIDTH), style="dim") + value)]
+    return [Text(label, style="dim"), value]
+
+
+def _unwrapped(text: Text) -> Text:
+    text.no_wrap, text.overflow = True, "ignore"
+    return text
+
+
+def _message(job: Job, styled: bool, width: int) -> RenderableType:
+    """In a terminal, a panel of prose; in a log, one line (or the message's own lines)."""
+    title = "Failure" if job.status == "Failed" else "Message"
+    if not styled:
+        return _unwrapped(Text(f"{title}: {inert(job.message or '', multiline=True)}"))
+    panel = Panel(
+        Text(inert(job.message or "", multiline=True)),
+        title=title,
+        title_align="left",
+        border_style="red" if job.status == "Failed" else "yellow",
+        expand=False,
+    )
+    return Constrain(panel, min(MESSAGE_WIDTH, width))
 
 
 def _title(job: Job) -> Text:
@@ -244,7 +343,6 @@ def _record_counts(job: Job) -> Text:
         text.append(f"  ·  {_count(job.not_processed_records)} not processed")
     else:
         text.append(f"  ·  {_count(job.pending_records)} pending")
-    text.append(f"  ·  success rate {percent(job.success_rate)}")
     return text
 
 

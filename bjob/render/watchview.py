@@ -18,6 +18,8 @@ from bjob.render.terminal import inert
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
     from bjob.render.jsonout import Query
 
@@ -197,49 +199,16 @@ class LiveDisplay:
         self.live.refresh()
 
     def render(self) -> RenderableType:
+        """The table fitted to the terminal's width and height: as many jobs as leave room
+        for the total, the notes and the countdown (unfinished jobs first)."""
         from rich.console import Group
-        from rich.table import Table
         from rich.text import Text
 
-        from bjob.render.view import (
-            DASH,
-            NAME_MIN_WIDTH,
-            duration,
-            relative,
-            small_progress,
-            status_text,
-        )
+        from bjob.render.view import relative
 
         now = self.now()
-        from rich import box
-
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-        table.add_column("Job", overflow="fold", min_width=NAME_MIN_WIDTH)
-        for name in ("Status", "Progress"):
-            table.add_column(name, no_wrap=True)
-        for name in ("OK", "Failed", "Pending", "Rate", "ETA", "Time left"):
-            table.add_column(name, justify="right", no_wrap=True)
         tracks = list(self.tracks)
-        for track in tracks:
-            job = track.job
-            left = job.time_left_seconds(now)
-            eta = track.eta_seconds()
-            table.add_row(
-                Text(_label(job)),
-                status_text(job),
-                small_progress(job, styled=True),
-                Text(f"{job.succeeded_records:,}" if job.succeeded_records is not None else DASH,
-                     style="green"),
-                Text(f"{job.failed_records:,}" if job.failed_records is not None else DASH,
-                     style="red" if job.failed_records else ""),
-                Text(f"{job.pending_records:,}" if job.pending_records is not None else DASH),
-                Text(_rate(track) or DASH),
-                Text(duration(eta) if eta is not None else DASH),
-                Text(duration(left) if left is not None and left > 0 else DASH),
-            )  # fmt: skip
-        if len(tracks) > 1:
-            table.add_row(*_total_row(tracks), style="bold")
-        parts: list[RenderableType] = [table]
+        notes: list[RenderableType] = []
         for track in tracks[:MAX_TRANSITION_LINES]:
             steps = Text("Seen: " if len(tracks) == 1 else f"{_label(track.job)}: ", style="dim")
             for index, (status, seen) in enumerate(track.transitions):
@@ -247,29 +216,87 @@ class LiveDisplay:
                     steps.append(" → ", style="dim")
                 steps.append(f"{inert(status)} ")
                 steps.append(f"{relative(seen, now)}", style="dim")
-            parts.append(steps)
+            notes.append(steps)
         for track in tracks:
             if track.job.is_terminal and track.job.message:
                 # Why a job failed (or stopped short) is the first thing asked at the end.
                 note = Text(f"{_label(track.job)}: ", style="bold")
                 note.append(inert(track.job.message, multiline=True), style="red")
-                parts.append(note)
+                notes.append(note)
+        # Rows for jobs: the height less the header (2), the total (2), the footer (1), and
+        # one to spare for the cursor.
+        room = self.console.height - 6
+        if len(tracks) + len(notes) > room:
+            notes = []  # with many jobs, the table and the countdown come first
+        shown = sorted(tracks, key=lambda track: track.job.is_terminal)[: max(room, 1)]
+        if len(shown) < len(tracks):
+            shown = shown[:-1]
+        table = self._table(shown, tracks, now)
+        return Group(table, *notes, self._footer())
+
+    def _table(self, shown: Sequence[JobTrack], tracks: Sequence[JobTrack], now: datetime) -> Table:
+        from rich.text import Text
+
+        from bjob.render.view import (
+            DASH,
+            Column,
+            duration,
+            fitted_table,
+            small_progress,
+            status_text,
+        )
+
+        def count(value: int | None, style: str = "") -> Text:
+            return Text(f"{value:,}" if value is not None else DASH, style=style)
+
+        jobs = [track.job for track in shown]
+        left = [job.time_left_seconds(now) for job in jobs]
+        etas = [track.eta_seconds() for track in shown]
+        columns = [
+            Column("Job", [Text(_label(job)) for job in jobs], keep=True, fold=True),
+            Column("Status", [status_text(job) for job in jobs], keep=True),
+            Column("Progress", [small_progress(job, styled=True) for job in jobs], keep=True,
+                   narrow=[small_progress(job, styled=False) for job in jobs]),
+            Column("OK", [count(job.succeeded_records, "green") for job in jobs],
+                   justify="right", keep=True),
+            Column("Failed", [count(job.failed_records, "red" if job.failed_records else "")
+                              for job in jobs], justify="right", keep=True),
+            Column("Pending", [count(job.pending_records) for job in jobs], justify="right"),
+            Column("Rate", [Text(_rate(track) or DASH) for track in shown], justify="right"),
+            Column("ETA", [Text(duration(eta) if eta is not None else DASH) for eta in etas],
+                   justify="right"),
+            Column("Time left", [Text(duration(seconds) if seconds is not None and seconds > 0
+                                      else DASH) for seconds in left], justify="right"),
+        ]  # fmt: skip
+        hidden = len(tracks) - len(shown)
+        if hidden:
+            for column in columns:
+                column.append(Text(f"… {hidden} more" if column.header == "Job" else ""))
+        if len(tracks) > 1:
+            for column, total in zip(columns, _total_row(tracks), strict=True):
+                column.append(Text(total, style="bold"))
+        extras = ["Pending", "ETA", "Rate", "Time left"]
+        footer = int(hidden > 0) + int(len(tracks) > 1)
+        return fitted_table(columns, extras, self.console.width, styled=True, footer=footer)
+
+    def _footer(self) -> Text:
+        from rich.text import Text
+
         footer = Text(style="dim")
         if self.final_note:
             footer.append(self.final_note)
-        else:
-            if self.last_poll:
-                footer.append(f"last poll {self.last_poll.astimezone().strftime('%H:%M:%S')}")
-            if self.next_poll_at is not None:
-                seconds = max(self.next_poll_at - self.clock(), 0)
-                if self.retry_note:
-                    footer.append(f" · retrying in {seconds:.0f} s: {self.retry_note}",
-                                  style="yellow")  # fmt: skip
-                else:
-                    footer.append(f" · next in {seconds:.0f} s")
-            footer.append(" · Ctrl-C to stop")
-        parts.append(footer)
-        return Group(*parts)
+            return footer
+        if self.last_poll:
+            footer.append(f"last poll {self.last_poll.astimezone().strftime('%H:%M:%S')}")
+        if self.next_poll_at is not None:
+            seconds = max(self.next_poll_at - self.clock(), 0)
+            if self.retry_note:
+                footer.append(f" · retrying in {seconds:.0f} s: {self.retry_note}",
+                              style="yellow")  # fmt: skip
+            else:
+                footer.append(f" · next in {seconds:.0f} s")
+        footer.append(" · Ctrl-C to stop")
+        return footer
 
 
 def _total_row(tracks: Sequence[JobTrack]) -> list[str]:
