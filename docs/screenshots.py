@@ -67,9 +67,16 @@ def watch_view() -> RenderableType:
         track.observe(track.job, 0.0, NOW - timedelta(minutes=10))
         track.observe(normalize_job(response), 600.0, NOW)
         tracks.append(track)
-    env = Environment(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),
-                      environ={"COLUMNS": str(WIDTH), "LINES": "40"}, now=lambda: NOW, clock=lambda: 600.0, sleep=lambda _: None,
-                      random=lambda: 0.5)  # fmt: skip
+    env = Environment(
+        stdin=io.StringIO(),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ={"COLUMNS": str(WIDTH), "LINES": "40"},
+        now=lambda: NOW,
+        clock=lambda: 600.0,
+        sleep=lambda _: None,
+        random=lambda: 0.5,
+    )
     display = LiveDisplay(env)
     display.tracks, display.last_poll, display.next_poll_at = tracks, NOW, 612.0
     return display.render()
