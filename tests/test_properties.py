@@ -51,7 +51,7 @@ def strategy_for(shape: Any) -> st.SearchStrategy[Any]:
 responses = strategy_for(OUTPUT)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(responses)
 def test_any_shaped_response_normalizes_and_renders(response: dict[str, Any]) -> None:
     try:

@@ -178,13 +178,13 @@ def _pty_watch(server: RunningFake, *args: str) -> tuple[subprocess.Popen[bytes]
 
 
 def test_live_view_in_a_pty_ends_cleanly_with_the_right_code(server: RunningFake) -> None:
-    server.fake.add_job(*progression(JOB, "Completed")[2:])
+    server.fake.add_job(*progression(JOB, "Completed")[4:])
     process, controller = _pty_watch(server, JOB, "--interval", "1", "--bell")
     screen = read_pty(controller, time.monotonic() + 60)
     assert process.wait(timeout=30) == 0
     assert "\x1b[" in screen  # styled, redrawn in place
     assert "Completed" in screen and "finished:" in screen
-    assert "Seen: Scheduled" in screen
+    assert re.search(r"Seen: \S*InProgress.*→.*Completed", screen)  # (styles in between)
     assert "\x07" in screen  # the bell
     assert "\x1b[?25h" in screen  # the cursor is shown again: the terminal is restored
     assert "Traceback" not in screen

@@ -84,9 +84,9 @@ def test_show_piped_keeps_a_long_message_on_one_line(server: RunningFake) -> Non
 
 
 def test_the_live_view_at_80_columns_keeps_the_job_and_its_status(server: RunningFake) -> None:
-    server.fake.add_job(*progression("abcdefabcdef", "Completed", name=LONG_NAME)[3:])
+    server.fake.add_job(*progression("abcdefabcdef", "Completed", name=LONG_NAME)[4:])
     server.fake.add_job(*progression("abcdefabcde1", "PartiallyCompleted",
-                                     name=f"{LONG_NAME}-b")[3:])  # fmt: skip
+                                     name=f"{LONG_NAME}-b")[4:])  # fmt: skip
     process, controller = spawn_in_pty("watch", "abcdefabcdef", "abcdefabcde1", "--interval", "1",
                                        "--endpoint-url", server.url, "--region", "us-east-1",
                                        columns=80)  # fmt: skip

@@ -31,6 +31,7 @@ _TEMPORARY_CODES = {
     "InternalFailure",
     "RequestTimeout",
     "RequestTimeoutException",
+    "SlowDown",
 }
 
 
@@ -51,21 +52,26 @@ def error_code(error: BaseException) -> str | None:
 
 
 @contextmanager
-def translated_errors(subject: str | None = None, profile: str | None = None) -> Iterator[None]:
+def translated_errors(
+    subject: str | None = None, profile: str | None = None, service: str = "Bedrock"
+) -> Iterator[None]:
     """Turn botocore exceptions raised inside into BjobError: the one mapping to exits."""
     try:
         yield
     except (BjobError, KeyboardInterrupt):
         raise
     except Exception as error:
-        translated = translate_error(error, subject, profile)
+        translated = translate_error(error, subject, profile, service)
         if translated is None:
             raise
         raise translated from error
 
 
 def translate_error(
-    error: BaseException, subject: str | None = None, profile: str | None = None
+    error: BaseException,
+    subject: str | None = None,
+    profile: str | None = None,
+    service: str = "Bedrock",
 ) -> BjobError | None:
     """The BjobError for an AWS-side exception, or None for one that is a bug of ours."""
     from botocore import exceptions as bx
@@ -118,12 +124,12 @@ def translate_error(
         )
     if isinstance(error, (bx.ReadTimeoutError, bx.ConnectTimeoutError)):
         return BjobError(
-            f"timed out talking to Bedrock{about}: {error}",
+            f"timed out talking to {service}{about}: {error}",
             ExitCode.TEMPORARY,
             hint="--connect-timeout and --read-timeout set the limits, in seconds",
         )
     if isinstance(error, (bx.EndpointConnectionError, bx.ConnectionError, bx.HTTPClientError)):
-        return BjobError(f"could not reach Bedrock{about}: {error}", ExitCode.TEMPORARY)
+        return BjobError(f"could not reach {service}{about}: {error}", ExitCode.TEMPORARY)
     if isinstance(error, bx.ParamValidationError):
         return BjobError(f"invalid request{about}: {error}", ExitCode.USAGE)
     if isinstance(error, bx.BotoCoreError):

@@ -9,6 +9,7 @@ import typer
 
 from bjob import __version__
 from bjob.cli.listing import list_jobs
+from bjob.cli.results import results
 from bjob.cli.show import show
 from bjob.cli.watch import watch
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.command("show", short_help="Show one or more batch inference jobs.")(show)
 app.command("list", short_help="List batch inference jobs, newest first.")(list_jobs)
 app.command("watch", short_help="Follow jobs until they end; exit with how they ended.")(watch)
+app.command("results", short_help="What a finished job produced; failures, retries.")(results)
 
 
 def _version(value: bool) -> None:

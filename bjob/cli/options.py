@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 
-def _complete_job(incomplete: str) -> list[tuple[str, str]]:
+def complete_job(incomplete: str) -> list[tuple[str, str]]:
     from bjob.cli.completion import complete_job
 
     return complete_job(incomplete)
@@ -39,7 +39,7 @@ JOB_HELP = (
 JobArguments = Annotated[
     list[str],
     typer.Argument(
-        metavar="JOB...", help=JOB_HELP, show_default=False, autocompletion=_complete_job
+        metavar="JOB...", help=JOB_HELP, show_default=False, autocompletion=complete_job
     ),
 ]
 OptionalJobArguments = Annotated[
@@ -48,7 +48,7 @@ OptionalJobArguments = Annotated[
         metavar="[JOB]...",
         help="A job ARN, a 12-character job id or a job name (as show).",
         show_default=False,
-        autocompletion=_complete_job,
+        autocompletion=complete_job,
     ),
 ]
 ProfileOption = Annotated[

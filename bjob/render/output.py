@@ -18,6 +18,10 @@ def print_error(stream: TextIO, error: BjobError) -> None:
         print(f"hint: {inert(error.hint)}", file=stream)
 
 
+def print_warning(stream: TextIO, warning: str) -> None:
+    print(f"bjob: warning: {inert(warning)}", file=stream)
+
+
 @contextmanager
 def progress_on_stderr(env: Environment, label: str) -> Iterator[Callable[[int], None] | None]:
     """A spinner with a count on stderr while paging, only when stderr is a terminal."""
@@ -29,3 +33,34 @@ def progress_on_stderr(env: Environment, label: str) -> Iterator[Callable[[int],
     console = make_console(env.stderr, env, styled=True)
     with console.status(f"{label}…") as status:
         yield lambda count: status.update(f"{label}… {count:,} so far")
+
+
+@contextmanager
+def bytes_progress(
+    env: Environment, label: str
+) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A bar of bytes copied on stderr, only when stderr is a terminal: (start(total),
+    advance(bytes)) callbacks, safe to call from several threads."""
+    if not wants_style(env, env.stderr):
+        yield (lambda total: None), (lambda count: None)
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from bjob.render.view import make_console
+
+    console = make_console(env.stderr, env, styled=True)
+    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield (
+            lambda total: progress.update(task, total=total),
+            lambda count: progress.advance(task, count),
+        )

@@ -19,7 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from bjob.model.environment import Environment
+from bjob.model.exits import BjobError
 from bjob.model.job import Job
+from bjob.model.locations import output_folder
 from bjob.render.terminal import inert, wants_style
 
 DASH = "—"
@@ -69,7 +71,12 @@ def output_width(env: Environment, stream: TextIO, *, styled: bool) -> int:
 
 
 def print_renderables(
-    env: Environment, stream: TextIO, renderables: Sequence[RenderableType], *, styled: bool
+    env: Environment,
+    stream: TextIO,
+    renderables: Sequence[RenderableType],
+    *,
+    styled: bool,
+    spaced: bool = True,
 ) -> None:
     """Styled for a terminal, else plain text with no escape codes.
 
@@ -81,14 +88,14 @@ def print_renderables(
     if styled:
         console = make_console(stream, env, styled=True, width=width)
         for index, renderable in enumerate(renderables):
-            if index:
+            if index and spaced:
                 console.print()
             console.print(renderable, crop=False)
         return
     console = make_console(io.StringIO(), env, styled=False, width=width)
     with console.capture() as capture:
         for index, renderable in enumerate(renderables):
-            if index:
+            if index and spaced:
                 console.print()
             console.print(renderable, crop=False)
     stream.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
@@ -240,7 +247,7 @@ def short_model(model_id: str | None) -> str | None:
 
 def job_view(job: Job, now: datetime, *, styled: bool, width: int = PLAIN_WIDTH) -> RenderableType:
     """A job for people: title, status, the failure message, then records, timing and the
-    job's details as labelled lines that never wrap a value (see `_labelled`)."""
+    job's details as labelled lines that never wrap a value (see `labelled`)."""
     lines: list[RenderableType] = [_title(job), _status_line(job)]
     if job.message:
         lines.append(_message(job, styled, width))
@@ -256,14 +263,18 @@ def job_view(job: Job, now: datetime, *, styled: bool, width: int = PLAIN_WIDTH)
     for heading, rows in sections.items():
         lines += [Text(), Text(heading, style="bold")]
         for label, value in rows:
-            lines += _labelled(label, value, width)
+            lines += labelled(label, value, width)
+    if job.is_terminal and job.failed_records:
+        hint = Text(f"\n{job.failed_records:,} records failed; see why: ", style="dim")
+        hint.append(f"bjob results {_data(job.arn or job.job_id)} --failed", style="bold")
+        lines.append(_unwrapped(hint))
     return Group(*lines)
 
 
 LABEL_WIDTH = 15  # the longest label and two spaces
 
 
-def _labelled(label: str, value: Text, width: int) -> list[Text]:
+def labelled(label: str, value: Text, width: int) -> list[Text]:
     """A label and its value on one line when they fit; else the value on a line of its own,
     never wrapped, so that an ARN or a URI copies in one piece."""
     _unwrapped(value)
@@ -385,13 +396,21 @@ def _detail_rows(job: Job) -> list[tuple[str, Text]]:
         ("Model", _field(job.model_id)),
         ("Invocation", _field(job.invocation_type)),
         ("Input", _field(job.input.s3_uri, input_notes)),
-        ("Output", _field(job.output.s3_uri, output_notes)),
+        ("Output", _field(_output_folder(job), output_notes)),
         ("KMS key", _field(job.output.kms_key_id)),
         ("VPC", _field(vpc)),
         ("Role", _field(job.role_arn)),
         ("Client token", _field(job.client_request_token)),
         ("ARN", _field(job.arn)),
     ]
+
+
+def _output_folder(job: Job) -> str | None:
+    """The job's own folder, where its files are: the output URI and the job id."""
+    try:
+        return output_folder(job).uri
+    except BjobError:
+        return job.output.s3_uri
 
 
 def _field(value: str | None, note: str = "") -> Text:

@@ -1,0 +1,140 @@
+"""Reading a job's files from S3: listing a folder, streaming an object line by line, and
+downloading one; S3's failures translated with the bucket, key and permission they concern.
+
+S3's endpoint and credentials come from the standard AWS configuration (AWS_ENDPOINT_URL_S3,
+AWS_ENDPOINT_URL, the profile's services section), as botocore resolves them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bjob.aws.errors import error_code, translate_error
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.locations import S3Location
+
+CHUNK_BYTES = 1 << 20  # read a megabyte at a time: few calls, little memory
+_NOT_FOUND_CODES = {"NoSuchKey", "NotFound", "404"}
+_DENIED_CODES = {"AccessDenied", "Forbidden", "403", "AllAccessDisabled", "KMS.AccessDenied"}
+
+
+@dataclass(frozen=True)
+class S3Object:
+    location: S3Location
+    size: int
+
+
+@contextmanager
+def s3_errors(location: S3Location, *, kms_key: str | None = None) -> Iterator[None]:
+    """S3 failures as BjobError naming the bucket or key, and the permission a denial needs."""
+    try:
+        yield
+    except (BjobError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        raise _translated(error, location, kms_key) from error
+
+
+def _translated(error: Exception, location: S3Location, kms_key: str | None) -> BjobError:
+    from botocore import exceptions as bx
+
+    code = error_code(error)
+    if code == "NoSuchBucket":
+        return BjobError(f"no such bucket: {location.bucket}", ExitCode.NOT_FOUND)
+    if code in _NOT_FOUND_CODES:
+        return BjobError(f"no such object: {location.uri}", ExitCode.NOT_FOUND)
+    if code in _DENIED_CODES:
+        needs = f"s3:ListBucket and s3:GetObject on the bucket {location.bucket}"
+        if kms_key:
+            needs += f", and kms:Decrypt on the job's KMS key {kms_key}"
+        return BjobError(f"not authorized to read {location.uri}", ExitCode.NOT_AUTHORIZED,
+                         hint=f"reading a job's files needs {needs}")  # fmt: skip
+    streaming = (bx.ResponseStreamingError, bx.ReadTimeoutError, bx.IncompleteReadError)
+    if isinstance(error, streaming) or type(error).__name__ in ("ProtocolError", "IncompleteRead"):
+        return BjobError(f"reading {location.uri} broke off: {error}", ExitCode.TEMPORARY,
+                         hint="this is usually temporary; try again shortly")  # fmt: skip
+    translated = translate_error(error, location.uri, service="S3")
+    if translated is None:
+        raise error
+    return translated
+
+
+def _owner(owner: str | None) -> dict[str, str]:
+    return {"ExpectedBucketOwner": owner} if owner else {}
+
+
+def list_objects(
+    client: Any, folder: S3Location, owner: str | None, kms_key: str | None = None
+) -> list[S3Object]:
+    """Every object under the folder (ListObjectsV2, 1,000 a page), in key order."""
+    found = []
+    with s3_errors(folder, kms_key=kms_key):
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=folder.bucket, Prefix=folder.key, **_owner(owner)
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                found.append(S3Object(S3Location(folder.bucket, item["Key"]), int(item["Size"])))
+    return found
+
+
+def iter_lines(
+    client: Any, location: S3Location, owner: str | None, kms_key: str | None = None
+) -> Iterator[bytes]:
+    """The object's lines (without their line ends), read as a stream: one GetObject, a
+    megabyte at a time, never the whole object in memory."""
+    with s3_errors(location, kms_key=kms_key):
+        body = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))["Body"]
+        carry = b""
+        try:
+            while chunk := body.read(CHUNK_BYTES):
+                lines = (carry + chunk).split(b"\n")
+                carry = lines.pop()
+                yield from lines
+            if carry:
+                yield carry
+        finally:
+            body.close()
+
+
+def read_object(
+    client: Any, location: S3Location, owner: str | None, limit: int, kms_key: str | None = None
+) -> bytes:
+    """A small object whole (a manifest), at most `limit` bytes."""
+    with s3_errors(location, kms_key=kms_key):
+        response = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))
+        with response["Body"] as body:
+            data: bytes = body.read(limit + 1)
+    if len(data) > limit:
+        raise BjobError(f"{location.uri} is larger than {limit:,} bytes", ExitCode.TEMPORARY)
+    return data
+
+
+def download(
+    client: Any,
+    item: S3Object,
+    path: Path,
+    owner: str | None,
+    on_bytes: Callable[[int], None],
+    kms_key: str | None = None,
+) -> None:
+    """The object to `path`, whole or not at all: written under a temporary name beside it,
+    then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.bjob-partial")
+    location = item.location
+    try:
+        with s3_errors(location, kms_key=kms_key):
+            response = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))
+            with response["Body"] as body, open(partial, "wb") as file:
+                while chunk := body.read(CHUNK_BYTES):
+                    file.write(chunk)
+                    on_bytes(len(chunk))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

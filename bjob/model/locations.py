@@ -1,0 +1,46 @@
+"""S3 locations as the job names them: where its input is, and where its outputs go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import Job
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str  # an object's key, or a prefix ("" or ending in "/")
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    def child(self, name: str) -> S3Location:
+        return S3Location(self.bucket, self.key + name)
+
+
+def parse_s3_uri(uri: str) -> S3Location:
+    if not uri.startswith("s3://") or not uri[5:].split("/", 1)[0]:
+        raise BjobError(f"not an S3 URI: {uri!r}", ExitCode.USAGE)
+    bucket, _, key = uri[5:].partition("/")
+    return S3Location(bucket, key)
+
+
+def output_folder(job: Job) -> S3Location:
+    """Where Bedrock writes a job's outputs: a folder named after the job id under the job's
+    output URI."""
+    if not job.output.s3_uri or not job.job_id:
+        raise BjobError(
+            "the job names no output location", ExitCode.NOT_FOUND, hint="see bjob show"
+        )
+    base = parse_s3_uri(job.output.s3_uri)
+    prefix = base.key if not base.key or base.key.endswith("/") else base.key + "/"
+    return S3Location(base.bucket, f"{prefix}{job.job_id}/")
+
+
+def input_location(job: Job) -> S3Location:
+    if not job.input.s3_uri:
+        raise BjobError("the job names no input location", ExitCode.NOT_FOUND)
+    return parse_s3_uri(job.input.s3_uri)

@@ -1,0 +1,188 @@
+"""`bjob results` for people (a summary) and scripts (results.schema.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from bjob.model.environment import Environment
+from bjob.model.job import Job
+from bjob.model.results import TRUNCATED_REASONS, Results
+from bjob.render.terminal import inert, wants_style
+from bjob.render.view import (
+    DASH,
+    labelled,
+    output_width,
+    percent,
+    print_renderables,
+    status_text,
+)
+
+MAX_ERROR_GROUPS = 10  # in the summary; --json has them all
+
+
+def results_to_dict(results: Results) -> dict[str, Any]:
+    """Every key always present, null where unknown (results.schema.json)."""
+    return {
+        "arn": results.arn,
+        "status": results.status,
+        "output_uri": results.output_uri,
+        "records": {
+            "succeeded": results.succeeded,
+            "failed": results.failed,
+            "unreadable": results.unreadable,
+            "missing": results.missing,
+        },
+        "tokens": (
+            {"input": results.tokens.input, "output": results.tokens.output}
+            if results.tokens is not None
+            else None
+        ),
+        "cost": (
+            {
+                "input": results.cost.input,
+                "output": results.cost.output,
+                "total": results.cost.total,
+            }
+            if results.cost is not None
+            else None
+        ),  # fmt: skip
+        "errors": [
+            {
+                "code": group.code,
+                "message": group.message,
+                "count": group.count,
+                "record_ids": list(group.record_ids),
+            }
+            for group in results.errors
+        ],  # fmt: skip
+        "stop_reasons": dict(results.stop_reasons),
+        "truncated": results.truncated,
+        "files": [
+            {"uri": file.uri, "size": file.size, "records": file.records} for file in results.files
+        ],
+        "manifest": dict(results.manifest) if results.manifest is not None else None,
+        "missing_record_ids": list(results.missing_record_ids),
+        "warnings": list(results.warnings),
+    }
+
+
+def print_results(env: Environment, job: Job, results: Results, job_arg: str) -> None:
+    """The summary on stdout: where, what, how many, what failed and why, what it cost, and
+    the next command to run."""
+    styled = wants_style(env, env.stdout)
+    width = output_width(env, env.stdout, styled=styled)
+    lines: list[Text] = []
+    title = Text(inert(job.name or job.job_id or job.arn or DASH), style="bold")
+    title.append("  ")
+    title.append_text(status_text(job))
+    lines.append(title)
+    lines += labelled("Outputs", Text(inert(results.output_uri)), width)
+    lines.append(Text())
+    lines.append(Text("Files", style="bold"))
+    for file in results.files:
+        name = inert(file.uri.rsplit("/", 1)[-1])
+        line = Text(f"  {name}  ")
+        line.append(size_text(file.size), style="dim")
+        if file.records is not None:
+            line.append(f"  {file.records:,} records")
+        lines.append(line)
+    lines.append(Text())
+    lines += labelled("Records", _record_counts(results), width)
+    if results.tokens is not None:
+        tokens = results.tokens
+        lines += labelled("Tokens", Text(f"{_count(tokens.input)} in · "
+                                          f"{_count(tokens.output)} out"), width)  # fmt: skip
+    if results.cost is not None:
+        cost = results.cost
+        lines += labelled("Cost", Text(f"{_usd(cost.total)}  ({_usd(cost.input)} in + "
+                                        f"{_usd(cost.output)} out, estimated)"), width)  # fmt: skip
+    if results.stop_reasons:
+        lines += labelled("Stop reasons", _stop_reasons(results), width)
+    if results.errors:
+        lines.append(Text())
+        kinds = len(results.errors)
+        lines.append(Text(f"Failures ({kinds} kind{'s' if kinds != 1 else ''})", style="bold"))
+        for group in results.errors[:MAX_ERROR_GROUPS]:
+            line = Text(f"  {group.count:>{len(f'{results.errors[0].count:,}')},}  ", style="red")
+            if group.code is not None:
+                line.append(f"{inert(str(group.code))}  ", style="bold")
+            line.append(inert(group.message or DASH))
+            if group.record_ids:
+                line.append(f"  e.g. {', '.join(inert(rid) for rid in group.record_ids)}",
+                            style="dim")  # fmt: skip
+            lines.append(line)
+        if kinds > MAX_ERROR_GROUPS:
+            lines.append(Text(f"  … and {kinds - MAX_ERROR_GROUPS} more kinds (--json)",
+                              style="dim"))  # fmt: skip
+    lines.append(Text())
+    lines += _next_steps(results, job_arg)
+    for line in lines:  # never wrapped: URIs and messages copy whole
+        line.no_wrap, line.overflow = True, "ignore"
+    print_renderables(env, env.stdout, lines, styled=styled, spaced=False)
+
+
+def _record_counts(results: Results) -> Text:
+    text = Text()
+    text.append(f"{results.succeeded:,} succeeded", style="green")
+    text.append("  ·  ")
+    text.append(f"{results.failed:,} failed", style="red" if results.failed else "")
+    processed = results.succeeded + results.failed
+    if processed:
+        text.append(f" ({percent(results.failed / processed)})", style="dim")
+    text.append(f"  ·  {results.unreadable:,} unreadable",
+                style="yellow" if results.unreadable else "")  # fmt: skip
+    if results.missing is not None:
+        text.append(f"  ·  {results.missing:,} missing", style="yellow" if results.missing else "")
+    return text
+
+
+def _stop_reasons(results: Results) -> Text:
+    text = Text()
+    for index, (reason, count) in enumerate(results.stop_reasons.items()):
+        if index:
+            text.append("  ·  ")
+        truncated = reason in TRUNCATED_REASONS
+        text.append(f"{inert(reason)} {count:,}", style="yellow" if truncated else "")
+        if truncated:
+            text.append(" (cut off at the token limit)", style="yellow")
+    return text
+
+
+def _next_steps(results: Results, job_arg: str) -> list[Text]:
+    retry = results.failed + (results.missing or 0)
+    if not retry:
+        return [Text("Nothing to submit again.", style="green")]
+    steps = []
+    if results.failed:
+        steps.append((f"bjob results {job_arg} --failed", "the failed lines, as JSON lines"))
+    steps.append((f"bjob results {job_arg} --retry-file retry.jsonl",
+                  f"{retry:,} records to submit again"))  # fmt: skip
+    lines = []
+    for index, (command, why) in enumerate(steps):
+        line = Text("Next: " if not index else "      ", style="bold")
+        line.append(inert(command))
+        line.append(f"  ({why})", style="dim")
+        lines.append(line)
+    return lines
+
+
+def size_text(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+def _count(value: int | None) -> str:
+    return f"{value:,}" if value is not None else DASH
+
+
+def _usd(value: float | None) -> str:
+    """Dollars and cents; a fraction of a cent with the digits it takes ($0.0015)."""
+    if value is None:
+        return DASH
+    return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.2g}"
