@@ -1,0 +1,159 @@
+"""Time `bjob results --json` over a job's 150 MB of outputs (60,000 records of ~2.5 KB in 3
+files) in a moto S3 server on 127.0.0.1, against `aws s3 cp --recursive` of the same folder
+(the download alone, no parsing), and measure bjob's peak memory.
+
+Bars: wall time at most 1.0x the AWS CLI's download (moonshot 0.6x); peak RSS at most 120 MB;
+one ListObjectsV2 and one GetObject per file.
+
+    python bench/results.py [--runs 5] [--records 60000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import OFFLINE_ENV, aws_executable, bjob_executable
+
+from tests.fakebedrock import RunningFake, make_job
+
+JOB_ID = "benchresults"
+BUCKET = "bench-outputs"
+FILES = 3
+
+
+def record_lines(start: int, count: int) -> bytes:
+    """Output lines of about 2.5 KB, 2% of them failed, a few cut at max_tokens."""
+    prompt = "Summarise this support ticket in two sentences. " * 25
+    answer = "The customer reports a billing error and asks for a refund. " * 16
+    lines = []
+    for index in range(start, start + count):
+        line: dict[str, object] = {
+            "recordId": f"rec-{index:07d}",
+            "modelInput": {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 512,
+                           "messages": [{"role": "user", "content": prompt}]},
+        }  # fmt: skip
+        if index % 50 == 7:
+            line["error"] = {"errorCode": 400, "errorMessage": "Malformed input request"}
+        else:
+            stop = "max_tokens" if index % 97 == 3 else "end_turn"
+            line["modelOutput"] = {
+                "id": f"msg_{index}", "type": "message", "role": "assistant",
+                "content": [{"type": "text", "text": answer}], "stop_reason": stop,
+                "usage": {"input_tokens": 240, "output_tokens": 180},
+            }  # fmt: skip
+        lines.append(json.dumps(line).encode())
+    return b"\n".join(lines) + b"\n"
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MB) of one run.
+
+    The peak is the process's own high-water mark (VmHWM), read every few milliseconds
+    once it has exec'd: getrusage's ru_maxrss would count this benchmark's own memory, which
+    a forked child carries until its exec.
+    """
+    mine = open("/proc/self/cmdline", "rb").read()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
+    peak_kb = 0
+    while process.poll() is None:
+        try:
+            with open(f"/proc/{process.pid}/cmdline", "rb") as file:
+                if file.read() == mine:
+                    continue  # not exec'd yet: still a copy of this process
+            with open(f"/proc/{process.pid}/status") as file:
+                for line in file:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.003)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, peak_kb // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--records", type=int, default=60_000)
+    args = parser.parse_args()
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    s3_url = f"http://{host}:{port}"
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=s3_url,
+                      aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+    s3.create_bucket(Bucket=BUCKET)
+    per_file = args.records // FILES
+    total_bytes = 0
+    for number in range(FILES):
+        body = record_lines(number * per_file, per_file)
+        total_bytes += len(body)
+        s3.put_object(Bucket=BUCKET, Key=f"jobs/{JOB_ID}/part-{number}.jsonl.out", Body=body)
+        del body
+    manifest = {
+        "totalRecordCount": args.records,
+        "processedRecordCount": args.records,
+        "inputTokenCount": 240 * args.records,
+        "outputTokenCount": 180 * args.records,
+    }
+    s3.put_object(Bucket=BUCKET, Key=f"jobs/{JOB_ID}/manifest.json.out",
+                  Body=json.dumps(manifest).encode())  # fmt: skip
+    print(f"{args.records:,} records in {FILES} files, {total_bytes / 1e6:.0f} MB")
+
+    env = {**OFFLINE_ENV, "AWS_ENDPOINT_URL_S3": s3_url}
+    with RunningFake() as bedrock, tempfile.TemporaryDirectory() as scratch:
+        bedrock.fake.add_job(make_job(
+            JOB_ID, "Completed", total=args.records, processed=args.records,
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{BUCKET}/jobs/"}},
+        ))  # fmt: skip
+        bjob = [bjob_executable(), "results", JOB_ID, "--json", "--endpoint-url", bedrock.url,
+                "--region", "us-east-1"]  # fmt: skip
+        check = subprocess.run(bjob, env=env, capture_output=True, text=True, check=True)
+        counted = json.loads(check.stdout)["records"]
+        print(f"bjob counts: {counted}")
+        commands = {"bjob results --json": bjob}
+        aws = aws_executable()
+        if aws:
+            commands["aws s3 cp --recursive"] = [
+                aws, "s3", "cp", "--recursive", "--quiet", f"s3://{BUCKET}/jobs/{JOB_ID}/",
+                os.path.join(scratch, "copy"), "--region", "us-east-1",
+            ]  # fmt: skip
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        peaks: dict[str, list[int]] = {name: [] for name in commands}
+        for _ in range(args.runs):  # interleaved, so that drift falls on both alike
+            for name, command in commands.items():
+                seconds, peak = run_measured(command, env)
+                times[name].append(seconds)
+                peaks[name].append(peak)
+    moto.stop()
+    for name in commands:
+        print(f"  {name:28s} median {statistics.median(times[name]):.2f} s "
+              f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB")  # fmt: skip
+    bjob_peak = max(peaks["bjob results --json"])
+    print(f"bjob peak RSS {bjob_peak} MB (bar 120): {'ok' if bjob_peak <= 120 else 'OVER'}")
+    if "aws s3 cp --recursive" in times:
+        ratio = statistics.median(times["bjob results --json"]) / statistics.median(
+            times["aws s3 cp --recursive"]
+        )
+        print(f"bjob / aws s3 cp = {ratio:.2f} (bar 1.0, moonshot 0.6): "
+              f"{'ok' if ratio <= 1.0 else 'OVER'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
