@@ -93,9 +93,10 @@ class Fault:
 @dataclass
 class RecordedRequest:
     method: str
-    path: str
+    path: str  # for a JSON-protocol request (Service Quotas): "/" and its X-Amz-Target
     query: dict[str, list[str]]
     headers: dict[str, str]
+    body: dict[str, Any] = field(default_factory=dict)  # a JSON-protocol request's
 
     @property
     def signed_region(self) -> str | None:
@@ -111,6 +112,11 @@ class FakeBedrock:
     steps: dict[str, int] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
+    # ListFoundationModels' summaries; Service Quotas' applied and default quotas.
+    foundation_models: list[dict[str, Any]] = field(default_factory=list)
+    applied_quotas: list[dict[str, Any]] = field(default_factory=list)
+    default_quotas: list[dict[str, Any]] = field(default_factory=list)
+    quota_page_size: int = 2
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -120,6 +126,9 @@ class FakeBedrock:
             self.steps.clear()
             self.faults.clear()
             self.requests.clear()
+            self.foundation_models.clear()
+            self.applied_quotas.clear()
+            self.default_quotas.clear()
 
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
         arn = str(response["jobArn"])
@@ -194,13 +203,14 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
+        target = self.headers.get("X-Amz-Target")
         request = RecordedRequest(
             method,
-            unquote(url.path),
+            f"/{target}" if target else unquote(url.path),  # JSON protocol: the operation
             parse_qs(url.query),
             {key.lower(): value for key, value in self.headers.items()},
+            json.loads(body) if target and body else {},
         )
         with fake.lock:
             fake.requests.append(request)
@@ -219,7 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(fault.status, fault.code, fault.message)
                 return
         region = request.signed_region
-        if method == "GET" and request.path == "/model-invocation-jobs":
+        if target:
+            self._service_quotas(target, request.body)
+        elif method == "GET" and request.path == "/foundation-models":
+            self._json({"modelSummaries": list(fake.foundation_models)})
+        elif method == "GET" and request.path == "/model-invocation-jobs":
             self._list(request.query, region)
         elif method == "GET" and request.path.startswith("/model-invocation-job/"):
             self._get(request.path.removeprefix("/model-invocation-job/"), region)
@@ -283,13 +297,32 @@ class _Handler(BaseHTTPRequestHandler):
             body["nextToken"] = str(start + max_results)
         self._json(body)
 
+    def _service_quotas(self, target: str, body: dict[str, Any]) -> None:
+        """ListServiceQuotas and ListAWSDefaultServiceQuotas, paged by quota_page_size."""
+        fake = self.server.fake
+        operation = target.rsplit(".", 1)[-1]
+        quotas = {"ListServiceQuotas": fake.applied_quotas,
+                  "ListAWSDefaultServiceQuotas": fake.default_quotas}.get(operation)  # fmt: skip
+        if quotas is None:
+            self._error(400, "UnknownOperationException", f"no operation {target}")
+            return
+        if body.get("ServiceCode") != "bedrock":
+            self._json({"Quotas": []})
+            return
+        start = int(body.get("NextToken") or 0)
+        size = min(int(body.get("MaxResults") or 100), fake.quota_page_size)
+        page: dict[str, Any] = {"Quotas": quotas[start : start + size]}
+        if start + size < len(quotas):
+            page["NextToken"] = str(start + size)
+        self._json(page)
+
     def _json(self, body: Any) -> None:
         self._send(200, json.dumps(body).encode())
 
     def _error(self, status: int, code: str, message: str) -> None:
         self._send(
             status,
-            json.dumps({"message": message}).encode(),
+            json.dumps({"__type": code, "message": message}).encode(),
             {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/coral/"},
         )
 
@@ -355,6 +388,20 @@ def progression(job_id: str, *ending: str, total: int = 1000, **extra: Any) -> l
         done = total if status == "Completed" else total // 2
         states.append(make_job(job_id, status, total=total, processed=done, failed=5, **extra))
     return states
+
+
+def batch_quota(name: str, value: float, code: str = "L-00000000") -> dict[str, Any]:
+    """A Service Quotas quota of service code bedrock, as the API gives it."""
+    return {"ServiceCode": "bedrock", "ServiceName": "Amazon Bedrock", "QuotaCode": code,
+            "QuotaName": name, "Value": value, "Unit": "None", "Adjustable": True,
+            "GlobalQuota": False}  # fmt: skip
+
+
+def foundation_model(model_id: str, name: str, provider: str = "Anthropic") -> dict[str, Any]:
+    return {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model_id}",
+            "modelId": model_id, "modelName": name, "providerName": provider,
+            "inputModalities": ["TEXT"], "outputModalities": ["TEXT"],
+            "inferenceTypesSupported": ["ON_DEMAND"]}  # fmt: skip
 
 
 def generate_jobs(count: int, seed_time: datetime | None = None) -> list[dict[str, Any]]:

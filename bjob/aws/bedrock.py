@@ -131,3 +131,14 @@ def _fetch_by_name(client: BedrockClient, name: str) -> Response:
             hint="give the job's ARN or id instead of its name",
         )
     return dict(matches[0])
+
+
+def foundation_model_names(client: BedrockClient) -> dict[str, str]:
+    """Model id -> display name, for every foundation model in the region
+    (ListFoundationModels): quota names carry the display name."""
+    response = client.list_foundation_models()
+    return {
+        str(summary["modelId"]): str(summary["modelName"])
+        for summary in response.get("modelSummaries", [])
+        if summary.get("modelId") and summary.get("modelName")
+    }

@@ -9,6 +9,7 @@ import typer
 
 from bjob import __version__
 from bjob.cli.listing import list_jobs
+from bjob.cli.quotas import quotas
 from bjob.cli.results import results
 from bjob.cli.show import show
 from bjob.cli.watch import watch
@@ -28,6 +29,7 @@ app.command("show", short_help="Show one or more batch inference jobs.")(show)
 app.command("list", short_help="List batch inference jobs, newest first.")(list_jobs)
 app.command("watch", short_help="Follow jobs until they end; exit with how they ended.")(watch)
 app.command("results", short_help="What a finished job produced; failures, retries.")(results)
+app.command("quotas", short_help="Why jobs wait: quotas, jobs in use, the queue.")(quotas)
 
 
 def _version(value: bool) -> None:

@@ -13,7 +13,7 @@ from bjob.cli.options import (
     ListQueryOption,
     ProfileOption,
     ReadTimeoutOption,
-    complete_region,
+    RegionsOption,
     complete_status,
 )
 from bjob.cli.run import run_command
@@ -95,17 +95,7 @@ def list_jobs(
         ),
     ] = False,
     query: ListQueryOption = None,
-    region: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--region",
-            metavar="REGION",
-            help="The AWS region (repeatable: several regions are listed concurrently). "
-            "Default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.",
-            show_default=False,
-            autocompletion=complete_region,
-        ),
-    ] = None,
+    region: RegionsOption = None,
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
     connect_timeout: ConnectTimeoutOption = None,

@@ -72,6 +72,17 @@ RegionOption = Annotated[
         autocompletion=complete_region,
     ),
 ]
+RegionsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="The AWS region (repeatable: several regions are asked concurrently). "
+        "Default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.",
+        show_default=False,
+        autocompletion=complete_region,
+    ),
+]
 EndpointOption = Annotated[
     str | None,
     typer.Option(

@@ -22,6 +22,7 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError
 from bjob.model.job import Job
 from bjob.model.locations import output_folder
+from bjob.model.quotas import base_model_id
 from bjob.render.terminal import inert, wants_style
 
 DASH = "—"
@@ -264,6 +265,12 @@ def job_view(job: Job, now: datetime, *, styled: bool, width: int = PLAIN_WIDTH)
         lines += [Text(), Text(heading, style="bold")]
         for label, value in rows:
             lines += labelled(label, value, width)
+    if job.status in ("Submitted", "Scheduled") and job.model_id:
+        elapsed = job.elapsed_seconds(now)
+        waited = f"waiting for {duration(elapsed)}" if elapsed is not None else "waiting"
+        hint = Text(f"\n{job.status}, {waited}; what holds it: ", style="dim")
+        hint.append(f"bjob quotas --model {_data(base_model_id(job.model_id))}", style="bold")
+        lines.append(_unwrapped(hint))
     if job.is_terminal and job.failed_records:
         hint = Text(f"\n{job.failed_records:,} records failed; see why: ", style="dim")
         hint.append(f"bjob results {_data(job.arn or job.job_id)} --failed", style="bold")

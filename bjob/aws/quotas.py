@@ -1,0 +1,102 @@
+"""Service Quotas and CloudWatch for `bjob quotas`: the batch quotas of every model, and the
+batch queue's metrics, each failure translated with the permission it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from bjob.aws.errors import translate_error
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.quotas import (
+    BATCH_NAMESPACE,
+    METRICS,
+    METRICS_PERIOD_SECONDS,
+    METRICS_WINDOW,
+    ModelMetrics,
+    Quota,
+    Series,
+    classify_quota,
+)
+from bjob.model.timestamps import parse_moment
+
+SERVICE_CODE = "bedrock"
+MAX_QUERIES = 500  # GetMetricData's limit per request
+
+
+@contextmanager
+def source_errors(service: str, permission: str) -> Iterator[None]:
+    """A failing source as a BjobError that names the permission it needs."""
+    try:
+        yield
+    except (BjobError, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        translated = translate_error(error, service=service)
+        if translated is None:
+            raise
+        if translated.code is ExitCode.NOT_AUTHORIZED:
+            translated = BjobError(f"{service}: not authorized ({permission})",
+                                   ExitCode.NOT_AUTHORIZED)  # fmt: skip
+        raise translated from error
+
+
+def batch_quotas(client: Any) -> tuple[list[Quota], list[Quota]]:
+    """(applied, default) batch quotas of service code bedrock, every page of each."""
+    applied = _quotas(client, "list_service_quotas", "servicequotas:ListServiceQuotas", True)
+    defaults = _quotas(client, "list_aws_default_service_quotas",
+                       "servicequotas:ListAWSDefaultServiceQuotas", False)  # fmt: skip
+    return applied, defaults
+
+
+def _quotas(client: Any, operation: str, permission: str, applied: bool) -> list[Quota]:
+    found = []
+    with source_errors("Service Quotas", permission):
+        for page in client.get_paginator(operation).paginate(ServiceCode=SERVICE_CODE):
+            for item in page.get("Quotas", []):
+                name, value = item.get("QuotaName"), item.get("Value")
+                known = classify_quota(name) if isinstance(name, str) else None
+                if known is not None and isinstance(value, (int, float)):
+                    found.append(Quota(name, known[0], known[1], float(value), applied))
+    return found
+
+
+def batch_metrics(client: Any, model_ids: Sequence[str], now: datetime) -> dict[str, ModelMetrics]:
+    """The last hour of every batch metric for every model: one GetMetricData request (one
+    per 500 queries), each metric's points oldest first."""
+    queries, index = [], {}
+    for number, model_id in enumerate(model_ids):
+        for metric, metric_name in METRICS.items():
+            query_id = f"m{number}_{metric}"
+            index[query_id] = (model_id, metric)
+            queries.append({
+                "Id": query_id,
+                "MetricStat": {
+                    "Metric": {"Namespace": BATCH_NAMESPACE, "MetricName": metric_name,
+                               "Dimensions": [{"Name": "ModelId", "Value": model_id}]},
+                    "Period": METRICS_PERIOD_SECONDS,
+                    "Stat": "Maximum" if metric.endswith("_pending") else "Average",
+                },
+                "ReturnData": True,
+            })  # fmt: skip
+    series: dict[str, dict[str, list[tuple[datetime, float]]]] = {}
+    with source_errors("CloudWatch", "cloudwatch:GetMetricData"):
+        for start in range(0, len(queries), MAX_QUERIES):
+            pages = client.get_paginator("get_metric_data").paginate(
+                MetricDataQueries=queries[start : start + MAX_QUERIES],
+                StartTime=now - METRICS_WINDOW, EndTime=now, ScanBy="TimestampAscending",
+            )  # fmt: skip
+            for page in pages:
+                for result in page.get("MetricDataResults", []):
+                    model_id, metric = index[result["Id"]]
+                    points = zip(result.get("Timestamps", []), result.get("Values", []),
+                                 strict=False)  # fmt: skip
+                    bucket = series.setdefault(model_id, {}).setdefault(metric, [])
+                    bucket += [(parse_moment(moment), float(value)) for moment, value in points]
+    return {
+        model_id: ModelMetrics({metric: Series(tuple(sorted(points)))
+                                for metric, points in metrics.items()})
+        for model_id, metrics in series.items()
+    }  # fmt: skip

@@ -1,0 +1,82 @@
+"""bjob quotas: why jobs wait — each model's unfinished jobs against its quotas, and its queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bjob.cli.options import (
+    ConnectTimeoutOption,
+    DebugOption,
+    EndpointOption,
+    ProfileOption,
+    ReadTimeoutOption,
+    RegionsOption,
+)
+from bjob.cli.run import run_command
+from bjob.model.environment import Environment
+from bjob.model.exits import ExitCode
+
+
+def quotas(
+    ctx: typer.Context,
+    *,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            metavar="TEXT",
+            help="Only models whose id or name contains TEXT (any case).",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON: one object, or an array for several regions."),
+    ] = False,
+    region: RegionsOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Say why jobs wait: each base model's unfinished jobs against its batch quotas, and its
+    queue from CloudWatch.
+
+    Examples: bjob quotas; bjob quotas --model haiku; bjob quotas --region us-east-1
+    --region us-west-2 --json
+    """
+
+    def body(env: Environment) -> ExitCode:
+        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.render.output import print_warning
+        from bjob.usecases.quotas import gather_queues
+
+        clients = AwsClients(
+            AwsOptions(
+                profile=profile,
+                endpoint_url=endpoint_url,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+            )
+        )
+        regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
+        found = gather_queues(clients, regions, model, env.now())
+        for queues in found:
+            for warning in queues.warnings:
+                print_warning(env.stderr, f"{queues.region}: {warning}")
+        if json_output:
+            from bjob.render.jsonout import dumps
+            from bjob.render.quotas import queues_to_dict
+
+            documents = [queues_to_dict(queues) for queues in found]
+            print(dumps(documents if len(regions) > 1 else documents[0]), file=env.stdout)
+        else:
+            from bjob.render.quotas import print_queues
+
+            print_queues(env, found)
+        return ExitCode.OK
+
+    run_command(ctx, debug, body)

@@ -1,0 +1,195 @@
+"""Why a job waits: each base model's batch quotas, its unfinished jobs against them, and its
+queue as CloudWatch reports it. Pure state and functions.
+
+Service Quotas names batch quotas per model display name, in words whose order varies between
+models ("Sum of in-progress and submitted batch inference jobs using a base model for Claude
+3 Haiku", "Records per batch inference job for ..."); quota codes differ per model, so quotas
+are recognised by their words, never by code (see ../shared/DOMAIN.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+QuotaKind = Literal[
+    "concurrent_jobs",
+    "records_per_job",
+    "min_records_per_job",
+    "records_per_input_file",
+    "input_file_gb",
+    "job_size_gb",
+]
+QUOTA_KINDS: tuple[QuotaKind, ...] = (
+    "concurrent_jobs",
+    "records_per_job",
+    "min_records_per_job",
+    "records_per_input_file",
+    "input_file_gb",
+    "job_size_gb",
+)
+# CloudWatch, namespace AWS/Bedrock/Batch, dimension ModelId: bjob's name for each metric.
+BATCH_NAMESPACE = "AWS/Bedrock/Batch"
+METRICS: dict[str, str] = {
+    "records_pending": "NumberOfRecordsPendingProcessing",
+    "tokens_pending": "NumberOfTokensPendingProcessing",  # Anthropic models only
+    "input_tokens_per_minute": "NumberOfInputTokensProcessedPerMinute",
+    "output_tokens_per_minute": "NumberOfOutputTokensProcessedPerMinute",
+}
+METRICS_WINDOW = timedelta(hours=1)
+METRICS_PERIOD_SECONDS = 300
+STALL_WINDOW = timedelta(minutes=30)
+# Model ids as jobs name them: a cross-region inference profile ("us.anthropic..."), or an
+# ARN of a foundation model or profile; the base model is what quotas and metrics count.
+_PROFILE_PREFIX = re.compile(r"^(us|eu|apac|global|jp|au|ca|us-gov)\.")
+
+
+def base_model_id(model_id: str) -> str:
+    """ "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-...:0" and
+    "us.anthropic.claude-3-haiku-...:0" are both "anthropic.claude-3-haiku-...:0"."""
+    name = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
+    return _PROFILE_PREFIX.sub("", name)
+
+
+def classify_quota(name: str) -> tuple[QuotaKind, str] | None:
+    """(the kind, the model's display name) of a batch inference quota on a base model, or
+    None for any other quota."""
+    lowered = name.lower()
+    if "batch inference" not in lowered or " for " not in name or "custom model" in lowered:
+        return None
+    model = name.rsplit(" for ", 1)[1].strip()
+    kind: QuotaKind
+    if "in-progress" in lowered or "submitted" in lowered or "concurrent" in lowered:
+        kind = "concurrent_jobs"
+    elif "minimum" in lowered and "record" in lowered:
+        kind = "min_records_per_job"
+    elif "record" in lowered and "input file" in lowered:
+        kind = "records_per_input_file"
+    elif "record" in lowered:
+        kind = "records_per_job"
+    elif "input file size" in lowered:
+        kind = "input_file_gb"
+    elif "job size" in lowered:
+        kind = "job_size_gb"
+    else:
+        return None
+    return kind, model
+
+
+@dataclass(frozen=True)
+class Quota:
+    name: str
+    kind: QuotaKind
+    model_name: str
+    value: float
+    applied: bool  # the account's value; False: AWS's default
+
+
+def merge_quotas(applied: Sequence[Quota], defaults: Sequence[Quota]) -> list[Quota]:
+    """Applied values where the account has them, AWS's defaults for the rest."""
+    seen = {(quota.kind, quota.model_name) for quota in applied}
+    return [*applied, *(quota for quota in defaults if (quota.kind, quota.model_name) not in seen)]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric over the last hour: (time, value) oldest first."""
+
+    points: tuple[tuple[datetime, float], ...] = ()
+
+    @property
+    def latest(self) -> float | None:
+        return self.points[-1][1] if self.points else None
+
+    def values(self) -> list[float]:
+        return [value for _, value in self.points]
+
+
+@dataclass(frozen=True)
+class ModelMetrics:
+    series: Mapping[str, Series] = field(default_factory=dict)  # by bjob's metric name
+
+    def latest(self, metric: str) -> float | None:
+        series = self.series.get(metric)
+        return series.latest if series is not None else None
+
+    def stalled(self, now: datetime) -> bool:
+        """Records are pending, and no input tokens were processed for the last 30 minutes."""
+        pending = self.latest("records_pending")
+        if not pending:
+            return False
+        recent = [value for moment, value in self.series.get("input_tokens_per_minute",
+                  Series()).points if moment >= now - STALL_WINDOW]  # fmt: skip
+        return not any(recent)
+
+
+@dataclass(frozen=True)
+class ModelQueue:
+    """One base model in one region: its quotas, its unfinished jobs, its queue."""
+
+    model_id: str | None  # None for a quota whose model bjob could not match
+    model_name: str | None
+    jobs_by_status: Mapping[str, int]
+    quotas: Mapping[QuotaKind, float | None]
+    metrics: ModelMetrics | None  # None when CloudWatch could not be read
+
+    @property
+    def active_jobs(self) -> int:
+        return sum(self.jobs_by_status.values())
+
+    def matches(self, text: str) -> bool:
+        needle = text.lower()
+        return any(needle in (value or "").lower() for value in (self.model_id, self.model_name))
+
+
+@dataclass(frozen=True)
+class RegionQueues:
+    region: str
+    models: tuple[ModelQueue, ...]
+    warnings: tuple[str, ...]
+    observed_at: datetime
+
+
+def build_queues(
+    region: str,
+    names: Mapping[str, str],
+    active_models: Mapping[str, Mapping[str, int]],
+    quotas: Sequence[Quota] | None,
+    metrics: Mapping[str, ModelMetrics] | None,
+    warnings: Sequence[str],
+    now: datetime,
+) -> RegionQueues:
+    """Every base model with batch quotas or unfinished jobs, busiest first.
+
+    names: model id -> display name (ListFoundationModels); active_models: model id ->
+    unfinished jobs by status; quotas: None when Service Quotas could not be read;
+    metrics: model id -> its series, None when CloudWatch could not be read.
+    """
+    by_name = {name.lower(): model_id for model_id, name in names.items()}
+    quota_values: dict[str, dict[QuotaKind, float]] = {}
+    unmatched_names: dict[str, str] = {}  # the quota's model name, for unmatched quotas
+    for quota in quotas or ():
+        model_id = by_name.get(quota.model_name.lower())
+        key = model_id if model_id is not None else f"?{quota.model_name}"
+        if model_id is None:
+            unmatched_names[key] = quota.model_name
+        quota_values.setdefault(key, {})[quota.kind] = quota.value
+    keys = list(dict.fromkeys([*active_models, *quota_values]))
+    models = []
+    for key in keys:
+        matched = key not in unmatched_names
+        values = quota_values.get(key, {})
+        models.append(ModelQueue(
+            model_id=key if matched else None,
+            model_name=names.get(key) if matched else unmatched_names[key],
+            jobs_by_status=dict(active_models.get(key, {})),
+            quotas={kind: values.get(kind) for kind in QUOTA_KINDS},
+            metrics=(metrics.get(key, ModelMetrics()) if matched else ModelMetrics())
+            if metrics is not None else None,
+        ))  # fmt: skip
+    models.sort(key=lambda model: (-model.active_jobs, (model.model_name or model.model_id
+                                                         or "").lower()))  # fmt: skip
+    return RegionQueues(region, tuple(models), tuple(warnings), now)

@@ -1,0 +1,81 @@
+"""Why jobs wait, per region: the unfinished jobs of each base model (one listing), its batch
+quotas (Service Quotas), and its queue (CloudWatch, one request). A source other than the
+listing that fails is a warning, and the rest is still reported."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from bjob.aws.bedrock import foundation_model_names
+from bjob.aws.concurrent import map_concurrently
+from bjob.aws.quotas import batch_metrics, batch_quotas, source_errors
+from bjob.aws.session import AwsClients
+from bjob.model.exits import BjobError
+from bjob.model.quotas import (
+    ModelMetrics,
+    Quota,
+    RegionQueues,
+    base_model_id,
+    build_queues,
+    merge_quotas,
+)
+from bjob.usecases.polling import discover_active_jobs
+
+
+def gather_queues(
+    clients: AwsClients, regions: Sequence[str | None], model_filter: str | None, now: datetime
+) -> list[RegionQueues]:
+    """Each region's models, in the order given, the regions asked at once. Raises the first
+    region's error when the job listing itself fails."""
+    found = map_concurrently(lambda region: _region(clients, region, model_filter, now), regions)
+    errors = [item for item in found if isinstance(item, BjobError)]
+    if errors:
+        raise errors[0]
+    return [item for item in found if not isinstance(item, BjobError)]
+
+
+def _region(
+    clients: AwsClients, region: str | None, model_filter: str | None, now: datetime
+) -> RegionQueues:
+    region = region or clients.default_region()
+    warnings: list[str] = []
+    active: dict[str, Counter[str]] = {}
+    for job in discover_active_jobs(clients, region, now):
+        model = base_model_id(job.model_id) if job.model_id else "?"
+        active.setdefault(model, Counter())[job.status or "?"] += 1
+    names: dict[str, str] = {}
+    try:
+        with source_errors("Bedrock", "bedrock:ListFoundationModels"):
+            names = foundation_model_names(clients.bedrock(region))
+    except BjobError as error:
+        warnings.append(f"{error.message}: models are shown by id, quotas by their own names")
+    quotas: list[Quota] | None = None
+    try:
+        quotas = merge_quotas(*batch_quotas(clients.client("service-quotas", region)))
+    except BjobError as error:
+        warnings.append(f"{error.message}: quotas are not shown")
+    listed = build_queues(region, names, active, quotas, None, (), now)
+    wanted = [
+        model
+        for model in listed.models
+        if model.model_id and (model_filter is None or model.matches(model_filter))
+    ]
+    metrics: dict[str, ModelMetrics] | None = None
+    try:
+        if wanted:
+            metrics = batch_metrics(
+                clients.client("cloudwatch", region),
+                [model.model_id or "" for model in wanted],
+                now,
+            )
+        else:
+            metrics = {}
+    except BjobError as error:
+        warnings.append(f"{error.message}: the queue is not shown")
+    queues = build_queues(region, names, active, quotas, metrics, warnings, now)
+    if model_filter is None:
+        return queues
+    kept = tuple(model for model in queues.models if model.matches(model_filter))
+    return RegionQueues(queues.region, kept, queues.warnings, now)
