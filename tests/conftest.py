@@ -82,6 +82,28 @@ def server(shared_server: RunningFake) -> RunningFake:
     return shared_server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_data() -> Iterator[None]:
+    """One botocore data loader for every in-process command: each command makes its own
+    session, as a process does, but the service models and endpoint rules (megabytes of
+    JSON, about 90 ms a session) are parsed once for the whole suite."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    loaders: dict[object, object] = {}
+
+    def shared(search_path: object = None) -> object:
+        key = str(search_path)
+        if key not in loaders:
+            loaders[key] = create_loader(search_path)  # type: ignore[arg-type]
+        return loaders[key]
+
+    original = botocore.session.create_loader
+    botocore.session.create_loader = shared  # type: ignore[assignment]
+    yield
+    botocore.session.create_loader = original
+
+
 @pytest.fixture(autouse=True)
 def instant_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """botocore's retry back-off, in-process, without the wait: the delays it asked for."""
