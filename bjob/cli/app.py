@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bjob import __version__
+from bjob.cli.check import check
 from bjob.cli.listing import list_jobs
 from bjob.cli.quotas import quotas
 from bjob.cli.results import results
@@ -30,6 +31,7 @@ app.command("list", short_help="List batch inference jobs, newest first.")(list_
 app.command("watch", short_help="Follow jobs until they end; exit with how they ended.")(watch)
 app.command("results", short_help="What a finished job produced; failures, retries.")(results)
 app.command("quotas", short_help="Why jobs wait: quotas, jobs in use, the queue.")(quotas)
+app.command("check", short_help="Catch what would fail before a job is submitted.")(check)
 
 
 def _version(value: bool) -> None:

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     NOT_AUTHORIZED = 4
     TEMPORARY = 5
     CONFIGURATION = 6
+    INPUT_ERRORS = 7  # bjob check: the input would fail
     JOB_NOT_FINISHED = 8
     JOB_UNKNOWN_END = 9
     JOB_FAILED = 10

@@ -1,0 +1,113 @@
+"""bjob check: catch what would fail before a job is submitted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bjob.cli.options import (
+    ConnectTimeoutOption,
+    DebugOption,
+    EndpointOption,
+    ProfileOption,
+    ReadTimeoutOption,
+    RegionOption,
+)
+from bjob.cli.run import run_command
+from bjob.model.environment import Environment
+from bjob.model.exits import BjobError, ExitCode
+
+if TYPE_CHECKING:
+    from bjob.aws.session import AwsClients
+
+
+def check(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...",
+            help="A .jsonl file, a folder of them, or an s3:// URI of one object or a prefix.",
+            show_default=False,
+        ),
+    ],
+    *,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            metavar="MODEL_ID",
+            help="The model the job will use: its request format, and its quotas.",
+            show_default=False,
+        ),
+    ] = None,
+    invocation_type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            metavar="InvokeModel|Converse",
+            help="The job's model invocation type (Converse: the Converse request format).",
+            autocompletion=lambda: ["InvokeModel", "Converse"],
+        ),
+    ] = "InvokeModel",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings count as errors (exit 7).")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the report as one JSON object.")
+    ] = False,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    connect_timeout: ConnectTimeoutOption = None,
+    read_timeout: ReadTimeoutOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check a job's input before it is submitted: each line, each request body against the
+    model's format, and the job against its limits. Exit 7 when it would fail.
+
+    Examples: bjob check records.jsonl;
+    bjob check in/ --model anthropic.claude-3-haiku-20240307-v1:0;
+    bjob check s3://bucket/prefix/ --json && aws bedrock create-model-invocation-job ...
+    """
+
+    def body(env: Environment) -> ExitCode:
+        from functools import cache
+
+        from bjob.usecases.check import check_sources, choose_format, find_sources, job_limits
+
+        if invocation_type not in ("InvokeModel", "Converse"):
+            raise BjobError(f"--type: InvokeModel or Converse, not {invocation_type!r}",
+                            ExitCode.USAGE)  # fmt: skip
+
+        @cache
+        def clients() -> AwsClients:
+            # Only an S3 input or --model asks AWS: a local check imports no boto3.
+            from bjob.aws.session import AwsClients, AwsOptions
+
+            return AwsClients(
+                AwsOptions(
+                    profile=profile,
+                    region=region,
+                    endpoint_url=endpoint_url,
+                    connect_timeout=connect_timeout,
+                    read_timeout=read_timeout,
+                )
+            )
+
+        sources = find_sources(inputs, clients)
+        fmt, assumed = choose_format(sources, model, invocation_type)
+        report = check_sources(sources, fmt, assumed, model, job_limits(model, clients))
+        if json_output:
+            from bjob.render.check import report_to_dict
+            from bjob.render.jsonout import dumps
+
+            print(dumps(report_to_dict(report, strict)), file=env.stdout)
+        else:
+            from bjob.render.check import print_report
+
+            print_report(env, report, strict)
+        return ExitCode.OK if report.ok(strict) else ExitCode.INPUT_ERRORS
+
+    run_command(ctx, debug, body)

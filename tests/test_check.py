@@ -1,0 +1,288 @@
+"""bjob check: input files with every kind of problem at known lines, good files of every
+format that must raise nothing, S3 prefixes through moto, limits from Service Quotas."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jsonschema
+import pytest
+from moto import mock_aws
+
+from tests.conftest import REPO, Result, invoke
+from tests.fakebedrock import Fault, RunningFake, batch_quota, foundation_model
+
+CHECK_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "check.schema.json").read_text())
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+USER = {"role": "user", "content": [{"type": "text", "text": "Summarise this ticket."}]}
+
+# Valid request bodies, as the Bedrock model parameter docs show them.
+VALID = {
+    "anthropic-messages": (HAIKU, {
+        "anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "system": "Be brief.",
+        "messages": [USER], "temperature": 0.2, "top_p": 0.9, "top_k": 250,
+        "stop_sequences": ["\n\nHuman:"]}),
+    "amazon-nova": ("amazon.nova-lite-v1:0", {
+        "schemaVersion": "messages-v1", "system": [{"text": "Be brief."}],
+        "messages": [{"role": "user", "content": [{"text": "Summarise this ticket."}]}],
+        "inferenceConfig": {"maxTokens": 500, "temperature": 0.3, "topP": 0.9, "topK": 20}}),
+    "titan-text": ("amazon.titan-text-express-v1", {
+        "inputText": "Summarise this ticket.",
+        "textGenerationConfig": {"maxTokenCount": 512, "temperature": 0, "topP": 0.9,
+                                 "stopSequences": []}}),
+    "titan-embeddings": ("amazon.titan-embed-text-v2:0", {
+        "inputText": "A support ticket.", "dimensions": 512, "normalize": True}),
+    "meta-llama": ("meta.llama3-70b-instruct-v1:0", {
+        "prompt": "<|begin_of_text|>Summarise this ticket.", "max_gen_len": 512,
+        "temperature": 0.5, "top_p": 0.9}),
+    "mistral-text": ("mistral.mistral-7b-instruct-v0:2", {
+        "prompt": "<s>[INST] Summarise this ticket. [/INST]", "max_tokens": 400,
+        "temperature": 0.7, "top_p": 0.7, "top_k": 50, "stop": ["</s>"]}),
+    "mistral-chat": ("mistral.mistral-large-2407-v1:0", {
+        "messages": [{"role": "user", "content": "Summarise this ticket."}], "max_tokens": 400,
+        "temperature": 0.7, "top_p": 1}),
+}  # fmt: skip
+CONVERSE_BODY = {"messages": [{"role": "user", "content": [{"text": "Summarise this ticket."}]}],
+                 "system": [{"text": "Be brief."}],
+                 "inferenceConfig": {"maxTokens": 512, "temperature": 0.5}}  # fmt: skip
+
+
+def write_jsonl(path: Path, lines: list[Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join((line if isinstance(line, bytes) else json.dumps(line).encode())
+                              + b"\n" for line in lines))  # fmt: skip
+    return path
+
+
+def records(body: dict[str, Any], count: int = 100, start: int = 0) -> list[dict[str, Any]]:
+    return [{"recordId": f"rec-{index:05d}", "modelInput": body}
+            for index in range(start, start + count)]  # fmt: skip
+
+
+def check(*args: str, **kw: Any) -> Result:
+    return invoke("check", *args, **kw)
+
+
+@pytest.mark.parametrize("family", sorted(VALID))
+def test_a_good_file_of_every_format_raises_nothing(family: str, tmp_path: Path) -> None:
+    model_id, body = VALID[family]
+    path = write_jsonl(tmp_path / "in.jsonl", records(body))
+    result = check(str(path), "--model", model_id, "--json", "--strict")
+    assert result.code == 0, result.stdout
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, CHECK_SCHEMA)
+    assert document["ok"] is True and document["problems"] == []
+    assert document["format"] == {"name": family, "title": document["format"]["title"],
+                                  "assumed": False}  # fmt: skip
+
+
+@pytest.mark.parametrize("family", sorted(set(VALID) - {"mistral-chat"}))
+def test_the_format_is_inferred_from_the_records(family: str, tmp_path: Path) -> None:
+    # (Mistral chat bodies look like Anthropic ones short of anthropic_version: without
+    # --model bjob assumes Anthropic, the far more common case, and says so.)
+    path = write_jsonl(tmp_path / "in.jsonl", records(VALID[family][1]))
+    document = json.loads(check(str(path), "--json").stdout)
+    assert document["format"]["name"] == family and document["format"]["assumed"] is True
+    assert document["problems"] == []
+
+
+def test_converse_bodies_with_type_converse(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", records(CONVERSE_BODY))
+    result = check(str(path), "--type", "Converse", "--model", HAIKU, "--json", "--strict")
+    assert result.code == 0, result.stdout
+    assert json.loads(result.stdout)["format"]["name"] == "converse"
+    with_model_id = records({**CONVERSE_BODY, "modelId": HAIKU})
+    write_jsonl(path, with_model_id)
+    document = json.loads(check(str(path), "--type", "Converse", "--json").stdout)
+    assert [problem["kind"] for problem in document["problems"]] == ["unknown-key"]
+
+
+def problem_file(tmp_path: Path) -> Path:
+    """120 Anthropic records with a problem of each kind on a known line."""
+    good = VALID["anthropic-messages"][1]
+    lines: list[Any] = records(good, 120)
+    lines[2] = {
+        "recordId": "rec-00002",
+        "modelInput": {k: v for k, v in good.items() if k != "anthropic_version"},
+    }
+    lines[4] = {"recordId": "rec-00004", "modelInput": {**good, "modelId": HAIKU}}
+    lines[6] = {"recordId": "rec-00006", "modelInput": {**good, "max_tokens": "1024"}}
+    lines[8] = {"recordId": "rec-00001", "modelInput": good}  # a repeat of line 2's id
+    lines[10] = b'{"recordId": "rec-00010", "modelInput": '  # cut short
+    lines[12] = {"recordId": "rec-00012", "modelInput": "a string"}
+    lines[14] = {"recordId": "rec-00014"}
+    lines[16] = [1, 2, 3]
+    lines[18] = b""
+    lines[0] = b"\xef\xbb\xbf" + json.dumps(lines[0]).encode()  # a byte-order mark
+    return write_jsonl(tmp_path / "problems.jsonl", lines)  # fmt: skip
+
+
+def test_every_kind_of_problem_at_its_line(tmp_path: Path) -> None:
+    path = problem_file(tmp_path)
+    result = check(str(path), "--model", HAIKU, "--json")
+    assert result.code == 7
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, CHECK_SCHEMA)
+    assert document["ok"] is False
+    found: dict[tuple[str, str], list[tuple[int, str | None]]] = {}
+    for p in document["problems"]:
+        found.setdefault((p["severity"], p["kind"]), []).extend(
+            (w["line"], w["record_id"]) for w in p["where"]
+        )
+        found[(p["severity"], p["kind"])].sort()
+    assert found == {
+        ("error", "missing-key"): [(3, "rec-00002")],
+        ("warning", "unknown-key"): [(5, "rec-00004")],
+        ("error", "wrong-type"): [(7, "rec-00006")],
+        ("error", "duplicate-record-id"): [(9, "rec-00001")],
+        ("error", "not-json"): [(11, None), (17, None)],
+        ("error", "model-input"): [(13, "rec-00012"), (15, "rec-00014")],
+        ("warning", "empty-line"): [(19, None)],
+        ("warning", "byte-order-mark"): [(1, None)],
+    }
+    messages = {p["kind"]: p["message"] for p in document["problems"]
+                if p["kind"] not in ("not-json", "model-input")}  # fmt: skip
+    assert "lacks anthropic_version" in messages["missing-key"]
+    assert "modelInput.modelId" in messages["unknown-key"] and "reject" in messages["unknown-key"]
+    assert messages["wrong-type"] == "modelInput.max_tokens is a string, not an integer"
+    assert document["records"] == 119  # every line but the empty one
+
+
+def test_the_report_for_people(tmp_path: Path) -> None:
+    result = check(str(problem_file(tmp_path)))
+    assert result.code == 7
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("✗ would fail: 119 records in 1 file; 7 errors, 3 warnings")
+    assert "Request format: Anthropic Messages (assumed from the first records" in lines[1]
+    assert any(line.endswith("problems.jsonl:3  rec-00002") for line in lines)
+    assert "\x1b" not in result.stdout
+
+
+def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
+    body = {**VALID["anthropic-messages"][1], "modelId": HAIKU}
+    path = write_jsonl(tmp_path / "in.jsonl", records(body))
+    assert check(str(path)).code == 0
+    strict = check(str(path), "--strict")
+    assert strict.code == 7 and "(--strict)" in strict.stdout
+
+
+def test_a_job_against_the_default_limits(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "few.jsonl", records(VALID["anthropic-messages"][1], 40))
+    document = json.loads(check(str(path), "--json").stdout)
+    assert document["limits"]["source"] == "defaults"
+    assert [(p["kind"], p["message"]) for p in document["problems"]] == [
+        ("too-few-records", "40 records: a job needs at least 100")]  # fmt: skip
+
+
+def test_records_ids_repeated_across_files_of_a_folder(tmp_path: Path) -> None:
+    body = VALID["anthropic-messages"][1]
+    write_jsonl(tmp_path / "in" / "a.jsonl", records(body, 60))
+    write_jsonl(tmp_path / "in" / "sub" / "b.jsonl", records(body, 60, start=58))
+    (tmp_path / "in" / "notes.txt").write_text("not an input")
+    document = json.loads(check(str(tmp_path / "in"), "--json").stdout)
+    assert [item["records"] for item in document["inputs"]] == [60, 60]
+    [repeat] = document["problems"]
+    assert repeat["kind"] == "duplicate-record-id" and repeat["count"] == 2
+    assert [w["record_id"] for w in repeat["where"]] == ["rec-00058", "rec-00059"]
+    assert repeat["where"][0]["input"].endswith("b.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [(lambda tmp: tmp / "missing.jsonl", "no such file"),
+     (lambda tmp: write_jsonl(tmp / "in.json", []), "not a .jsonl file"),
+     (lambda tmp: (tmp / "empty").mkdir() or tmp / "empty", "no .jsonl files")],
+)  # fmt: skip
+def test_an_input_that_cannot_be_read_is_a_usage_error(
+    tmp_path: Path, make: Any, words: str
+) -> None:
+    result = check(str(make(tmp_path)))
+    assert result.code == 2 and words in result.stderr
+
+
+def test_a_line_larger_than_a_request_body(tmp_path: Path) -> None:
+    huge = {"recordId": "big", "modelInput": {"inputText": "x" * 25_000_001}}
+    path = write_jsonl(tmp_path / "in.jsonl", [huge, *records(VALID["titan-text"][1], 100)])
+    document = json.loads(check(str(path), "--json").stdout)
+    assert [(p["kind"], p["where"][0]["line"]) for p in document["problems"]] == [
+        ("line-too-large", 1)]  # fmt: skip
+
+
+def test_hostile_strings_in_the_input_are_shown_not_obeyed(tmp_path: Path) -> None:
+    body = {**VALID["anthropic-messages"][1], "\x1b[2J\u202ekey": 1}
+    path = write_jsonl(tmp_path / "in.jsonl", records(body))
+    result = check(str(path), tty=True)
+    assert "\x1b[2J" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b[2J" in result.stdout
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="batch-inputs")
+        yield client
+
+
+def test_an_s3_prefix_of_several_files(s3: Any) -> None:
+    body = VALID["anthropic-messages"][1]
+    for name, start in (("a.jsonl", 0), ("b.jsonl", 60)):
+        s3.put_object(Bucket="batch-inputs", Key=f"jobs/2026-11/{name}",
+                      Body=b"".join(json.dumps(r).encode() + b"\n"
+                                    for r in records(body, 60, start)))  # fmt: skip
+    s3.put_object(Bucket="batch-inputs", Key="jobs/2026-11/readme.txt", Body=b"hello")
+    s3.put_object(Bucket="batch-inputs", Key="jobs/other/c.jsonl", Body=b"not json\n")
+    result = check("s3://batch-inputs/jobs/2026-11", "--json", "--region", "us-east-1")
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [item["uri"] for item in document["inputs"]] == [
+        "s3://batch-inputs/jobs/2026-11/a.jsonl",
+        "s3://batch-inputs/jobs/2026-11/b.jsonl",
+    ]
+    assert document["records"] == 120 and document["problems"] == []
+    one = check("s3://batch-inputs/jobs/other/c.jsonl", "--json", "--region", "us-east-1")
+    assert one.code == 7
+    missing = check("s3://batch-inputs/jobs/none.jsonl", "--region", "us-east-1")
+    assert missing.code == 3 and "no such object" in missing.stderr
+
+
+def test_limits_from_service_quotas_and_the_fallback(server: RunningFake, tmp_path: Path) -> None:
+    server.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
+    server.fake.applied_quotas += [
+        batch_quota("Minimum number of records per batch inference job for Claude 3 Haiku", 50),
+        batch_quota("Records per input file per batch inference job for Claude 3 Haiku", 30),
+    ]  # fmt: skip
+    path = write_jsonl(tmp_path / "in.jsonl", records(VALID["anthropic-messages"][1], 40))
+    env = {"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url}
+    aws = ["--model", HAIKU, "--endpoint-url", server.url, "--region", "us-east-1", "--json"]
+    document = json.loads(check(str(path), *aws, env=env).stdout)
+    assert document["limits"] == {
+        "min_records_per_job": 50,
+        "records_per_job": 50_000,
+        "records_per_input_file": 30,
+        "input_file_bytes": 1_000_000_000,
+        "job_bytes": 5_000_000_000,
+        "source": "service-quotas",
+    }
+    assert {p["kind"] for p in document["problems"]} == {"too-few-records", "file-too-many-records"}
+    server.fake.fail_next(Fault("error", 403, "AccessDeniedException", "no",
+                                path_prefix="/ServiceQuotas"))  # fmt: skip
+    fallback = json.loads(check(str(path), *aws, env=env).stdout)
+    assert fallback["limits"]["source"].startswith("defaults (Service Quotas: not authorized")
+    assert fallback["limits"]["min_records_per_job"] == 100
+
+
+def test_a_local_check_without_model_imports_no_boto3(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write_jsonl(tmp_path / "in.jsonl", records(VALID["anthropic-messages"][1]))
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bjob", "check", str(path)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "bjob.usecases.check" in imported and not {"boto3", "botocore"} & imported
