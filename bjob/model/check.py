@@ -65,13 +65,21 @@ class CheckTally:
         self.problems: dict[tuple[str, str, str], Problem] = {}
         self.record_ids: set[str] = set()
 
-    def note(self, severity: Severity, kind: str, message: str, where: Where) -> None:
+    def note(
+        self,
+        severity: Severity,
+        kind: str,
+        message: str,
+        input_uri: str,
+        line: int | None,
+        record_id: str | None = None,
+    ) -> None:
         problem = self.problems.get((severity, kind, message))
         if problem is None:
             problem = self.problems[(severity, kind, message)] = Problem(severity, kind, message)
         problem.count += 1
         if len(problem.where) < MAX_WHERE:
-            problem.where.append(where)
+            problem.where.append(Where(input_uri, line, record_id))
 
     def line(self, raw: bytes, input_uri: str, number: int, loads: Callable[[bytes], Any]) -> bool:
         """Check one line; True when it is a record (counted toward the job)."""
@@ -80,50 +88,55 @@ class CheckTally:
                 "warning",
                 "byte-order-mark",
                 "the file starts with a byte-order mark: save it as UTF-8 without one",
-                Where(input_uri, number, None),
+                input_uri,
+                number,
             )
             raw = raw[len(BOM) :]
-        if not raw.strip():
-            self.note("warning", "empty-line", "an empty line", Where(input_uri, number, None))
+        if not raw or raw.isspace():
+            self.note("warning", "empty-line", "an empty line", input_uri, number)
             return False
         if len(raw) > MAX_BODY_BYTES:
             self.note(
                 "error",
                 "line-too-large",
                 f"a line of more than {MAX_BODY_BYTES:,} bytes: larger than a request body may be",
-                Where(input_uri, number, None),
+                input_uri,
+                number,
             )
             return True
         try:
             document = loads(raw)
         except ValueError:
-            self.note("error", "not-json", "not JSON", Where(input_uri, number, None))
+            self.note("error", "not-json", "not JSON", input_uri, number)
             return True
         if not isinstance(document, dict):
-            self.note("error", "not-json", "not a JSON object", Where(input_uri, number, None))
+            self.note("error", "not-json", "not a JSON object", input_uri, number)
             return True
         record_id = document.get("recordId")
-        where = Where(input_uri, number, record_id if isinstance(record_id, str) else None)
+        named = record_id if isinstance(record_id, str) else None
         if record_id is not None:
-            if not isinstance(record_id, str):
-                self.note("warning", "record-id", "recordId is not a string", where)
+            if named is None:
+                self.note("warning", "record-id", "recordId is not a string", input_uri, number)
             elif record_id in self.record_ids:
                 self.note(
                     "error",
                     "duplicate-record-id",
                     "a recordId used before: outputs cannot be joined back to inputs",
-                    where,
+                    input_uri,
+                    number,
+                    named,
                 )
             else:
                 self.record_ids.add(record_id)
         body = document.get("modelInput")
         if body is None:
-            self.note("error", "model-input", "no modelInput", where)
+            self.note("error", "model-input", "no modelInput", input_uri, number, named)
         elif not isinstance(body, dict):
-            self.note("error", "model-input", "modelInput is not a JSON object", where)
+            self.note("error", "model-input", "modelInput is not a JSON object", input_uri,
+                      number, named)  # fmt: skip
         elif self.format is not None:
             for severity, kind, message in body_problems(body, self.format):
-                self.note(severity, kind, message, where)  # type: ignore[arg-type]
+                self.note(severity, kind, message, input_uri, number, named)  # type: ignore[arg-type]
         return True
 
     def ordered(self) -> list[Problem]:
