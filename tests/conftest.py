@@ -139,6 +139,23 @@ def stubber(clients: AwsClients) -> Iterator[Stubber]:
         stub.assert_no_pending_responses()
 
 
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every AWS operation the command calls, as "service.Operation", in order."""
+    calls: list[str] = []
+    make = AwsClients._make_client
+
+    def counting(self: AwsClients, service: str, region: str) -> object:
+        client = make(self, service, region)
+        client.meta.events.register(
+            "before-call", lambda model, **_: calls.append(f"{service}.{model.name}")
+        )
+        return client
+
+    monkeypatch.setattr(AwsClients, "_make_client", counting)
+    return calls
+
+
 class FakeClock:
     """Monotonic and wall time that move only when slept: a watch of hours in no time."""
 

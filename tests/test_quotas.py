@@ -33,23 +33,6 @@ def cloudwatch() -> Iterator[Any]:
         yield boto3.client("cloudwatch", region_name="us-east-1")
 
 
-@pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every AWS operation bjob calls, as "service.Operation"."""
-    calls: list[str] = []
-    make = AwsClients._make_client
-
-    def counting(self: AwsClients, service: str, region: str) -> Any:
-        client = make(self, service, region)
-        client.meta.events.register(
-            "before-call", lambda model, **_: calls.append(f"{service}.{model.name}")
-        )
-        return client
-
-    monkeypatch.setattr(AwsClients, "_make_client", counting)
-    return calls
-
-
 def deny(monkeypatch: pytest.MonkeyPatch, service: str, operation: str) -> None:
     """The caller lacks the permission: the service answers AccessDenied."""
     make = AwsClients._make_client

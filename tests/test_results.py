@@ -13,7 +13,6 @@ import jsonschema
 import pytest
 from moto import mock_aws
 
-from bjob.aws.session import AwsClients
 from tests.conftest import REPO, Result, invoke, run_bjob
 from tests.fakebedrock import RunningFake, make_job
 
@@ -54,24 +53,6 @@ def s3() -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture
-def s3_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The S3 operations bjob calls, in order."""
-    calls: list[str] = []
-    make = AwsClients._make_client
-
-    def counting(self: AwsClients, service: str, region: str) -> Any:
-        client = make(self, service, region)
-        if service == "s3":
-            client.meta.events.register(
-                "before-call.s3", lambda model, **_: calls.append(model.name)
-            )
-        return client
-
-    monkeypatch.setattr(AwsClients, "_make_client", counting)
-    return calls
-
-
 def add_job(server: RunningFake, status: str = "Completed", *, total: int = 10,
             processed: int = 10, failed: int = 0, input_uri: str = f"s3://{IN}/in/records.jsonl",
             **extra: Any) -> None:  # fmt: skip
@@ -107,7 +88,7 @@ def mixed(s3: Any) -> list[Any]:
     return lines
 
 
-def test_completed_with_mixed_failures(server: RunningFake, s3: Any, s3_calls: list[str]) -> None:
+def test_completed_with_mixed_failures(server: RunningFake, s3: Any, aws_calls: list[str]) -> None:
     add_job(server, total=10, processed=10, failed=4)
     mixed(s3)
     result = results(server, "--json", "--prices", "0.125,0.625")
@@ -128,7 +109,8 @@ def test_completed_with_mixed_failures(server: RunningFake, s3: Any, s3_calls: l
     assert [(file["uri"].rsplit("/", 1)[1], file["records"]) for file in document["files"]] == [
         ("manifest.json.out", None), ("records.jsonl.out", 10)]  # fmt: skip
     # One listing, one GetObject a file; the input is not read when nothing can be missing.
-    assert s3_calls == ["ListObjectsV2", "GetObject", "GetObject"]
+    s3_calls = [call for call in aws_calls if call.startswith("s3.")]
+    assert s3_calls == ["s3.ListObjectsV2", "s3.GetObject", "s3.GetObject"]
 
 
 def test_the_summary_for_people(server: RunningFake, s3: Any) -> None:
@@ -159,7 +141,7 @@ def test_failed_prints_the_failed_lines_exactly(server: RunningFake, s3: Any) ->
 
 
 def test_partially_completed_reports_missing_and_writes_a_retry_file(
-    server: RunningFake, s3: Any, s3_calls: list[str], tmp_path: Path
+    server: RunningFake, s3: Any, aws_calls: list[str], tmp_path: Path
 ) -> None:
     add_job(server, "PartiallyCompleted", total=8, processed=5, failed=1)
     inputs = [record(index) for index in range(8)]
@@ -170,7 +152,7 @@ def test_partially_completed_reports_missing_and_writes_a_retry_file(
     document = json.loads(results(server, "--json").stdout)
     assert document["records"]["missing"] == 3
     assert document["missing_record_ids"] == ["rec-00005", "rec-00006", "rec-00007"]
-    assert s3_calls.count("GetObject") == 3  # outputs, manifest, and the input
+    assert aws_calls.count("s3.GetObject") == 3  # outputs, manifest, and the input
     retry = tmp_path / "retry.jsonl"
     result = results(server, "--retry-file", str(retry))
     assert result.code == 0, result.stderr

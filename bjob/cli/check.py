@@ -14,7 +14,7 @@ from bjob.cli.options import (
     ReadTimeoutOption,
     RegionOption,
 )
-from bjob.cli.run import run_command
+from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -84,17 +84,9 @@ def check(
         @cache
         def clients() -> AwsClients:
             # Only an S3 input or --model asks AWS: a local check imports no boto3.
-            from bjob.aws.session import AwsClients, AwsOptions
+            from bjob.aws.session import AwsClients
 
-            return AwsClients(
-                AwsOptions(
-                    profile=profile,
-                    region=region,
-                    endpoint_url=endpoint_url,
-                    connect_timeout=connect_timeout,
-                    read_timeout=read_timeout,
-                )
-            )
+            return AwsClients(aws_options(ctx))
 
         sources = find_sources(inputs, clients)
         fmt, assumed = choose_format(sources, model, invocation_type)

@@ -16,7 +16,7 @@ from bjob.cli.options import (
     RegionsOption,
     complete_status,
 )
-from bjob.cli.run import run_command
+from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -109,7 +109,7 @@ def list_jobs(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.aws.session import AwsClients
         from bjob.model.durations import parse_moment
         from bjob.model.job import canonical_status
         from bjob.render.jsonout import compile_query
@@ -142,14 +142,7 @@ def list_jobs(
             limit=None if all_jobs else limit or DEFAULT_LIMIT,
         )
         regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
-        clients = AwsClients(
-            AwsOptions(
-                profile=profile,
-                endpoint_url=endpoint_url,
-                connect_timeout=connect_timeout,
-                read_timeout=read_timeout,
-            )
-        )
+        clients = AwsClients(aws_options(ctx))
         with progress_on_stderr(env, "Listing jobs") as on_progress:
             jobs = list_jobs(clients, regions, filters, on_progress)
         remember_jobs(jobs)

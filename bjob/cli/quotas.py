@@ -14,7 +14,7 @@ from bjob.cli.options import (
     ReadTimeoutOption,
     RegionsOption,
 )
-from bjob.cli.run import run_command
+from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import ExitCode
 
@@ -50,18 +50,11 @@ def quotas(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.aws.session import AwsClients
         from bjob.render.output import print_warning
         from bjob.usecases.quotas import gather_queues
 
-        clients = AwsClients(
-            AwsOptions(
-                profile=profile,
-                endpoint_url=endpoint_url,
-                connect_timeout=connect_timeout,
-                read_timeout=read_timeout,
-            )
-        )
+        clients = AwsClients(aws_options(ctx))
         regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
         found = gather_queues(clients, regions, model, env.now())
         for queues in found:

@@ -17,7 +17,7 @@ from bjob.cli.options import (
     RegionOption,
     complete_job,
 )
-from bjob.cli.run import note_stdin, report, run_command
+from bjob.cli.run import aws_options, note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -97,7 +97,7 @@ def results(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.aws.session import AwsClients
         from bjob.model.results import parse_prices
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.results import refuse_existing
@@ -118,15 +118,7 @@ def results(
             refuse_existing(retry_file, force)
         refs = parse_job_refs([job])
         note_stdin(env, refs)
-        clients = AwsClients(
-            AwsOptions(
-                profile=profile,
-                region=region,
-                endpoint_url=endpoint_url,
-                connect_timeout=connect_timeout,
-                read_timeout=read_timeout,
-            )
-        )
+        clients = AwsClients(aws_options(ctx))
         [loaded] = load_jobs(refs, clients, env.stdin)
         if not isinstance(loaded, LoadedJob):
             return report(env, [loaded])

@@ -9,13 +9,16 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import typer
 
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef
+
+if TYPE_CHECKING:
+    from bjob.aws.session import AwsOptions
 
 Body = Callable[[Environment], ExitCode]
 
@@ -118,6 +121,22 @@ def _debug_log(env: Environment, debug: bool) -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+
+
+def aws_options(ctx: typer.Context) -> AwsOptions:
+    """The connection options every command takes, from its parsed parameters (a command
+    whose --region repeats lists its regions itself)."""
+    from bjob.aws.session import AwsOptions
+
+    params = ctx.params
+    region = params.get("region")
+    return AwsOptions(
+        profile=params.get("profile"),
+        region=region if isinstance(region, str) else None,
+        endpoint_url=params.get("endpoint_url"),
+        connect_timeout=params.get("connect_timeout"),
+        read_timeout=params.get("read_timeout"),
+    )
 
 
 def report(env: Environment, errors: Sequence[BjobError]) -> ExitCode:

@@ -20,7 +20,7 @@ from bjob.cli.options import (
     RegionOption,
     WatchTimeoutOption,
 )
-from bjob.cli.run import note_stdin, report, run_command
+from bjob.cli.run import aws_options, note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -67,7 +67,7 @@ def show(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients, AwsOptions
+        from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.remember import remember_jobs
@@ -84,13 +84,7 @@ def show(
         compiled = compile_query(query)
         refs = parse_job_refs(jobs)
         note_stdin(env, refs)
-        options = AwsOptions(
-            profile=profile,
-            region=region,
-            endpoint_url=endpoint_url,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-        )
+        options = aws_options(ctx)
         if watch:
             from bjob.cli.watch import run_watch, watch_settings
 

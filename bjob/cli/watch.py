@@ -22,7 +22,7 @@ from bjob.cli.options import (
     RegionOption,
     WatchTimeoutOption,
 )
-from bjob.cli.run import note_stdin, report, run_command
+from bjob.cli.run import aws_options, note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
@@ -64,7 +64,6 @@ def watch(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsOptions
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import parse_job_refs
 
@@ -77,13 +76,7 @@ def watch(
         compiled = compile_query(query)
         refs = parse_job_refs(jobs or [])
         note_stdin(env, refs)
-        options = AwsOptions(
-            profile=profile,
-            region=region,
-            endpoint_url=endpoint_url,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-        )
+        options = aws_options(ctx)
         return run_watch(env, refs, options, settings, json_output, compiled, bell)
 
     run_command(ctx, debug, body)
