@@ -81,10 +81,12 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
     lines += labelled("Outputs", Text(inert(results.output_uri)), width)
     lines.append(Text())
     lines.append(Text("Files", style="bold"))
-    for file in results.files:
-        name = inert(file.uri.rsplit("/", 1)[-1])
-        line = Text(f"  {name}  ")
-        line.append(size_text(file.size), style="dim")
+    names = [inert(file.uri.rsplit("/", 1)[-1]) for file in results.files]
+    sizes = [size_text(file.size) for file in results.files]
+    name_width, size_width = max(map(len, names), default=0), max(map(len, sizes), default=0)
+    for file, name, size in zip(results.files, names, sizes, strict=True):
+        line = Text(f"  {name:<{name_width}}  ")
+        line.append(f"{size:>{size_width}}", style="dim")
         if file.records is not None:
             line.append(f"  {file.records:,} records")
         lines.append(line)
