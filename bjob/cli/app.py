@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 import typer
@@ -15,23 +18,15 @@ from bjob.cli.results import results
 from bjob.cli.show import show
 from bjob.cli.watch import watch
 
-app = typer.Typer(
-    name="bjob",
-    help="Inspect Amazon Bedrock batch inference jobs: status, records, progress and timing."
-    "\n\nExamples: bjob show abc123def456 --region us-east-1; bjob list --status InProgress; "
-    "bjob watch $ARN && process-results",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-)
 # Short help given, not cut from the docstring (click cuts it at 45 characters, mid-word).
-app.command("show", short_help="Show one or more batch inference jobs.")(show)
-app.command("list", short_help="List batch inference jobs, newest first.")(list_jobs)
-app.command("watch", short_help="Follow jobs until they end; exit with how they ended.")(watch)
-app.command("results", short_help="What a finished job produced; failures, retries.")(results)
-app.command("quotas", short_help="Why jobs wait: quotas, jobs in use, the queue.")(quotas)
-app.command("check", short_help="Catch what would fail before a job is submitted.")(check)
+COMMANDS: dict[str, tuple[Callable[..., None], str]] = {
+    "show": (show, "Show one or more batch inference jobs."),
+    "list": (list_jobs, "List batch inference jobs, newest first."),
+    "watch": (watch, "Follow jobs until they end; exit with how they ended."),
+    "results": (results, "What a finished job produced; failures, retries."),
+    "quotas": (quotas, "Why jobs wait: quotas, jobs in use, the queue."),
+    "check": (check, "Catch what would fail before a job is submitted."),
+}
 
 
 def _version(value: bool) -> None:
@@ -40,7 +35,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _main(
     version: Annotated[
         bool,
@@ -53,10 +47,36 @@ def _main(
     """
 
 
+def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
+    """The app with these commands (all of them by default)."""
+    built = typer.Typer(
+        name="bjob",
+        help="Inspect Amazon Bedrock batch inference jobs: status, records, progress and "
+        "timing.\n\nExamples: bjob show abc123def456 --region us-east-1; bjob list --status "
+        "InProgress; bjob watch $ARN && process-results",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode=None,
+    )
+    built.callback()(_main)
+    for name in names:
+        function, short_help = COMMANDS[name]
+        built.command(name, short_help=short_help)(function)
+    return built
+
+
+app = build_app()
+
+
 def main() -> None:
     # show and list run for a second and make many objects that live until exit (botocore's
     # models, thousands of jobs): the cycle collector would rescan them over and over for
     # nothing (callgrind, `list --all` of 2,500 jobs: 5% of all instructions). watch, which
     # runs for hours, turns it back on.
     gc.disable()
-    app(prog_name="bjob")
+    # Typer turns every command's signature into click options on every run (about 3 ms a
+    # command): build just the command asked for; help, completion and typos get them all.
+    asked = sys.argv[1:2]
+    only = asked and asked[0] in COMMANDS and "_BJOB_COMPLETE" not in os.environ
+    build_app(asked if only else COMMANDS)(prog_name="bjob")
