@@ -373,3 +373,18 @@ def test_the_installed_bjob_reads_s3_through_a_moto_server(
         assert json.loads(result.stdout)["records"]["failed"] == 4
     finally:
         moto.stop()
+
+
+def test_a_running_job_has_nothing_missing_yet(server: RunningFake, s3: Any) -> None:
+    add_job(server, "InProgress", total=10, processed=3)
+    s3.put_object(Bucket=OUT, Key=FOLDER + "r.jsonl.out", Body=jsonl([answer(0), answer(1)]))
+    document = json.loads(results(server, "--json").stdout)
+    assert document["records"]["missing"] is None and document["records"]["succeeded"] == 2
+
+
+def test_a_retry_file_in_a_folder_that_does_not_exist(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    result = results(server, "--retry-file", str(tmp_path / "no" / "such" / "retry.jsonl"))
+    assert result.code == 2 and "is not a directory" in result.stderr
+    assert server.fake.requests == []

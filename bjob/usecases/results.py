@@ -144,7 +144,7 @@ def _tally_file(s3: _S3, item: S3Object, on_failed_line: OnLine | None, lock: An
     tally = Tally()
     name = item.location.key.rsplit("/", 1)[-1]
     for number, line in enumerate(s3.lines(item.location, s3.output_owner), start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         try:
             record = classify_line(line, orjson.loads)
@@ -175,7 +175,10 @@ def _manifest(s3: _S3, objects: Sequence[S3Object], warnings: list[str]) -> dict
 
 
 def _can_be_missing(job: Job, total: Tally) -> bool:
-    """The counts say some input records may have no output line."""
+    """The counts say some input records of an ended job have no output line (while a job
+    runs, records without one are still to come)."""
+    if not job.is_terminal:
+        return False
     if job.status in ENDS_SHORT:
         return True
     return job.total_records is not None and total.lines < job.total_records
@@ -195,7 +198,7 @@ def _input_records(s3: _S3, job: Job) -> Iterator[tuple[str | None, Any]]:
     """(recordId, the parsed line) of every input line, in input order."""
     for location in _input_files(s3, job):
         for line in s3.lines(location, s3.input_owner):
-            if not line.strip():
+            if not line or line.isspace():
                 continue
             try:
                 document = orjson.loads(line)
@@ -236,6 +239,8 @@ def refuse_existing(path: Path, force: bool) -> None:
                         hint="pass --force to replace it")  # fmt: skip
     if path.is_dir():
         raise BjobError(f"{path} is a directory", ExitCode.USAGE)
+    if not path.parent.is_dir():
+        raise BjobError(f"{path.parent} is not a directory", ExitCode.USAGE)
 
 
 def write_retry_file(
