@@ -82,3 +82,44 @@ def test_any_shaped_response_normalizes_and_renders(response: dict[str, Any]) ->
 def assert_inert(text: str) -> None:
     assert not any(ord(char) < 32 and char != "\n" for char in text)
     assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+_record_keys = st.sampled_from(["recordId", "modelInput", "modelOutput", "error", "x"])
+_lines = st.one_of(
+    st.binary(max_size=40),
+    st.dictionaries(_record_keys, _json_values, max_size=4).map(lambda d: json.dumps(d).encode()),
+    _json_values.map(lambda value: json.dumps(value).encode()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_lines, max_size=6))
+def test_any_output_or_input_line_is_classified_never_crashes(lines: list[bytes]) -> None:
+    """Output lines tally (a record, or unreadable); input lines check (problems, never an
+    exception), against every request format and none."""
+    import orjson
+
+    from bjob.model.check import CheckTally
+    from bjob.model.requestformats import FORMATS
+    from bjob.model.results import Tally, classify_line
+
+    tally = Tally()
+    for number, line in enumerate(lines, start=1):
+        try:
+            tally.add(classify_line(line, orjson.loads))
+        except ValueError:
+            tally.add_unreadable(f"out:{number}")
+    assert tally.succeeded + tally.failed + tally.unreadable <= len(lines)
+    for fmt in (None, *FORMATS.values()):
+        check = CheckTally(fmt)
+        counted = sum(check.line(line, "in", n, orjson.loads) for n, line in enumerate(lines, 1))
+        assert counted <= len(lines)
+        for problem in check.problems.values():
+            assert problem.count >= 1 and problem.severity in ("error", "warning")
