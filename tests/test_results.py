@@ -388,3 +388,15 @@ def test_a_retry_file_in_a_folder_that_does_not_exist(
     result = results(server, "--retry-file", str(tmp_path / "no" / "such" / "retry.jsonl"))
     assert result.code == 2 and "is not a directory" in result.stderr
     assert server.fake.requests == []
+
+
+def test_a_download_folder_that_cannot_be_written(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    add_job(server)
+    s3.put_object(Bucket=OUT, Key=FOLDER + "r.jsonl.out", Body=jsonl([answer(0)]))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("mine")
+    result = results(server, "--download", str(blocker / "sub"))
+    assert result.code == 2 and "cannot write under" in result.stderr
+    assert blocker.read_text() == "mine"

@@ -8,6 +8,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,6 +255,13 @@ def write_retry_file(
         return None
     refuse_existing(path, force)
     s3 = _S3(job, clients)
+    with local_writes(path):
+        return _write_retry_lines(s3, job, path, failed, missing)
+
+
+def _write_retry_lines(
+    s3: _S3, job: Job, path: Path, failed: set[str], missing: set[str]
+) -> RetryFile:
     written: set[str] = set()
     counts = {"failed": 0, "missing": 0}
     descriptor, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
@@ -263,10 +271,11 @@ def write_retry_file(
             for record_id, document in _input_records(s3, job):
                 if record_id is None or record_id in written:
                     continue
-                kind = (
-                    "failed" if record_id in failed else "missing" if record_id in missing else None
-                )
-                if kind is None:
+                if record_id in failed:
+                    kind = "failed"
+                elif record_id in missing:
+                    kind = "missing"
+                else:
                     continue
                 line = {"recordId": record_id, "modelInput": document.get("modelInput")}
                 file.write(orjson.dumps(line) + b"\n")
@@ -278,6 +287,16 @@ def write_retry_file(
         Path(temporary).unlink(missing_ok=True)
         raise
     return RetryFile(path, counts["failed"], counts["missing"])
+
+
+@contextmanager
+def local_writes(where: Path) -> Iterator[None]:
+    """A local file that cannot be written (a folder that is a file, a full disk) is the
+    user's to fix, said in one line."""
+    try:
+        yield
+    except OSError as error:
+        raise BjobError(f"cannot write under {where}: {error}", ExitCode.USAGE) from None
 
 
 def _umask() -> int:
@@ -323,7 +342,7 @@ def download_outputs(
             continue
         plan.append((item, path))
     on_start(sum(item.size for item, _ in plan))
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
+    with local_writes(target), ThreadPoolExecutor(max_workers=READERS) as pool:
         done = pool.map(lambda step: download(s3.client, step[0], step[1], s3.output_owner,
                                               on_bytes, s3.kms_key), plan)  # fmt: skip
         list(done)
