@@ -286,3 +286,12 @@ def test_a_local_check_without_model_imports_no_boto3(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "bjob.usecases.check" in imported and not {"boto3", "botocore"} & imported
+
+
+def test_a_file_without_line_ends_is_never_one_line_in_memory() -> None:
+    from bjob.model.lines import split_lines
+
+    chunks = [b"a" * 10, b"b" * 10, b"c\nshort\n", b"d" * 25, b"\nlast"]
+    assert list(split_lines(iter(chunks), max_line=15)) == [
+        b"a" * 10 + b"b" * 6, b"short", b"d" * 16, b"last"]  # fmt: skip
+    assert list(split_lines(iter([b"x\n\ny", b"z\n"]))) == [b"x", b"", b"yz"]

@@ -16,9 +16,9 @@ from typing import Any
 
 from bjob.aws.errors import error_code, translate_error
 from bjob.model.exits import BjobError, ExitCode
+from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location
 
-CHUNK_BYTES = 1 << 20  # read a megabyte at a time: few calls, little memory
 _NOT_FOUND_CODES = {"NoSuchKey", "NotFound", "404"}
 _DENIED_CODES = {"AccessDenied", "Forbidden", "403", "AllAccessDisabled", "KMS.AccessDenied"}
 
@@ -84,20 +84,19 @@ def list_objects(
 
 
 def iter_lines(
-    client: Any, location: S3Location, owner: str | None, kms_key: str | None = None
+    client: Any,
+    location: S3Location,
+    owner: str | None,
+    kms_key: str | None = None,
+    max_line: int | None = None,
 ) -> Iterator[bytes]:
     """The object's lines (without their line ends), read as a stream: one GetObject, a
-    megabyte at a time, never the whole object in memory."""
+    megabyte at a time, never the whole object in memory. A line longer than `max_line` is
+    given as its first max_line + 1 bytes, and the rest of it skipped."""
     with s3_errors(location, kms_key=kms_key):
         body = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))["Body"]
-        carry = b""
         try:
-            while chunk := body.read(CHUNK_BYTES):
-                lines = (carry + chunk).split(b"\n")
-                carry = lines.pop()
-                yield from lines
-            if carry:
-                yield carry
+            yield from split_lines(iter(lambda: body.read(CHUNK_BYTES), b""), max_line)
         finally:
             body.close()
 

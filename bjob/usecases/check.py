@@ -15,6 +15,7 @@ import orjson
 
 from bjob.model.check import (
     DEFAULT_LIMITS,
+    MAX_BODY_BYTES,
     MAX_WHERE,
     SAMPLES_FOR_INFERENCE,
     CheckReport,
@@ -28,6 +29,7 @@ from bjob.model.check import (
     limits_from_quotas,
 )
 from bjob.model.exits import BjobError, ExitCode
+from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.requestformats import RequestFormat, format_for_model, infer_format
 
@@ -88,10 +90,11 @@ def _opener(path: Path) -> Callable[[], Iterator[bytes]]:
 
 
 def _file_lines(path: Path) -> Iterator[bytes]:
+    """The file's lines, never more than one (cut after MAX_BODY_BYTES + 1 bytes) in memory."""
     try:
         with open(path, "rb") as file:
-            for line in file:
-                yield line.rstrip(b"\r\n")
+            yield from (line.rstrip(b"\r") for line in split_lines(
+                iter(lambda: file.read(CHUNK_BYTES), b""), MAX_BODY_BYTES))  # fmt: skip
     except OSError as error:
         raise BjobError(f"{path}: cannot be read: {error}", ExitCode.USAGE) from None
 
@@ -112,7 +115,10 @@ def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
                    if item.location.key.endswith(".jsonl")]  # fmt: skip
 
     def lines(location: S3Location) -> Callable[[], Iterator[bytes]]:
-        return lambda: (line.rstrip(b"\r") for line in iter_lines(client, location, None))
+        return lambda: (
+            line.rstrip(b"\r")
+            for line in iter_lines(client, location, None, max_line=MAX_BODY_BYTES)
+        )
 
     return [Source(item.location.uri, item.size, lines(item.location)) for item in objects]
 

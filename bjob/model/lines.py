@@ -1,0 +1,28 @@
+"""Lines from a stream of bytes, holding at most one line in memory: output files reach a
+gigabyte, and a file with no line ends must not become one line in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+CHUNK_BYTES = 1 << 20  # read a megabyte at a time: few calls, little memory
+
+
+def split_lines(chunks: Iterator[bytes], max_line: int | None = None) -> Iterator[bytes]:
+    """Lines from a stream of chunks, holding at most one line (or max_line + 1 bytes)."""
+    carry = b""
+    skipping = False  # in the rest of a line already given, cut, as too long
+    for chunk in chunks:
+        lines = (carry + chunk).split(b"\n")
+        carry = lines.pop()
+        for line in lines:
+            if skipping:
+                skipping = False
+                continue
+            yield line
+        if max_line is not None and len(carry) > max_line:
+            if not skipping:
+                yield carry[: max_line + 1]
+            carry, skipping = b"", True
+    if carry and not skipping:
+        yield carry
