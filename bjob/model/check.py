@@ -136,7 +136,7 @@ class CheckTally:
                       number, named)  # fmt: skip
         elif self.format is not None:
             for severity, kind, message in body_problems(body, self.format):
-                self.note(severity, kind, message, input_uri, number, named)  # type: ignore[arg-type]
+                self.note(severity, kind, message, input_uri, number, named)
         return True
 
     def ordered(self) -> list[Problem]:

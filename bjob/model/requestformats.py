@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bjob.model.quotas import base_model_id
 
@@ -155,7 +155,7 @@ def _accepts(types: tuple[JsonType, ...], value: Any) -> bool:
     return actual in types or (actual == "integer" and "number" in types)
 
 
-BodyProblem = tuple[str, str, str]  # (severity, kind, message)
+BodyProblem = tuple[Literal["error", "warning"], str, str]  # (severity, kind, message)
 
 
 def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProblem]:

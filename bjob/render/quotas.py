@@ -9,7 +9,14 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from bjob.model.environment import Environment
-from bjob.model.quotas import METRICS, QUOTA_KINDS, ModelQueue, RegionQueues, Series
+from bjob.model.quotas import (
+    METRICS,
+    QUOTA_KINDS,
+    ModelQueue,
+    QuotaKind,
+    RegionQueues,
+    Series,
+)
 from bjob.render.terminal import inert, wants_style
 from bjob.render.view import DASH, Column, fitted_table, output_width, print_renderables
 
@@ -130,8 +137,8 @@ def _limits_table(queues: RegionQueues, styled: bool, width: int) -> RenderableT
     if not models:
         return Text("no batch quotas listed", style="dim")
 
-    def limit(model: ModelQueue, kind: str, unit: str = "") -> Text:
-        value = model.quotas.get(kind)  # type: ignore[call-overload]
+    def limit(model: ModelQueue, kind: QuotaKind, unit: str = "") -> Text:
+        value = model.quotas.get(kind)
         return Text(f"{value:,.0f}{unit}" if value is not None else DASH)
 
     columns = [
