@@ -15,8 +15,7 @@ import statistics
 import sys
 import tempfile
 
-from common import OFFLINE_ENV, bjob_executable
-from results import run_measured
+from common import OFFLINE_ENV, bjob_executable, measure_with_memory
 
 BARE_LOOP = """
 import json, sys
@@ -57,16 +56,7 @@ def main() -> None:
             "bjob check": [bjob_executable(), "check", path],
             "bare json.loads loop": [sys.executable, "-c", BARE_LOOP, path],
         }
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        peaks: dict[str, list[int]] = {name: [] for name in commands}
-        for _ in range(args.runs):  # interleaved, so that drift falls on both alike
-            for name, command in commands.items():
-                seconds, peak = run_measured(command, OFFLINE_ENV)
-                times[name].append(seconds)
-                peaks[name].append(peak)
-    for name in commands:
-        print(f"  {name:22s} median {statistics.median(times[name]):.2f} s "
-              f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB")  # fmt: skip
+        times, peaks = measure_with_memory(commands, OFFLINE_ENV, args.runs)
     ratio = statistics.median(times["bjob check"]) / statistics.median(
         times["bare json.loads loop"]
     )

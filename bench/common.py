@@ -90,3 +90,50 @@ def report(results: dict[str, float], baseline: str, runs: int) -> None:
     print(f"median of {runs} runs each, {os.cpu_count()} cores")
     for name, seconds in results.items():
         print(f"  {name:44s} {seconds:6.3f} s  {seconds / results[baseline]:5.2f}x")
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MB) of one run.
+
+    The peak is the process's own high-water mark (VmHWM), read every few milliseconds
+    once it has exec'd: getrusage's ru_maxrss would count this benchmark's own memory, which
+    a forked child carries until its exec.
+    """
+    mine = open("/proc/self/cmdline", "rb").read()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
+    peak_kb = 0
+    while process.poll() is None:
+        try:
+            with open(f"/proc/{process.pid}/cmdline", "rb") as file:
+                if file.read() == mine:
+                    continue  # not exec'd yet: still a copy of this process
+            with open(f"/proc/{process.pid}/status") as file:
+                for line in file:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.003)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, peak_kb // 1024
+
+
+def measure_with_memory(
+    commands: dict[str, list[str]], env: dict[str, str], runs: int
+) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """Wall seconds and peak RSS (MB) of every run of each command, the commands interleaved
+    so that drift in the machine's load falls on all of them alike; printed as it goes."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[int]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            seconds, peak = run_measured(command, env)
+            times[name].append(seconds)
+            peaks[name].append(peak)
+    for name in commands:
+        print(f"  {name:28s} median {statistics.median(times[name]):.2f} s "
+              f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB")  # fmt: skip
+    return times, peaks

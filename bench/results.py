@@ -17,9 +17,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from common import OFFLINE_ENV, aws_executable, bjob_executable
+from common import OFFLINE_ENV, aws_executable, bjob_executable, measure_with_memory
 
 from tests.fakebedrock import RunningFake, make_job
 
@@ -50,35 +49,6 @@ def record_lines(start: int, count: int) -> bytes:
             }  # fmt: skip
         lines.append(json.dumps(line).encode())
     return b"\n".join(lines) + b"\n"
-
-
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """(wall seconds, peak RSS in MB) of one run.
-
-    The peak is the process's own high-water mark (VmHWM), read every few milliseconds
-    once it has exec'd: getrusage's ru_maxrss would count this benchmark's own memory, which
-    a forked child carries until its exec.
-    """
-    mine = open("/proc/self/cmdline", "rb").read()
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
-    peak_kb = 0
-    while process.poll() is None:
-        try:
-            with open(f"/proc/{process.pid}/cmdline", "rb") as file:
-                if file.read() == mine:
-                    continue  # not exec'd yet: still a copy of this process
-            with open(f"/proc/{process.pid}/status") as file:
-                for line in file:
-                    if line.startswith("VmHWM:"):
-                        peak_kb = max(peak_kb, int(line.split()[1]))
-        except OSError:
-            pass
-        time.sleep(0.003)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, peak_kb // 1024
 
 
 def main() -> None:
@@ -134,17 +104,8 @@ def main() -> None:
                 aws, "s3", "cp", "--recursive", "--quiet", f"s3://{BUCKET}/jobs/{JOB_ID}/",
                 os.path.join(scratch, "copy"), "--region", "us-east-1",
             ]  # fmt: skip
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        peaks: dict[str, list[int]] = {name: [] for name in commands}
-        for _ in range(args.runs):  # interleaved, so that drift falls on both alike
-            for name, command in commands.items():
-                seconds, peak = run_measured(command, env)
-                times[name].append(seconds)
-                peaks[name].append(peak)
+        times, peaks = measure_with_memory(commands, env, args.runs)
     moto.stop()
-    for name in commands:
-        print(f"  {name:28s} median {statistics.median(times[name]):.2f} s "
-              f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB")  # fmt: skip
     bjob_peak = max(peaks["bjob results --json"])
     print(f"bjob peak RSS {bjob_peak} MB (bar 120): {'ok' if bjob_peak <= 120 else 'OVER'}")
     if "aws s3 cp --recursive" in times:
