@@ -295,3 +295,16 @@ def test_a_file_without_line_ends_is_never_one_line_in_memory() -> None:
     assert list(split_lines(iter(chunks), max_line=15)) == [
         b"a" * 10 + b"b" * 6, b"short", b"d" * 16, b"last"]  # fmt: skip
     assert list(split_lines(iter([b"x\n\ny", b"z\n"]))) == [b"x", b"", b"yz"]
+
+
+def test_the_readme_example_input() -> None:
+    from tests.conftest import EXAMPLES
+
+    result = check(str(EXAMPLES / "tickets.jsonl"))
+    assert result.code == 7
+    assert result.stdout.splitlines()[0] == (
+        "✗ would fail: 120 records in 1 file; 4 errors, 1 warning"
+    )
+    for line in ("tickets.jsonl:18  TICKET00017", "tickets.jsonl:78  TICKET00012",
+                 "tickets.jsonl:42  TICKET00041"):  # fmt: skip
+        assert line in result.stdout

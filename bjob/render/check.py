@@ -80,20 +80,24 @@ def print_report(env: Environment, report: CheckReport, strict: bool) -> None:
     print_renderables(env, env.stdout, lines, styled=styled, spaced=False)
 
 
+def _counted(count: int, what: str) -> str:
+    return f"{count:,} {what}{'' if count == 1 else 's'}"
+
+
 def _verdict(report: CheckReport, strict: bool) -> Text:
-    files = f"{len(report.inputs)} file{'s' if len(report.inputs) != 1 else ''}"
     errors, warnings = report.count("error"), report.count("warning")
-    counted = f"{report.records:,} records in {files}"
+    counted = f"{_counted(report.records, 'record')} in {_counted(len(report.inputs), 'file')}"
     if report.ok(strict):
         text = Text("✓ ready", style="bold green")
         text.append(f": {counted}")
         if warnings:
-            text.append(f"; {warnings:,} warnings", style="yellow")
+            text.append(f"; {_counted(warnings, 'warning')}", style="yellow")
         return text
     text = Text("✗ would fail", style="bold red")
-    text.append(f": {counted}; {errors:,} errors")
+    text.append(f": {counted}; {_counted(errors, 'error')}")
     if warnings:
-        text.append(f", {warnings:,} warnings{' (--strict)' if strict else ''}", style="yellow")
+        text.append(f", {_counted(warnings, 'warning')}{' (--strict)' if strict else ''}",
+                    style="yellow")  # fmt: skip
     return text
 
 
