@@ -317,3 +317,16 @@ def test_the_installed_bjob_reads_cloudwatch_through_a_moto_server(server: Runni
         assert haiku["quotas"]["concurrent_jobs"] == 20
     finally:
         moto.stop()
+
+
+def test_hostile_names_from_aws_are_shown_not_obeyed(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    server.fake.foundation_models[0]["modelName"] = "Claude\x1b[2J 3 \u202eHaiku[bold]x[/]"
+    server.fake.applied_quotas.append(
+        batch_quota("Records per batch inference job for Claude\x1b[2J 3 \u202eHaiku[bold]x[/]", 9)
+    )
+    result = quotas(server, now, tty=True, env={"COLUMNS": "200"})
+    assert result.code == 0, result.stderr
+    for control in ("\x1b[2J", "\u202e"):
+        assert control not in result.stdout
+    assert "\\x1b[2J" in result.stdout and "[bold]x[/]" in result.stdout
