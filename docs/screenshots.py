@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, RenderableType
 
@@ -82,6 +83,25 @@ def watch_view() -> RenderableType:
     return display.render()
 
 
+def check_view() -> RenderableType:
+    """bjob check of the example input with the classic mistakes."""
+    from rich.console import Group
+
+    from bjob.model.check import DEFAULT_LIMITS
+    from bjob.render.check import report_lines
+    from bjob.usecases.check import check_sources, choose_format, find_sources
+
+    os.chdir(ROOT)  # the places read examples/tickets.jsonl:18, as a user types them
+
+    def no_aws() -> Any:
+        raise AssertionError("a local check asks nothing of AWS")
+
+    sources = find_sources(["examples/tickets.jsonl"], no_aws)
+    fmt, assumed = choose_format(sources, None, "InvokeModel")
+    report = check_sources(sources, fmt, assumed, None, DEFAULT_LIMITS)
+    return Group(*report_lines(report, strict=False))
+
+
 PICTURES: dict[str, tuple[str, Callable[[], RenderableType]]] = {
     "show.svg": ("bjob show k7x2m9p4q1w8", show_view),
     "show-failed.svg": ("bjob show f0a9b8c7d6e5", failed_view),
@@ -90,6 +110,7 @@ PICTURES: dict[str, tuple[str, Callable[[], RenderableType]]] = {
         list_view,
     ),  # fmt: skip
     "watch.svg": ("bjob watch k7x2m9p4q1w8 p5q6r7s8t9u0", watch_view),
+    "check.svg": ("bjob check examples/tickets.jsonl", check_view),
 }
 
 

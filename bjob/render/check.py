@@ -58,6 +58,11 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
 
 def print_report(env: Environment, report: CheckReport, strict: bool) -> None:
     styled = wants_style(env, env.stdout)
+    print_renderables(env, env.stdout, report_lines(report, strict), styled=styled, spaced=False)
+
+
+def report_lines(report: CheckReport, strict: bool) -> list[Text]:
+    """The verdict, the format and limits used, then each problem and its first places."""
     lines: list[Text] = [_verdict(report, strict)]
     if report.format is not None:
         how = (
@@ -75,9 +80,9 @@ def print_report(env: Environment, report: CheckReport, strict: bool) -> None:
         if problem.count > len(problem.where):
             lines.append(Text(f"    … and {problem.count - len(problem.where):,} more",
                               style="dim"))  # fmt: skip
-    for line in lines:
+    for line in lines:  # never wrapped: paths and messages copy whole
         line.no_wrap, line.overflow = True, "ignore"
-    print_renderables(env, env.stdout, lines, styled=styled, spaced=False)
+    return lines
 
 
 def _counted(count: int, what: str) -> str:
