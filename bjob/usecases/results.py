@@ -91,22 +91,20 @@ def gather_results(
         total.merge(part)
     warnings: list[str] = []
     manifest = _manifest(s3, objects, warnings)
-    if total.unreadable:
-        lines = (
-            "1 line is not a record"
-            if total.unreadable == 1
-            else (f"{total.unreadable:,} lines are not records")
-        )
-        warnings.append(f"{lines}; the first at {total.first_unreadable}")
+    if total.unreadable == 1:
+        warnings.append(f"1 line is not a record: {total.first_unreadable}")
+    elif total.unreadable:
+        warnings.append(f"{total.unreadable:,} lines are not records; the first at "
+                        f"{total.first_unreadable}")  # fmt: skip
     missing: list[str] | None = None
     if read_input if read_input is not None else _can_be_missing(job, total):
         missing = missing_in_order(_input_record_ids(s3, job, warnings), total.record_ids)
     tokens = manifest_tokens(manifest)
+    counted = {item.location.key: part.records for item, part in zip(record_files, tallies,
+                                                                     strict=True)}  # fmt: skip
     files = tuple(
-        OutputFile(item.location.uri, item.size,
-                   part.records if item in record_files else None)
-        for item, part in _with_tallies(objects, record_files, tallies)
-    )  # fmt: skip
+        OutputFile(item.location.uri, item.size, counted.get(item.location.key)) for item in objects
+    )
     return Results(
         arn=job.arn,
         status=job.status,
@@ -126,14 +124,6 @@ def gather_results(
         first_unreadable=total.first_unreadable,
         warnings=tuple(warnings),
     )
-
-
-def _with_tallies(
-    objects: Sequence[S3Object], record_files: Sequence[S3Object], tallies: Sequence[Tally]
-) -> Iterator[tuple[S3Object, Tally]]:
-    by_key = {item.location.key: part for item, part in zip(record_files, tallies, strict=True)}
-    for item in objects:
-        yield item, by_key.get(item.location.key, Tally())
 
 
 def _is_record_file(item: S3Object) -> bool:
