@@ -331,12 +331,16 @@ def test_usage_errors(server: RunningFake, args: list[str], words: str) -> None:
 def test_access_denied_names_the_bucket_and_the_permissions() -> None:
     from botocore.exceptions import ClientError
 
-    from bjob.aws.s3 import _translated
+    from bjob.aws.s3 import s3_errors
+    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
 
     denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
                           "ResponseMetadata": {"HTTPStatusCode": 403}}, "GetObject")  # fmt: skip
-    error = _translated(denied, S3Location(OUT, FOLDER + "r.jsonl.out"), "arn:aws:kms:key/1")
+    with pytest.raises(BjobError) as caught:
+        with s3_errors(S3Location(OUT, FOLDER + "r.jsonl.out"), kms_key="arn:aws:kms:key/1"):
+            raise denied
+    error = caught.value
     assert error.code == 4 and OUT in error.message
     assert error.hint is not None
     for permission in ("s3:ListBucket", "s3:GetObject", "kms:Decrypt", "arn:aws:kms:key/1"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from bjob.aws.localconfig import aws_variable
@@ -51,17 +51,27 @@ def error_code(error: BaseException) -> str | None:
     return None
 
 
+Translator = Callable[[Exception], "BjobError | None"]
+
+
 @contextmanager
 def translated_errors(
-    subject: str | None = None, profile: str | None = None, service: str = "Bedrock"
+    subject: str | None = None,
+    profile: str | None = None,
+    service: str = "Bedrock",
+    translate: Translator | None = None,
 ) -> Iterator[None]:
-    """Turn botocore exceptions raised inside into BjobError: the one mapping to exits."""
+    """Turn botocore exceptions raised inside into BjobError: the one mapping to exits.
+    `translate` says more for a service's own errors (S3's buckets, a permission); what it
+    leaves (None) goes to translate_error; what neither knows is a bug, raised as it is."""
     try:
         yield
     except (BjobError, KeyboardInterrupt):
         raise
     except Exception as error:
-        translated = translate_error(error, subject, profile, service)
+        translated = translate(error) if translate is not None else None
+        if translated is None:
+            translated = translate_error(error, subject, profile, service)
         if translated is None:
             raise
         raise translated from error

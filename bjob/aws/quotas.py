@@ -3,12 +3,12 @@ batch queue's metrics, each failure translated with the permission it needs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from bjob.aws.errors import translate_error
+from bjob.aws.errors import translate_error, translated_errors
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.quotas import (
     BATCH_NAMESPACE,
@@ -26,21 +26,16 @@ SERVICE_CODE = "bedrock"
 MAX_QUERIES = 500  # GetMetricData's limit per request
 
 
-@contextmanager
-def source_errors(service: str, permission: str) -> Iterator[None]:
+def source_errors(service: str, permission: str) -> AbstractContextManager[None]:
     """A failing source as a BjobError that names the permission it needs."""
-    try:
-        yield
-    except (BjobError, KeyboardInterrupt):
-        raise
-    except Exception as error:
+
+    def denied(error: Exception) -> BjobError | None:
         translated = translate_error(error, service=service)
-        if translated is None:
-            raise
-        if translated.code is ExitCode.NOT_AUTHORIZED:
-            translated = BjobError(f"{service}: not authorized ({permission})",
-                                   ExitCode.NOT_AUTHORIZED)  # fmt: skip
-        raise translated from error
+        if translated is not None and translated.code is ExitCode.NOT_AUTHORIZED:
+            return BjobError(f"{service}: not authorized ({permission})", ExitCode.NOT_AUTHORIZED)
+        return None
+
+    return translated_errors(service=service, translate=denied)
 
 
 def batch_quotas(client: Any) -> tuple[list[Quota], list[Quota]]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bjob.aws.errors import error_code, translate_error
+from bjob.aws.errors import error_code, translated_errors
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location
@@ -29,18 +29,14 @@ class S3Object:
     size: int
 
 
-@contextmanager
-def s3_errors(location: S3Location, *, kms_key: str | None = None) -> Iterator[None]:
+def s3_errors(location: S3Location, *, kms_key: str | None = None) -> AbstractContextManager[None]:
     """S3 failures as BjobError naming the bucket or key, and the permission a denial needs."""
-    try:
-        yield
-    except (BjobError, KeyboardInterrupt):
-        raise
-    except Exception as error:
-        raise _translated(error, location, kms_key) from error
+    return translated_errors(
+        location.uri, service="S3", translate=lambda error: _s3_error(error, location, kms_key)
+    )
 
 
-def _translated(error: Exception, location: S3Location, kms_key: str | None) -> BjobError:
+def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> BjobError | None:
     from botocore import exceptions as bx
 
     code = error_code(error)
@@ -58,10 +54,12 @@ def _translated(error: Exception, location: S3Location, kms_key: str | None) -> 
     if isinstance(error, streaming) or type(error).__name__ in ("ProtocolError", "IncompleteRead"):
         return BjobError(f"reading {location.uri} broke off: {error}", ExitCode.TEMPORARY,
                          hint="this is usually temporary; try again shortly")  # fmt: skip
-    translated = translate_error(error, location.uri, service="S3")
-    if translated is None:
-        raise error
-    return translated
+    return None
+
+
+def _get_object(client: Any, location: S3Location, owner: str | None) -> Any:
+    """GetObject's body, naming the expected bucket owner when the job does."""
+    return client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))["Body"]
 
 
 def _owner(owner: str | None) -> dict[str, str]:
@@ -94,7 +92,7 @@ def iter_lines(
     megabyte at a time, never the whole object in memory. A line longer than `max_line` is
     given as its first max_line + 1 bytes, and the rest of it skipped."""
     with s3_errors(location, kms_key=kms_key):
-        body = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))["Body"]
+        body = _get_object(client, location, owner)
         try:
             yield from split_lines(iter(lambda: body.read(CHUNK_BYTES), b""), max_line)
         finally:
@@ -106,8 +104,7 @@ def read_object(
 ) -> bytes:
     """A small object whole (a manifest), at most `limit` bytes."""
     with s3_errors(location, kms_key=kms_key):
-        response = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))
-        with response["Body"] as body:
+        with _get_object(client, location, owner) as body:
             data: bytes = body.read(limit + 1)
     if len(data) > limit:
         raise BjobError(f"{location.uri} is larger than {limit:,} bytes", ExitCode.TEMPORARY)
@@ -129,8 +126,7 @@ def download(
     location = item.location
     try:
         with s3_errors(location, kms_key=kms_key):
-            response = client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))
-            with response["Body"] as body, open(partial, "wb") as file:
+            with _get_object(client, location, owner) as body, open(partial, "wb") as file:
                 while chunk := body.read(CHUNK_BYTES):
                     file.write(chunk)
                     on_bytes(len(chunk))
