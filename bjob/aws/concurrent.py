@@ -29,3 +29,16 @@ def map_concurrently(
         return [attempt(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(len(items), max_workers)) as pool:
         return list(pool.map(attempt, items))
+
+
+def map_all(
+    work: Callable[[Item], Result], items: Sequence[Item], max_workers: int = 8
+) -> list[Result]:
+    """work(item) for every item, concurrently, in the items' order; when any failed, the
+    first one's error, raised after all have finished: a whole answer or none."""
+    done: list[Result] = []
+    for result in map_concurrently(work, items, max_workers):
+        if isinstance(result, BjobError):
+            raise result
+        done.append(result)
+    return done

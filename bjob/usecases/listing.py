@@ -9,10 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from bjob.aws.bedrock import iter_job_summaries
-from bjob.aws.concurrent import map_concurrently
+from bjob.aws.concurrent import map_all
 from bjob.aws.errors import translated_errors
 from bjob.aws.session import AwsClients
-from bjob.model.exits import BjobError
 from bjob.model.job import Job, normalize_job
 
 PAGE_SIZE = 1000  # the most ListModelInvocationJobs allows
@@ -76,11 +75,7 @@ def list_jobs(
     def one_region(region: str | None) -> list[Job]:
         return _list_region(clients, region, filters, counted)
 
-    per_region = map_concurrently(one_region, regions)
-    errors = [result for result in per_region if isinstance(result, BjobError)]
-    if errors:
-        raise errors[0]
-    jobs = [job for result in per_region if not isinstance(result, BjobError) for job in result]
+    jobs = [job for found in map_all(one_region, regions) for job in found]
     if len(regions) > 1:
         jobs.sort(key=_sort_key, reverse=filters.newest_first)
     return jobs[: filters.limit] if filters.limit is not None else jobs

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bjob.aws.bedrock import foundation_model_names
-from bjob.aws.concurrent import map_concurrently
+from bjob.aws.concurrent import map_all
 from bjob.aws.quotas import batch_metrics, batch_quotas, source_errors
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError
@@ -29,11 +29,7 @@ def gather_queues(
 ) -> list[RegionQueues]:
     """Each region's models, in the order given, the regions asked at once. Raises the first
     region's error when the job listing itself fails."""
-    found = map_concurrently(lambda region: _region(clients, region, model_filter, now), regions)
-    errors = [item for item in found if isinstance(item, BjobError)]
-    if errors:
-        raise errors[0]
-    return [item for item in found if not isinstance(item, BjobError)]
+    return map_all(lambda region: _region(clients, region, model_filter, now), regions)
 
 
 def _region(
