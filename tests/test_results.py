@@ -404,3 +404,18 @@ def test_a_download_folder_that_cannot_be_written(
     result = results(server, "--download", str(blocker / "sub"))
     assert result.code == 2 and "cannot write under" in result.stderr
     assert blocker.read_text() == "mine"
+
+
+def test_a_saved_response_names_the_job_by_its_arn_in_the_next_steps(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    mixed(s3)
+    saved = tmp_path / "job.json"
+    saved.write_text(json.dumps(make_job(
+        JOB, "Completed", total=10, processed=10, failed=4,
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{OUT}/jobs/"}})))  # fmt: skip
+    result = invoke("results", str(saved), "--region", "us-east-1")
+    assert result.code == 0, result.stderr
+    arn = f"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/{JOB}"
+    assert f"Next: bjob results {arn} --failed" in result.stdout
+    assert server.fake.requests == []  # the job came from the file

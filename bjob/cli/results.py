@@ -124,7 +124,9 @@ def results(
             return report(env, [loaded])
         if download is not None:
             return _download(env, loaded.job, clients, download)
-        return _results(env, loaded.job, clients, job, price_list, json_output, failed,
+        # The next commands name the job as it was given, or by its ARN when it came from a file.
+        job_arg = (loaded.job.arn or job) if loaded.ref.kind == "file" else job
+        return _results(env, loaded.job, clients, job_arg, price_list, json_output, failed,
                         retry_file, force)  # fmt: skip
 
     run_command(ctx, debug, body)
@@ -173,8 +175,7 @@ def _results(
     elif not failed:
         from bjob.render.results import print_results
 
-        print_results(env, job, gathered, job_arg if job_arg != "-" and not
-                      job_arg.lower().endswith(".json") else job.arn or job_arg)  # fmt: skip
+        print_results(env, job, gathered, job_arg)
     return ExitCode.OK
 
 

@@ -12,7 +12,7 @@ from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef, parse_job_ref
 from bjob.model.job import Job, MalformedJobError, normalize_job
-from bjob.usecases.saved import read_saved_response
+from bjob.usecases.saved import read_saved_response, source_name
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _normalized(ref: JobRef, raw: dict[str, Any] | BjobError) -> LoadedJob | Bjo
         return LoadedJob(ref, raw, normalize_job(raw))
     except MalformedJobError as error:
         if ref.kind == "file":  # the user's file, not the service, is at fault
-            where = "standard input" if ref.text == "-" else ref.text
+            where = source_name(ref.text)
             return BjobError(
                 f"{where}: not a GetModelInvocationJob response: {error.reason}",
                 ExitCode.USAGE,

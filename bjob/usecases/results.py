@@ -254,7 +254,7 @@ def _write_retry_lines(
 ) -> RetryFile:
     written: set[str] = set()
     counts = {"failed": 0, "missing": 0}
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                              suffix=".partial")  # fmt: skip
     try:
         with os.fdopen(descriptor, "wb") as file:

@@ -10,9 +10,14 @@ from bjob.model.exits import BjobError, ExitCode
 MAX_SAVED_CHARACTERS = 16 * 2**20
 
 
+def source_name(path: str) -> str:
+    """What a saved response is read from, as messages name it."""
+    return "standard input" if path == "-" else path
+
+
 def read_saved_response(path: str, stdin: TextIO) -> dict[str, Any]:
     """Read one saved response from a file, or from stdin for "-"; usage errors (2) otherwise."""
-    where = "standard input" if path == "-" else path
+    where = source_name(path)
     try:
         if path == "-":
             text = stdin.read(MAX_SAVED_CHARACTERS + 1)

@@ -20,7 +20,7 @@ from bjob.model.job import Job
 from bjob.model.track import JobTrack
 from bjob.usecases.load import LoadedJob, load_jobs
 from bjob.usecases.polling import JobPoller, discover_active_jobs
-from bjob.usecases.saved import read_saved_response
+from bjob.usecases.saved import read_saved_response, source_name
 
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 60.0
@@ -191,7 +191,7 @@ def _live_ref(ref: JobRef, env: Environment) -> JobRef:
     if ref.kind != "file":
         return ref
     arn = read_saved_response(ref.text, env.stdin).get("jobArn")
-    where = "standard input" if ref.text == "-" else ref.text
+    where = source_name(ref.text)
     if not isinstance(arn, str):
         raise BjobError(f"{where}: no jobArn to watch", ExitCode.USAGE)
     try:
