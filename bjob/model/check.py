@@ -139,12 +139,15 @@ class CheckTally:
                 self.note(severity, kind, message, input_uri, number, named)
         return True
 
-    def ordered(self) -> list[Problem]:
-        """Errors first, then the most frequent."""
-        return sorted(
-            self.problems.values(),
-            key=lambda p: (p.severity != "error", -p.count, p.kind, p.message),
-        )
+    def merge(self, other: CheckTally) -> None:
+        """Another file's problems counted in (their first places after these); its record
+        ids are not: a repeat across files is found by cross_file_repeats."""
+        for key, problem in other.problems.items():
+            into = self.problems.setdefault(
+                key, Problem(problem.severity, problem.kind, problem.message)
+            )
+            into.count += problem.count
+            into.where = (into.where + problem.where)[:MAX_WHERE]
 
 
 def limit_problems(inputs: Sequence[InputFile], limits: Limits) -> list[Problem]:
@@ -224,6 +227,11 @@ def cross_file_repeats(id_sets: Iterable[tuple[str, set[str]]]) -> list[Problem]
                 problem.where.append(Where(uri, None, record_id))
         seen |= ids
     return [problem] if problem.count else []
+
+
+def in_order(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Errors first, then the most frequent."""
+    return tuple(sorted(problems, key=lambda p: (p.severity != "error", -p.count, p.kind)))
 
 
 @dataclass(frozen=True)

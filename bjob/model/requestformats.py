@@ -186,7 +186,7 @@ _MISSING = object()
 
 
 def _wrong_type(key: str, types: tuple[JsonType, ...], value: Any) -> BodyProblem:
-    expected = " or ".join(f"{'an' if kind[0] in 'aeio' else 'a'} {kind}" for kind in types)
+    expected = " or ".join(_article(kind) for kind in types)
     return ("error", "wrong-type", f"modelInput.{key} is {_article(json_type(value))}, "
             f"not {expected}")  # fmt: skip
 

@@ -16,7 +16,6 @@ import orjson
 from bjob.model.check import (
     DEFAULT_LIMITS,
     MAX_BODY_BYTES,
-    MAX_WHERE,
     SAMPLES_FOR_INFERENCE,
     CheckReport,
     CheckTally,
@@ -25,6 +24,7 @@ from bjob.model.check import (
     Problem,
     Where,
     cross_file_repeats,
+    in_order,
     limit_problems,
     limits_from_quotas,
 )
@@ -165,13 +165,10 @@ def check_sources(
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         checked = list(pool.map(check, sources))
     inputs = tuple(item for _, item in checked)
-    merged: dict[tuple[str, str, str], Problem] = {}
+    merged = CheckTally(fmt)
     for tally, _ in checked:
-        for key, problem in tally.problems.items():
-            into = merged.setdefault(key, Problem(problem.severity, problem.kind, problem.message))
-            into.count += problem.count
-            into.where = (into.where + problem.where)[:MAX_WHERE]
-    problems = list(merged.values())
+        merged.merge(tally)
+    problems = list(merged.problems.values())
     problems += cross_file_repeats((item.uri, tally.record_ids) for (tally, item) in checked)
     problems += limit_problems(inputs, limits)
     if fmt is None:
@@ -179,8 +176,7 @@ def check_sources(
         problems.append(Problem("warning", "no-format", f"bjob knows no request format {about}: "
                                 "only the JSONL shape was checked", 1,
                                 [Where("(the job)", None, None)]))  # fmt: skip
-    ordered = sorted(problems, key=lambda p: (p.severity != "error", -p.count, p.kind))
-    return CheckReport(inputs, fmt, format_assumed, model_id, limits, tuple(ordered))
+    return CheckReport(inputs, fmt, format_assumed, model_id, limits, in_order(problems))
 
 
 def job_limits(model_id: str | None, clients: ClientsFactory) -> Limits:
