@@ -8,8 +8,8 @@ from rich.text import Text
 
 from bjob.model.check import CheckReport, Problem, Where
 from bjob.model.environment import Environment
-from bjob.render.terminal import inert, wants_style
-from bjob.render.view import print_renderables
+from bjob.render.terminal import inert
+from bjob.render.view import print_renderables, stdout_shape
 
 
 def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
@@ -57,8 +57,8 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
 
 
 def print_report(env: Environment, report: CheckReport, strict: bool) -> None:
-    styled = wants_style(env, env.stdout)
-    print_renderables(env, env.stdout, report_lines(report, strict), styled=styled, spaced=False)
+    styled, width = stdout_shape(env)
+    print_renderables(env, report_lines(report, strict), styled=styled, width=width, spaced=False)
 
 
 def report_lines(report: CheckReport, strict: bool) -> list[Text]:

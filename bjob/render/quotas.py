@@ -17,8 +17,8 @@ from bjob.model.quotas import (
     RegionQueues,
     Series,
 )
-from bjob.render.terminal import inert, wants_style
-from bjob.render.view import DASH, Column, fitted_table, output_width, print_renderables
+from bjob.render.terminal import inert
+from bjob.render.view import DASH, Column, fitted_table, print_renderables, stdout_shape
 
 SPARKS = "▁▂▃▄▅▆▇█"
 STATUS_ORDER = ("InProgress", "Stopping", "Scheduled", "Validating", "Submitted")
@@ -53,8 +53,7 @@ def _number(value: float | None) -> float | int | None:
 
 
 def print_queues(env: Environment, regions: Sequence[RegionQueues]) -> None:
-    styled = wants_style(env, env.stdout)
-    width = output_width(env, env.stdout, styled=styled)
+    styled, width = stdout_shape(env)
     parts: list[RenderableType] = []
     for queues in regions:
         heading = Text(queues.region, style="bold")
@@ -66,7 +65,7 @@ def print_queues(env: Environment, regions: Sequence[RegionQueues]) -> None:
                        style="dim")  # fmt: skip
         parts += [heading, _queue_table(queues, styled, width), _limits_table(queues, styled,
                                                                               width)]  # fmt: skip
-    print_renderables(env, env.stdout, parts, styled=styled)
+    print_renderables(env, parts, styled=styled, width=width)
 
 
 def _label(model: ModelQueue) -> Text:

@@ -9,14 +9,14 @@ from rich.text import Text
 from bjob.model.environment import Environment
 from bjob.model.job import Job
 from bjob.model.results import TRUNCATED_REASONS, Results
-from bjob.render.terminal import inert, wants_style
+from bjob.render.terminal import inert
 from bjob.render.view import (
     DASH,
     labelled,
-    output_width,
     percent,
     print_renderables,
     status_text,
+    stdout_shape,
 )
 
 MAX_ERROR_GROUPS = 10  # in the summary; --json has them all
@@ -71,8 +71,7 @@ def results_to_dict(results: Results) -> dict[str, Any]:
 def print_results(env: Environment, job: Job, results: Results, job_arg: str) -> None:
     """The summary on stdout: where, what, how many, what failed and why, what it cost, and
     the next command to run."""
-    styled = wants_style(env, env.stdout)
-    width = output_width(env, env.stdout, styled=styled)
+    styled, width = stdout_shape(env)
     lines: list[Text] = []
     title = Text(inert(job.name or job.job_id or job.arn or DASH), style="bold")
     title.append("  ")
@@ -122,7 +121,7 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
     lines += _next_steps(results, job_arg)
     for line in lines:  # never wrapped: URIs and messages copy whole
         line.no_wrap, line.overflow = True, "ignore"
-    print_renderables(env, env.stdout, lines, styled=styled, spaced=False)
+    print_renderables(env, lines, styled=styled, width=width, spaced=False)
 
 
 def _record_counts(results: Results) -> Text:

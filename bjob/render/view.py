@@ -58,58 +58,58 @@ def make_console(
 
 def print_jobs(env: Environment, jobs: Sequence[Job], now: datetime) -> None:
     """Print jobs for people, one full view each, on stdout."""
-    styled = wants_style(env, env.stdout)
-    width = output_width(env, env.stdout, styled=styled)
+    styled, width = stdout_shape(env)
     views = [job_view(job, now, styled=styled, width=width) for job in jobs]
-    print_renderables(env, env.stdout, views, styled=styled)
+    print_renderables(env, views, styled=styled, width=width)
 
 
-def output_width(env: Environment, stream: TextIO, *, styled: bool) -> int:
-    """The terminal's width (or COLUMNS); for plain output to a file or pipe, no limit."""
-    if not styled and not env.is_terminal(stream) and not env.environ.get("COLUMNS"):
-        return PLAIN_WIDTH
-    return make_console(stream, env, styled=styled).width
+def stdout_shape(env: Environment) -> tuple[bool, int]:
+    """(styled, width) of people's output on stdout: colour and redraws only for a terminal;
+    its width (or COLUMNS), and for plain output to a file or pipe, no limit."""
+    styled = wants_style(env, env.stdout)
+    if not styled and not env.is_terminal(env.stdout) and not env.environ.get("COLUMNS"):
+        return styled, PLAIN_WIDTH
+    return styled, make_console(env.stdout, env, styled=styled).width
 
 
 def print_renderables(
     env: Environment,
-    stream: TextIO,
     renderables: Sequence[RenderableType],
     *,
     styled: bool,
+    width: int,
     spaced: bool = True,
 ) -> None:
-    """Styled for a terminal, else plain text with no escape codes.
+    """On stdout, styled for a terminal, else plain text with no escape codes.
 
     Lines are never cropped: a value too long for the width (an ARN, a URI) is given a line
     of its own and left whole, for the terminal to soft-wrap, so that it copies in one piece.
     Plain output that is not going to a terminal (a log, a file) is not wrapped at all.
     """
-    width = output_width(env, stream, styled=styled)
+    console = make_console(env.stdout if styled else io.StringIO(), env, styled=styled,
+                           width=width)  # fmt: skip
+
+    def print_all() -> None:
+        for index, renderable in enumerate(renderables):
+            if index and spaced:
+                console.print()
+            console.print(renderable, crop=False)
+
     if styled:
-        console = make_console(stream, env, styled=True, width=width)
-        for index, renderable in enumerate(renderables):
-            if index and spaced:
-                console.print()
-            console.print(renderable, crop=False)
+        print_all()
         return
-    console = make_console(io.StringIO(), env, styled=False, width=width)
     with console.capture() as capture:
-        for index, renderable in enumerate(renderables):
-            if index and spaced:
-                console.print()
-            console.print(renderable, crop=False)
-    stream.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
+        print_all()
+    env.stdout.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
 
 
 def print_jobs_table(
     env: Environment, jobs: Sequence[Job], now: datetime, *, regions: bool
 ) -> None:
     """`bjob list` for people, on stdout."""
-    styled = wants_style(env, env.stdout)
-    width = output_width(env, env.stdout, styled=styled)
+    styled, width = stdout_shape(env)
     table = jobs_table(jobs, now, styled=styled, regions=regions, width=width)
-    print_renderables(env, env.stdout, [table], styled=styled)
+    print_renderables(env, [table], styled=styled, width=width)
 
 
 @dataclass
