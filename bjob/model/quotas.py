@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -154,19 +154,15 @@ class RegionQueues:
 
 
 def build_queues(
-    region: str,
     names: Mapping[str, str],
     active_models: Mapping[str, Mapping[str, int]],
     quotas: Sequence[Quota] | None,
-    metrics: Mapping[str, ModelMetrics] | None,
-    warnings: Sequence[str],
-    now: datetime,
-) -> RegionQueues:
-    """Every base model with batch quotas or unfinished jobs, busiest first.
+) -> list[ModelQueue]:
+    """Every base model with batch quotas or unfinished jobs, busiest first, its queue not
+    yet read (metrics None: see with_metrics).
 
     names: model id -> display name (ListFoundationModels); active_models: model id ->
-    unfinished jobs by status; quotas: None when Service Quotas could not be read;
-    metrics: model id -> its series, None when CloudWatch could not be read.
+    unfinished jobs by status; quotas: None when Service Quotas could not be read.
     """
     by_name = {name.lower(): model_id for model_id, name in names.items()}
     quota_values: dict[str, dict[QuotaKind, float]] = {}
@@ -177,9 +173,8 @@ def build_queues(
         if model_id is None:
             unmatched_names[key] = quota.model_name
         quota_values.setdefault(key, {})[quota.kind] = quota.value
-    keys = list(dict.fromkeys([*active_models, *quota_values]))
     models = []
-    for key in keys:
+    for key in dict.fromkeys([*active_models, *quota_values]):
         matched = key not in unmatched_names
         values = quota_values.get(key, {})
         models.append(ModelQueue(
@@ -187,9 +182,19 @@ def build_queues(
             model_name=names.get(key) if matched else unmatched_names[key],
             jobs_by_status=dict(active_models.get(key, {})),
             quotas={kind: values.get(kind) for kind in QUOTA_KINDS},
-            metrics=(metrics.get(key, ModelMetrics()) if matched else ModelMetrics())
-            if metrics is not None else None,
+            metrics=None,
         ))  # fmt: skip
     models.sort(key=lambda model: (-model.active_jobs, (model.model_name or model.model_id
                                                          or "").lower()))  # fmt: skip
-    return RegionQueues(region, tuple(models), tuple(warnings), now)
+    return models
+
+
+def with_metrics(
+    models: Sequence[ModelQueue], metrics: Mapping[str, ModelMetrics] | None
+) -> tuple[ModelQueue, ...]:
+    """Each model with its series (none for a model CloudWatch has nothing on); all None
+    when CloudWatch could not be read."""
+    if metrics is None:
+        return tuple(models)
+    return tuple(replace(model, metrics=metrics.get(model.model_id or "", ModelMetrics()))
+                 for model in models)  # fmt: skip

@@ -20,6 +20,7 @@ from bjob.model.quotas import (
     base_model_id,
     build_queues,
     merge_quotas,
+    with_metrics,
 )
 from bjob.usecases.polling import discover_active_jobs
 
@@ -52,26 +53,14 @@ def _region(
         quotas = merge_quotas(*batch_quotas(clients.client("service-quotas", region)))
     except BjobError as error:
         warnings.append(f"{error.message}: quotas are not shown")
-    listed = build_queues(region, names, active, quotas, None, (), now)
-    wanted = [
-        model
-        for model in listed.models
-        if model.model_id and (model_filter is None or model.matches(model_filter))
-    ]
+    models = [model for model in build_queues(names, active, quotas)
+              if model_filter is None or model.matches(model_filter)]  # fmt: skip
+    measured = [model.model_id for model in models if model.model_id]
     metrics: dict[str, ModelMetrics] | None = None
     try:
-        if wanted:
-            metrics = batch_metrics(
-                clients.client("cloudwatch", region),
-                [model.model_id or "" for model in wanted],
-                now,
-            )
-        else:
-            metrics = {}
+        metrics = (
+            batch_metrics(clients.client("cloudwatch", region), measured, now) if measured else {}
+        )
     except BjobError as error:
         warnings.append(f"{error.message}: the queue is not shown")
-    queues = build_queues(region, names, active, quotas, metrics, warnings, now)
-    if model_filter is None:
-        return queues
-    kept = tuple(model for model in queues.models if model.matches(model_filter))
-    return RegionQueues(queues.region, kept, queues.warnings, now)
+    return RegionQueues(region, with_metrics(models, metrics), tuple(warnings), now)
