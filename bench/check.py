@@ -39,7 +39,7 @@ def write_input(path: str, count: int) -> int:
                     "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
                 },
             }
-            file.write(json.dumps(record).encode() + b"\n")  # fmt: skip
+            file.write(json.dumps(record).encode() + b"\n")
     return os.path.getsize(path)
 
 
@@ -61,8 +61,10 @@ def main() -> None:
         times["bare json.loads loop"]
     )
     peak = max(peaks["bjob check"])
-    print(f"bjob / bare loop = {ratio:.2f} (bar 2.0, moonshot 1.0): "
-          f"{'ok' if ratio <= 2.0 else 'OVER'}")  # fmt: skip
+    print(
+        f"bjob / bare loop = {ratio:.2f} (bar 2.0, moonshot 1.0): "
+        f"{'ok' if ratio <= 2.0 else 'OVER'}"
+    )
     print(f"bjob peak RSS {peak} MB (bar 120): {'ok' if peak <= 120 else 'OVER'}")
 
 

@@ -134,6 +134,8 @@ def measure_with_memory(
             times[name].append(seconds)
             peaks[name].append(peak)
     for name in commands:
-        print(f"  {name:28s} median {statistics.median(times[name]):.2f} s "
-              f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB")  # fmt: skip
+        print(
+            f"  {name:28s} median {statistics.median(times[name]):.2f} s "
+            f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB"
+        )
     return times, peaks

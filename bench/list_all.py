@@ -40,16 +40,20 @@ def main() -> None:
         bjob = [bjob_executable(), "list", "--all", "--json", *common]
 
         before = len(server.fake.requests)
-        listed = json.loads(subprocess.run(bjob, check=True, capture_output=True,
-                                           env=OFFLINE_ENV).stdout)  # fmt: skip
+        listed = json.loads(
+            subprocess.run(bjob, check=True, capture_output=True, env=OFFLINE_ENV).stdout
+        )
         requests = len(server.fake.requests) - before
         print(f"bjob list --all --json: {len(listed)} jobs in {requests} requests (bar: 3)")
 
         commands = {"bjob list --all --json": bjob}
         if aws:
             commands["aws bedrock list-model-invocation-jobs"] = [
-                aws, "bedrock", "list-model-invocation-jobs", *common,
-            ]  # fmt: skip
+                aws,
+                "bedrock",
+                "list-model-invocation-jobs",
+                *common,
+            ]
         results = median_seconds(commands, args.runs)
         counts = (
             {name: instructions(command) for name, command in commands.items()}

@@ -35,18 +35,24 @@ def record_lines(start: int, count: int) -> bytes:
     for index in range(start, start + count):
         line: dict[str, object] = {
             "recordId": f"rec-{index:07d}",
-            "modelInput": {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 512,
-                           "messages": [{"role": "user", "content": prompt}]},
-        }  # fmt: skip
+            "modelInput": {
+                "anthropic_version": "bedrock-2023-05-31",
+                "max_tokens": 512,
+                "messages": [{"role": "user", "content": prompt}],
+            },
+        }
         if index % 50 == 7:
             line["error"] = {"errorCode": 400, "errorMessage": "Malformed input request"}
         else:
             stop = "max_tokens" if index % 97 == 3 else "end_turn"
             line["modelOutput"] = {
-                "id": f"msg_{index}", "type": "message", "role": "assistant",
-                "content": [{"type": "text", "text": answer}], "stop_reason": stop,
+                "id": f"msg_{index}",
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "text", "text": answer}],
+                "stop_reason": stop,
                 "usage": {"input_tokens": 240, "output_tokens": 180},
-            }  # fmt: skip
+            }
         lines.append(json.dumps(line).encode())
     return b"\n".join(lines) + b"\n"
 
@@ -66,8 +72,13 @@ def main() -> None:
     moto.start()
     host, port = moto.get_host_and_port()
     s3_url = f"http://{host}:{port}"
-    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=s3_url,
-                      aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=s3_url,
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+    )
     s3.create_bucket(Bucket=BUCKET)
     per_file = args.records // FILES
     total_bytes = 0
@@ -82,18 +93,32 @@ def main() -> None:
         "inputTokenCount": 240 * args.records,
         "outputTokenCount": 180 * args.records,
     }
-    s3.put_object(Bucket=BUCKET, Key=f"jobs/{JOB_ID}/manifest.json.out",
-                  Body=json.dumps(manifest).encode())  # fmt: skip
+    s3.put_object(
+        Bucket=BUCKET, Key=f"jobs/{JOB_ID}/manifest.json.out", Body=json.dumps(manifest).encode()
+    )
     print(f"{args.records:,} records in {FILES} files, {total_bytes / 1e6:.0f} MB")
 
     env = {**OFFLINE_ENV, "AWS_ENDPOINT_URL_S3": s3_url}
     with RunningFake() as bedrock, tempfile.TemporaryDirectory() as scratch:
-        bedrock.fake.add_job(make_job(
-            JOB_ID, "Completed", total=args.records, processed=args.records,
-            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{BUCKET}/jobs/"}},
-        ))  # fmt: skip
-        bjob = [bjob_executable(), "results", JOB_ID, "--json", "--endpoint-url", bedrock.url,
-                "--region", "us-east-1"]  # fmt: skip
+        bedrock.fake.add_job(
+            make_job(
+                JOB_ID,
+                "Completed",
+                total=args.records,
+                processed=args.records,
+                outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{BUCKET}/jobs/"}},
+            )
+        )
+        bjob = [
+            bjob_executable(),
+            "results",
+            JOB_ID,
+            "--json",
+            "--endpoint-url",
+            bedrock.url,
+            "--region",
+            "us-east-1",
+        ]
         check = subprocess.run(bjob, env=env, capture_output=True, text=True, check=True)
         counted = json.loads(check.stdout)["records"]
         print(f"bjob counts: {counted}")
@@ -101,9 +126,16 @@ def main() -> None:
         aws = aws_executable()
         if aws:
             commands["aws s3 cp --recursive"] = [
-                aws, "s3", "cp", "--recursive", "--quiet", f"s3://{BUCKET}/jobs/{JOB_ID}/",
-                os.path.join(scratch, "copy"), "--region", "us-east-1",
-            ]  # fmt: skip
+                aws,
+                "s3",
+                "cp",
+                "--recursive",
+                "--quiet",
+                f"s3://{BUCKET}/jobs/{JOB_ID}/",
+                os.path.join(scratch, "copy"),
+                "--region",
+                "us-east-1",
+            ]
         times, peaks = measure_with_memory(commands, env, args.runs)
     moto.stop()
     bjob_peak = max(peaks["bjob results --json"])
@@ -112,8 +144,10 @@ def main() -> None:
         ratio = statistics.median(times["bjob results --json"]) / statistics.median(
             times["aws s3 cp --recursive"]
         )
-        print(f"bjob / aws s3 cp = {ratio:.2f} (bar 1.0, moonshot 0.6): "
-              f"{'ok' if ratio <= 1.0 else 'OVER'}")  # fmt: skip
+        print(
+            f"bjob / aws s3 cp = {ratio:.2f} (bar 1.0, moonshot 0.6): "
+            f"{'ok' if ratio <= 1.0 else 'OVER'}"
+        )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,13 @@ def main() -> None:
         aws = aws_executable()
         if aws:
             commands["aws bedrock get-model-invocation-job"] = [
-                aws, "bedrock", "get-model-invocation-job", "--job-identifier", JOB_ID, *common,
-            ]  # fmt: skip
+                aws,
+                "bedrock",
+                "get-model-invocation-job",
+                "--job-identifier",
+                JOB_ID,
+                *common,
+            ]
         results = median_seconds(commands, args.runs)
     report(results, "minimal boto3 script", args.runs)
     ratio = results["bjob show --json"] / results["minimal boto3 script"]

@@ -22,8 +22,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
     bjob = bjob_executable()
-    completion = {"_BJOB_COMPLETE": "complete_bash", "COMP_WORDS": "bjob list --status ",
-                  "COMP_CWORD": "3"}  # fmt: skip
+    completion = {
+        "_BJOB_COMPLETE": "complete_bash",
+        "COMP_WORDS": "bjob list --status ",
+        "COMP_CWORD": "3",
+    }
     commands = {
         "bjob --help": [bjob, "--help"],
         "bjob --version": [bjob, "--version"],
@@ -32,14 +35,14 @@ def main() -> None:
             "env",
             *(f"{k}={v}" for k, v in completion.items()),
             bjob,
-        ],  # fmt: skip
+        ],
         "completion: bjob show --region <Tab>": [
             "env",
             "_BJOB_COMPLETE=complete_bash",
             "COMP_WORDS=bjob show --region ",
             "COMP_CWORD=3",
             bjob,
-        ],  # fmt: skip
+        ],
         "python -c pass (the interpreter alone)": [sys.executable, "-c", "pass"],
     }
     results = median_seconds(commands, args.runs)

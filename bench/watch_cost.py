@@ -26,14 +26,25 @@ def run_watch(jobs: int, seconds: float, interval: float, live: bool) -> tuple[f
         ids = [f"{index:012d}".replace("0", "w") for index in range(jobs)]
         for job_id in ids:
             server.fake.add_job(make_job(job_id, "InProgress"))
-        command = [bjob_executable(), "watch", *ids, "--interval", str(interval),
-                   "--timeout", f"{seconds}s", "--endpoint-url", server.url,
-                   "--region", "us-east-1"]  # fmt: skip
+        command = [
+            bjob_executable(),
+            "watch",
+            *ids,
+            "--interval",
+            str(interval),
+            "--timeout",
+            f"{seconds}s",
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+        ]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         if live:
             controller, terminal = pty.openpty()
-            process = subprocess.Popen(command, stdout=terminal, stderr=terminal,
-                                       env={**OFFLINE_ENV, "COLUMNS": "120"})  # fmt: skip
+            process = subprocess.Popen(
+                command, stdout=terminal, stderr=terminal, env={**OFFLINE_ENV, "COLUMNS": "120"}
+            )
             os.close(terminal)
             while True:
                 try:

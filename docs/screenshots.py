@@ -59,8 +59,9 @@ def watch_view() -> RenderableType:
     """The live view after ten minutes of watching two running jobs."""
     running = json.loads((EXAMPLES / "in-progress.json").read_text())
     other = json.loads((EXAMPLES / "partially-completed.json").read_text())
-    other.update(status="InProgress", message=None, endTime=None,
-                 jobExpirationTime="2026-11-28T06:00:00Z")  # fmt: skip
+    other.update(
+        status="InProgress", message=None, endTime=None, jobExpirationTime="2026-11-28T06:00:00Z"
+    )
     tracks = []
     for response, pace in ((running, 1400), (other, 2100)):
         first = dict(response, processedRecordCount=response["processedRecordCount"] - pace * 10)
@@ -108,15 +109,22 @@ PICTURES: dict[str, tuple[str, Callable[[], RenderableType]]] = {
     "list.svg": (
         "bjob list --region us-east-1 --region us-west-2 --region eu-central-1",
         list_view,
-    ),  # fmt: skip
+    ),
     "watch.svg": ("bjob watch k7x2m9p4q1w8 p5q6r7s8t9u0", watch_view),
     "check.svg": ("bjob check examples/tickets.jsonl", check_view),
 }
 
 
 def render_svg(title: str, renderable: Callable[[], RenderableType]) -> str:
-    console = Console(record=True, width=WIDTH, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", markup=False, highlight=False)  # fmt: skip
+    console = Console(
+        record=True,
+        width=WIDTH,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        markup=False,
+        highlight=False,
+    )
     console.print(renderable())
     return console.export_svg(title=title)
 

@@ -301,8 +301,10 @@ class _Handler(BaseHTTPRequestHandler):
         """ListServiceQuotas and ListAWSDefaultServiceQuotas, paged by quota_page_size."""
         fake = self.server.fake
         operation = target.rsplit(".", 1)[-1]
-        quotas = {"ListServiceQuotas": fake.applied_quotas,
-                  "ListAWSDefaultServiceQuotas": fake.default_quotas}.get(operation)  # fmt: skip
+        quotas = {
+            "ListServiceQuotas": fake.applied_quotas,
+            "ListAWSDefaultServiceQuotas": fake.default_quotas,
+        }.get(operation)
         if quotas is None:
             self._error(400, "UnknownOperationException", f"no operation {target}")
             return
@@ -392,16 +394,28 @@ def progression(job_id: str, *ending: str, total: int = 1000, **extra: Any) -> l
 
 def batch_quota(name: str, value: float, code: str = "L-00000000") -> dict[str, Any]:
     """A Service Quotas quota of service code bedrock, as the API gives it."""
-    return {"ServiceCode": "bedrock", "ServiceName": "Amazon Bedrock", "QuotaCode": code,
-            "QuotaName": name, "Value": value, "Unit": "None", "Adjustable": True,
-            "GlobalQuota": False}  # fmt: skip
+    return {
+        "ServiceCode": "bedrock",
+        "ServiceName": "Amazon Bedrock",
+        "QuotaCode": code,
+        "QuotaName": name,
+        "Value": value,
+        "Unit": "None",
+        "Adjustable": True,
+        "GlobalQuota": False,
+    }
 
 
 def foundation_model(model_id: str, name: str, provider: str = "Anthropic") -> dict[str, Any]:
-    return {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model_id}",
-            "modelId": model_id, "modelName": name, "providerName": provider,
-            "inputModalities": ["TEXT"], "outputModalities": ["TEXT"],
-            "inferenceTypesSupported": ["ON_DEMAND"]}  # fmt: skip
+    return {
+        "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model_id}",
+        "modelId": model_id,
+        "modelName": name,
+        "providerName": provider,
+        "inputModalities": ["TEXT"],
+        "outputModalities": ["TEXT"],
+        "inferenceTypesSupported": ["ON_DEMAND"],
+    }
 
 
 def generate_jobs(count: int, seed_time: datetime | None = None) -> list[dict[str, Any]]:

@@ -55,9 +55,12 @@ def test_name_pages_through_the_listing_for_the_exact_name(
 
 def test_id_shaped_name_falls_back_to_the_listing(clients: AwsClients, stubber: Stubber) -> None:
     stubber.add_client_error(
-        "get_model_invocation_job", "ResourceNotFoundException", "no such job", 404,
+        "get_model_invocation_job",
+        "ResourceNotFoundException",
+        "no such job",
+        404,
         expected_params={"jobIdentifier": "weeklyreport"},
-    )  # fmt: skip
+    )
     stubber.add_response(
         "list_model_invocation_jobs",
         {"invocationJobSummaries": [summary("abc123def456", "weeklyreport")]},

@@ -22,45 +22,97 @@ USER = {"role": "user", "content": [{"type": "text", "text": "Summarise this tic
 
 # Valid request bodies, as the Bedrock model parameter docs show them.
 VALID = {
-    "anthropic-messages": (HAIKU, {
-        "anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024, "system": "Be brief.",
-        "messages": [USER], "temperature": 0.2, "top_p": 0.9, "top_k": 250,
-        "stop_sequences": ["\n\nHuman:"]}),
-    "amazon-nova": ("amazon.nova-lite-v1:0", {
-        "schemaVersion": "messages-v1", "system": [{"text": "Be brief."}],
-        "messages": [{"role": "user", "content": [{"text": "Summarise this ticket."}]}],
-        "inferenceConfig": {"maxTokens": 500, "temperature": 0.3, "topP": 0.9, "topK": 20}}),
-    "titan-text": ("amazon.titan-text-express-v1", {
-        "inputText": "Summarise this ticket.",
-        "textGenerationConfig": {"maxTokenCount": 512, "temperature": 0, "topP": 0.9,
-                                 "stopSequences": []}}),
-    "titan-embeddings": ("amazon.titan-embed-text-v2:0", {
-        "inputText": "A support ticket.", "dimensions": 512, "normalize": True}),
-    "meta-llama": ("meta.llama3-70b-instruct-v1:0", {
-        "prompt": "<|begin_of_text|>Summarise this ticket.", "max_gen_len": 512,
-        "temperature": 0.5, "top_p": 0.9}),
-    "mistral-text": ("mistral.mistral-7b-instruct-v0:2", {
-        "prompt": "<s>[INST] Summarise this ticket. [/INST]", "max_tokens": 400,
-        "temperature": 0.7, "top_p": 0.7, "top_k": 50, "stop": ["</s>"]}),
-    "mistral-chat": ("mistral.mistral-large-2407-v1:0", {
-        "messages": [{"role": "user", "content": "Summarise this ticket."}], "max_tokens": 400,
-        "temperature": 0.7, "top_p": 1}),
-}  # fmt: skip
-CONVERSE_BODY = {"messages": [{"role": "user", "content": [{"text": "Summarise this ticket."}]}],
-                 "system": [{"text": "Be brief."}],
-                 "inferenceConfig": {"maxTokens": 512, "temperature": 0.5}}  # fmt: skip
+    "anthropic-messages": (
+        HAIKU,
+        {
+            "anthropic_version": "bedrock-2023-05-31",
+            "max_tokens": 1024,
+            "system": "Be brief.",
+            "messages": [USER],
+            "temperature": 0.2,
+            "top_p": 0.9,
+            "top_k": 250,
+            "stop_sequences": ["\n\nHuman:"],
+        },
+    ),
+    "amazon-nova": (
+        "amazon.nova-lite-v1:0",
+        {
+            "schemaVersion": "messages-v1",
+            "system": [{"text": "Be brief."}],
+            "messages": [{"role": "user", "content": [{"text": "Summarise this ticket."}]}],
+            "inferenceConfig": {"maxTokens": 500, "temperature": 0.3, "topP": 0.9, "topK": 20},
+        },
+    ),
+    "titan-text": (
+        "amazon.titan-text-express-v1",
+        {
+            "inputText": "Summarise this ticket.",
+            "textGenerationConfig": {
+                "maxTokenCount": 512,
+                "temperature": 0,
+                "topP": 0.9,
+                "stopSequences": [],
+            },
+        },
+    ),
+    "titan-embeddings": (
+        "amazon.titan-embed-text-v2:0",
+        {"inputText": "A support ticket.", "dimensions": 512, "normalize": True},
+    ),
+    "meta-llama": (
+        "meta.llama3-70b-instruct-v1:0",
+        {
+            "prompt": "<|begin_of_text|>Summarise this ticket.",
+            "max_gen_len": 512,
+            "temperature": 0.5,
+            "top_p": 0.9,
+        },
+    ),
+    "mistral-text": (
+        "mistral.mistral-7b-instruct-v0:2",
+        {
+            "prompt": "<s>[INST] Summarise this ticket. [/INST]",
+            "max_tokens": 400,
+            "temperature": 0.7,
+            "top_p": 0.7,
+            "top_k": 50,
+            "stop": ["</s>"],
+        },
+    ),
+    "mistral-chat": (
+        "mistral.mistral-large-2407-v1:0",
+        {
+            "messages": [{"role": "user", "content": "Summarise this ticket."}],
+            "max_tokens": 400,
+            "temperature": 0.7,
+            "top_p": 1,
+        },
+    ),
+}
+CONVERSE_BODY = {
+    "messages": [{"role": "user", "content": [{"text": "Summarise this ticket."}]}],
+    "system": [{"text": "Be brief."}],
+    "inferenceConfig": {"maxTokens": 512, "temperature": 0.5},
+}
 
 
 def write_jsonl(path: Path, lines: list[Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join((line if isinstance(line, bytes) else json.dumps(line).encode())
-                              + b"\n" for line in lines))  # fmt: skip
+    path.write_bytes(
+        b"".join(
+            (line if isinstance(line, bytes) else json.dumps(line).encode()) + b"\n"
+            for line in lines
+        )
+    )
     return path
 
 
 def records(body: dict[str, Any], count: int = 100, start: int = 0) -> list[dict[str, Any]]:
-    return [{"recordId": f"rec-{index:05d}", "modelInput": body}
-            for index in range(start, start + count)]  # fmt: skip
+    return [
+        {"recordId": f"rec-{index:05d}", "modelInput": body}
+        for index in range(start, start + count)
+    ]
 
 
 def check(*args: str, **kw: Any) -> Result:
@@ -76,8 +128,11 @@ def test_a_good_file_of_every_format_raises_nothing(family: str, tmp_path: Path)
     document = json.loads(result.stdout)
     jsonschema.validate(document, CHECK_SCHEMA)
     assert document["ok"] is True and document["problems"] == []
-    assert document["format"] == {"name": family, "title": document["format"]["title"],
-                                  "assumed": False}  # fmt: skip
+    assert document["format"] == {
+        "name": family,
+        "title": document["format"]["title"],
+        "assumed": False,
+    }
 
 
 @pytest.mark.parametrize("family", sorted(set(VALID) - {"mistral-chat"}))
@@ -118,7 +173,7 @@ def problem_file(tmp_path: Path) -> Path:
     lines[16] = [1, 2, 3]
     lines[18] = b""
     lines[0] = b"\xef\xbb\xbf" + json.dumps(lines[0]).encode()  # a byte-order mark
-    return write_jsonl(tmp_path / "problems.jsonl", lines)  # fmt: skip
+    return write_jsonl(tmp_path / "problems.jsonl", lines)
 
 
 def test_every_kind_of_problem_at_its_line(tmp_path: Path) -> None:
@@ -144,8 +199,11 @@ def test_every_kind_of_problem_at_its_line(tmp_path: Path) -> None:
         ("warning", "empty-line"): [(19, None)],
         ("warning", "byte-order-mark"): [(1, None)],
     }
-    messages = {p["kind"]: p["message"] for p in document["problems"]
-                if p["kind"] not in ("not-json", "model-input")}  # fmt: skip
+    messages = {
+        p["kind"]: p["message"]
+        for p in document["problems"]
+        if p["kind"] not in ("not-json", "model-input")
+    }
     assert "lacks anthropic_version" in messages["missing-key"]
     assert "modelInput.modelId" in messages["unknown-key"] and "reject" in messages["unknown-key"]
     assert messages["wrong-type"] == "modelInput.max_tokens is a string, not an integer"
@@ -175,7 +233,8 @@ def test_a_job_against_the_default_limits(tmp_path: Path) -> None:
     document = json.loads(check(str(path), "--json").stdout)
     assert document["limits"]["source"] == "defaults"
     assert [(p["kind"], p["message"]) for p in document["problems"]] == [
-        ("too-few-records", "40 records: a job needs at least 100")]  # fmt: skip
+        ("too-few-records", "40 records: a job needs at least 100")
+    ]
 
 
 def test_records_ids_repeated_across_files_of_a_folder(tmp_path: Path) -> None:
@@ -193,10 +252,12 @@ def test_records_ids_repeated_across_files_of_a_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("make", "words"),
-    [(lambda tmp: tmp / "missing.jsonl", "no such file"),
-     (lambda tmp: write_jsonl(tmp / "in.json", []), "not a .jsonl file"),
-     (lambda tmp: (tmp / "empty").mkdir() or tmp / "empty", "no .jsonl files")],
-)  # fmt: skip
+    [
+        (lambda tmp: tmp / "missing.jsonl", "no such file"),
+        (lambda tmp: write_jsonl(tmp / "in.json", []), "not a .jsonl file"),
+        (lambda tmp: (tmp / "empty").mkdir() or tmp / "empty", "no .jsonl files"),
+    ],
+)
 def test_an_input_that_cannot_be_read_is_a_usage_error(
     tmp_path: Path, make: Any, words: str
 ) -> None:
@@ -209,7 +270,8 @@ def test_a_line_larger_than_a_request_body(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", [huge, *records(VALID["titan-text"][1], 100)])
     document = json.loads(check(str(path), "--json").stdout)
     assert [(p["kind"], p["where"][0]["line"]) for p in document["problems"]] == [
-        ("line-too-large", 1)]  # fmt: skip
+        ("line-too-large", 1)
+    ]
 
 
 def test_hostile_strings_in_the_input_are_shown_not_obeyed(tmp_path: Path) -> None:
@@ -231,9 +293,11 @@ def s3() -> Iterator[Any]:
 def test_an_s3_prefix_of_several_files(s3: Any) -> None:
     body = VALID["anthropic-messages"][1]
     for name, start in (("a.jsonl", 0), ("b.jsonl", 60)):
-        s3.put_object(Bucket="batch-inputs", Key=f"jobs/2026-11/{name}",
-                      Body=b"".join(json.dumps(r).encode() + b"\n"
-                                    for r in records(body, 60, start)))  # fmt: skip
+        s3.put_object(
+            Bucket="batch-inputs",
+            Key=f"jobs/2026-11/{name}",
+            Body=b"".join(json.dumps(r).encode() + b"\n" for r in records(body, 60, start)),
+        )
     s3.put_object(Bucket="batch-inputs", Key="jobs/2026-11/readme.txt", Body=b"hello")
     s3.put_object(Bucket="batch-inputs", Key="jobs/other/c.jsonl", Body=b"not json\n")
     result = check("s3://batch-inputs/jobs/2026-11", "--json", "--region", "us-east-1")
@@ -255,7 +319,7 @@ def test_limits_from_service_quotas_and_the_fallback(server: RunningFake, tmp_pa
     server.fake.applied_quotas += [
         batch_quota("Minimum number of records per batch inference job for Claude 3 Haiku", 50),
         batch_quota("Records per input file per batch inference job for Claude 3 Haiku", 30),
-    ]  # fmt: skip
+    ]
     path = write_jsonl(tmp_path / "in.jsonl", records(VALID["anthropic-messages"][1], 40))
     env = {"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url}
     aws = ["--model", HAIKU, "--endpoint-url", server.url, "--region", "us-east-1", "--json"]
@@ -269,8 +333,9 @@ def test_limits_from_service_quotas_and_the_fallback(server: RunningFake, tmp_pa
         "source": "service-quotas",
     }
     assert {p["kind"] for p in document["problems"]} == {"too-few-records", "file-too-many-records"}
-    server.fake.fail_next(Fault("error", 403, "AccessDeniedException", "no",
-                                path_prefix="/ServiceQuotas"))  # fmt: skip
+    server.fake.fail_next(
+        Fault("error", 403, "AccessDeniedException", "no", path_prefix="/ServiceQuotas")
+    )
     fallback = json.loads(check(str(path), *aws, env=env).stdout)
     assert fallback["limits"]["source"].startswith("defaults (Service Quotas: not authorized")
     assert fallback["limits"]["min_records_per_job"] == 100
@@ -281,8 +346,11 @@ def test_a_local_check_without_model_imports_no_boto3(tmp_path: Path) -> None:
     import sys
 
     path = write_jsonl(tmp_path / "in.jsonl", records(VALID["anthropic-messages"][1]))
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bjob", "check", str(path)],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bjob", "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "bjob.usecases.check" in imported and not {"boto3", "botocore"} & imported
@@ -293,7 +361,11 @@ def test_a_file_without_line_ends_is_never_one_line_in_memory() -> None:
 
     chunks = [b"a" * 10, b"b" * 10, b"c\nshort\n", b"d" * 25, b"\nlast"]
     assert list(split_lines(iter(chunks), max_line=15)) == [
-        b"a" * 10 + b"b" * 6, b"short", b"d" * 16, b"last"]  # fmt: skip
+        b"a" * 10 + b"b" * 6,
+        b"short",
+        b"d" * 16,
+        b"last",
+    ]
     assert list(split_lines(iter([b"x\n\ny", b"z\n"]))) == [b"x", b"", b"yz"]
 
 
@@ -305,6 +377,9 @@ def test_the_readme_example_input() -> None:
     assert result.stdout.splitlines()[0] == (
         "✗ would fail: 120 records in 1 file; 4 errors, 1 warning"
     )
-    for line in ("tickets.jsonl:18  TICKET00017", "tickets.jsonl:78  TICKET00012",
-                 "tickets.jsonl:42  TICKET00041"):  # fmt: skip
+    for line in (
+        "tickets.jsonl:18  TICKET00017",
+        "tickets.jsonl:78  TICKET00012",
+        "tickets.jsonl:42  TICKET00041",
+    ):
         assert line in result.stdout

@@ -19,8 +19,18 @@ from tests.fakebedrock import RunningFake, make_job
 
 COMPLETIONS = REPO / "completions"
 SCRIPTS = {"bash": "bjob.bash", "zsh": "_bjob", "fish": "bjob.fish", "powershell": "bjob.ps1"}
-STATUSES = ["Submitted", "Validating", "Scheduled", "InProgress", "Stopping", "Completed",
-            "PartiallyCompleted", "Failed", "Stopped", "Expired"]  # fmt: skip
+STATUSES = [
+    "Submitted",
+    "Validating",
+    "Scheduled",
+    "InProgress",
+    "Stopping",
+    "Completed",
+    "PartiallyCompleted",
+    "Failed",
+    "Stopped",
+    "Expired",
+]
 
 
 def shell_env() -> dict[str, str]:
@@ -34,8 +44,13 @@ def bash_complete(line: str) -> list[str]:
         f"COMP_WORDS=({' '.join(repr(word) for word in words)}); COMP_CWORD={len(words) - 1}\n"
         '_bjob_completion bjob; printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    done = subprocess.run(["bash", "--norc", "-c", script], capture_output=True, text=True,
-                          env=shell_env(), timeout=30)  # fmt: skip
+    done = subprocess.run(
+        ["bash", "--norc", "-c", script],
+        capture_output=True,
+        text=True,
+        env=shell_env(),
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     return [line for line in done.stdout.splitlines() if line]
 
@@ -50,16 +65,22 @@ def zsh_complete(line: str) -> str:
         f"words=({' '.join(repr(word) for word in words)}); CURRENT={len(words)}\n"
         "_bjob_completion\n"
     )
-    done = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True,
-                          env=shell_env(), timeout=30)  # fmt: skip
+    done = subprocess.run(
+        ["zsh", "-f", "-c", script], capture_output=True, text=True, env=shell_env(), timeout=30
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 def fish_complete(line: str) -> list[str]:
     script = f"source {COMPLETIONS / 'bjob.fish'}; complete -C {line!r}"
-    done = subprocess.run(["fish", "--no-config", "-c", script], capture_output=True,
-                          text=True, env=shell_env(), timeout=30)  # fmt: skip
+    done = subprocess.run(
+        ["fish", "--no-config", "-c", script],
+        capture_output=True,
+        text=True,
+        env=shell_env(),
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     return [entry.split("\t")[0] for entry in done.stdout.splitlines()]
 
@@ -73,8 +94,13 @@ def seen_job(server: RunningFake) -> None:
 
 @pytest.mark.parametrize("shell", sorted(SCRIPTS))
 def test_committed_scripts_match_what_the_app_generates(shell: str) -> None:
-    generated = subprocess.run([str(BJOB)], env={**os.environ, "_BJOB_COMPLETE": f"source_{shell}"},
-                               capture_output=True, text=True, check=True).stdout  # fmt: skip
+    generated = subprocess.run(
+        [str(BJOB)],
+        env={**os.environ, "_BJOB_COMPLETE": f"source_{shell}"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     committed = (COMPLETIONS / SCRIPTS[shell]).read_text()
     assert committed == generated, "run: python completions/generate.py"
 
@@ -122,10 +148,15 @@ def test_fish(server: RunningFake) -> None:
 def test_completion_imports_no_botocore() -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "bjob"],
-        env={**os.environ, "_BJOB_COMPLETE": "complete_bash", "COMP_WORDS": "bjob show --region u",
-             "COMP_CWORD": "3"},
-        capture_output=True, text=True,
-    )  # fmt: skip
+        env={
+            **os.environ,
+            "_BJOB_COMPLETE": "complete_bash",
+            "COMP_WORDS": "bjob show --region u",
+            "COMP_CWORD": "3",
+        },
+        capture_output=True,
+        text=True,
+    )
     assert "us-east-1" in done.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "bjob.cli.completion" in imported

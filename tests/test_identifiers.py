@@ -12,8 +12,11 @@ ARN = "arn:aws:bedrock:us-west-2:123456789012:model-invocation-job/abc123def456"
     ("text", "kind", "region"),
     [
         (ARN, "arn", "us-west-2"),
-        ("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:model-invocation-job/abc123def456",
-         "arn", "us-gov-west-1"),
+        (
+            "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:model-invocation-job/abc123def456",
+            "arn",
+            "us-gov-west-1",
+        ),
         ("abc123def456", "id", None),
         ("my-batch-job", "name", None),
         ("Job.v2+final", "name", None),
@@ -21,7 +24,7 @@ ARN = "arn:aws:bedrock:us-west-2:123456789012:model-invocation-job/abc123def456"
         ("saved/job.json", "file", None),
         ("JOB.JSON", "file", None),
     ],
-)  # fmt: skip
+)
 def test_kinds(text: str, kind: str, region: str | None) -> None:
     ref = parse_job_ref(text)
     assert (ref.kind, ref.region) == (kind, region)

@@ -29,7 +29,7 @@ def test_wire_response_normalizes_every_member() -> None:
                 "s3EncryptionKeyId": "kms-1",
                 "s3BucketOwner": "210987654321",
             }
-        },  # fmt: skip
+        },
     )
     job = normalize_job(response)
     assert job.arn == "arn:aws:bedrock:eu-west-1:123456789012:model-invocation-job/abc123def456"
@@ -74,16 +74,22 @@ def test_validating_job_has_no_fraction_yet() -> None:
 
 
 def test_counts_that_overshoot_stay_within_bounds() -> None:
-    job = normalize_job({"status": "InProgress", "totalRecordCount": 10, "processedRecordCount": 12,
-                         "successRecordCount": 13})  # fmt: skip
+    job = normalize_job(
+        {
+            "status": "InProgress",
+            "totalRecordCount": 10,
+            "processedRecordCount": 12,
+            "successRecordCount": 13,
+        }
+    )
     assert job.fraction_done == 1.0 and job.success_rate == 1.0 and job.pending_records == 0
 
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [("Completed", 0), ("Failed", 10), ("PartiallyCompleted", 11), ("Stopped", 12),
-     ("Expired", 13)] + [(status, 8) for status in ACTIVE_STATUSES],
-)  # fmt: skip
+    [("Completed", 0), ("Failed", 10), ("PartiallyCompleted", 11), ("Stopped", 12), ("Expired", 13)]
+    + [(status, 8) for status in ACTIVE_STATUSES],
+)
 def test_state_exit_codes(status: str, code: int) -> None:
     job = normalize_job({"status": status})
     assert job.state_exit_code() == code

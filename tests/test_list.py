@@ -74,7 +74,7 @@ def test_limit_stops_paging_once_enough_jobs_match(clients: AwsClients, stubber:
                 summary(i, "Failed" if i % 2 else "Completed") for i in range(10)
             ],
             "nextToken": "more",
-        },  # fmt: skip
+        },
         {"sortBy": "CreationTime", "sortOrder": "Descending", "maxResults": 1000},
     )
     filters = ListFilters(statuses=("Failed", "Stopped"), limit=3)
@@ -89,8 +89,11 @@ def crowded() -> Iterator[RunningFake]:
         for job in generate_jobs(2500):
             running.fake.add_job(job)
         for index in range(3):
-            running.fake.add_job(make_job(f"eeeeeeeeeee{index}", "Completed", region="eu-west-1",
-                                          name=f"europe-{index}"))  # fmt: skip
+            running.fake.add_job(
+                make_job(
+                    f"eeeeeeeeeee{index}", "Completed", region="eu-west-1", name=f"europe-{index}"
+                )
+            )
         yield running
 
 
@@ -122,8 +125,9 @@ def test_one_status_filter_is_sent_to_the_service(crowded: RunningFake) -> None:
 
 
 def test_several_statuses_are_filtered_client_side(crowded: RunningFake) -> None:
-    code, out, _, requests = list_(crowded, "--status", "FAILED", "--status", "stopped",
-                                   "--all", "--json")  # fmt: skip
+    code, out, _, requests = list_(
+        crowded, "--status", "FAILED", "--status", "stopped", "--all", "--json"
+    )
     assert code == 0
     statuses = {job["status"] for job in json.loads(out)}
     assert statuses == {"Failed", "Stopped"} and len(json.loads(out)) == 500
@@ -134,8 +138,17 @@ def test_default_table_is_fifty_newest_with_the_columns(crowded: RunningFake) ->
     code, out, _, requests = list_(crowded)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["Name", "Status", "Progress", "OK", "Failed", "Submitted",
-                                "Duration", "Id", "Model"]  # fmt: skip
+    assert lines[0].split() == [
+        "Name",
+        "Status",
+        "Progress",
+        "OK",
+        "Failed",
+        "Submitted",
+        "Duration",
+        "Id",
+        "Model",
+    ]
     rows = [line for line in lines[1:] if line.startswith("bulk-")]
     assert len(rows) == 50 and rows[0].startswith("bulk-02499")
     assert "claude-3-haiku-20240307-v1" in rows[0] and "40.0%" in rows[0]
@@ -147,8 +160,10 @@ def test_limit_sort_and_ids(crowded: RunningFake) -> None:
     code, out, _, requests = list_(crowded, "--sort", "oldest", "--limit", "3", "--ids")
     assert code == 0
     assert [arn.rsplit("/", 1)[1] for arn in out.split()] == [
-        "aaaaaaaaaaaa", "aaaaaaaaaaa1", "aaaaaaaaaaa2",
-    ]  # fmt: skip
+        "aaaaaaaaaaaa",
+        "aaaaaaaaaaa1",
+        "aaaaaaaaaaa2",
+    ]
     assert requests[0].query["sortOrder"] == ["Ascending"]
 
 
@@ -160,8 +175,9 @@ def test_query_applies_jmespath_to_the_json(crowded: RunningFake) -> None:
 
 
 def test_since_and_until_are_sent_and_respected(crowded: RunningFake) -> None:
-    code, out, _, requests = list_(crowded, "--since", "2026-11-02T12:00:00Z",
-                                   "--until", "2026-11-02T12:05:00+00:00", "--json")  # fmt: skip
+    code, out, _, requests = list_(
+        crowded, "--since", "2026-11-02T12:00:00Z", "--until", "2026-11-02T12:05:00+00:00", "--json"
+    )
     assert code == 0
     assert requests[0].query["submitTimeAfter"] == ["2026-11-02T12:00:00Z"]
     assert requests[0].query["submitTimeBefore"] == ["2026-11-02T12:05:00Z"]
@@ -177,8 +193,9 @@ def test_name_filter(crowded: RunningFake) -> None:
 
 
 def test_several_regions_are_listed_and_labelled(crowded: RunningFake) -> None:
-    code, out, _, requests = list_(crowded, "--region", "eu-west-1", "--region", "us-east-1",
-                                   "--limit", "5")  # fmt: skip
+    code, out, _, requests = list_(
+        crowded, "--region", "eu-west-1", "--region", "us-east-1", "--limit", "5"
+    )
     assert code == 0
     assert {request.signed_region for request in requests} == {"eu-west-1", "us-east-1"}
     assert "Region" in out.splitlines()[0]
@@ -199,8 +216,9 @@ def test_throttling_mid_listing_is_retried(crowded: RunningFake) -> None:
 
 
 def test_failure_half_way_prints_nothing_partial(crowded: RunningFake) -> None:
-    crowded.fake.fail_next(Fault("error", 500, path_prefix="/model-invocation-jobs"),
-                           times=3, after=1)  # fmt: skip
+    crowded.fake.fail_next(
+        Fault("error", 500, path_prefix="/model-invocation-jobs"), times=3, after=1
+    )
     code, out, err, _ = list_(crowded, "--all", "--json")
     assert code == 5
     assert out == ""
@@ -235,9 +253,14 @@ def test_nothing_matches(crowded: RunningFake) -> None:
 
 def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> None:
     process, controller = spawn_in_pty(
-        "list", "--all", "--json", "--endpoint-url", crowded.url,
-        env={"AWS_REGION": "us-east-1"}, stdout_on_pty=False,
-    )  # fmt: skip
+        "list",
+        "--all",
+        "--json",
+        "--endpoint-url",
+        crowded.url,
+        env={"AWS_REGION": "us-east-1"},
+        stdout_on_pty=False,
+    )
     out, _ = process.communicate(timeout=60)
     screen = read_pty(controller)
     assert process.returncode == 0
@@ -248,6 +271,14 @@ def test_spinner_on_stderr_only_when_it_is_a_terminal(crowded: RunningFake) -> N
 
 
 def test_show_accepts_query_too(crowded: RunningFake) -> None:
-    result = invoke("show", "aaaaaaaaaaa1", "--query", "records.pending", "--endpoint-url",
-                      crowded.url, "--region", "us-east-1")  # fmt: skip
+    result = invoke(
+        "show",
+        "aaaaaaaaaaa1",
+        "--query",
+        "records.pending",
+        "--endpoint-url",
+        crowded.url,
+        "--region",
+        "us-east-1",
+    )
     assert result.code == 0 and json.loads(result.stdout) == 600

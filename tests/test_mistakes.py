@@ -22,10 +22,12 @@ def assert_one_line(stderr: str) -> None:
 
 @pytest.mark.parametrize(
     ("query", "words"),
-    [("nosuch(@)", "Unknown function: nosuch()"),
-     ("length(records.total)", "length() expects string or array or object, not number"),
-     ("sort_by(@, &name)", "sort_by() expects array, not object")],
-)  # fmt: skip
+    [
+        ("nosuch(@)", "Unknown function: nosuch()"),
+        ("length(records.total)", "length() expects string or array or object, not number"),
+        ("sort_by(@, &name)", "sort_by() expects array, not object"),
+    ],
+)
 def test_a_query_that_cannot_apply_is_a_usage_error(query: str, words: str) -> None:
     result = invoke("show", str(EXAMPLES / "completed.json"), "--query", query)
     assert result.code == 2
@@ -40,8 +42,9 @@ def test_a_query_that_cannot_apply_is_a_usage_error(query: str, words: str) -> N
 def test_numbers_that_are_not_numbers_are_usage_errors(
     server: RunningFake, option: str, value: str
 ) -> None:
-    result = invoke("watch", JOB, option, value, "--endpoint-url", server.url,
-                    "--region", "us-east-1")  # fmt: skip
+    result = invoke(
+        "watch", JOB, option, value, "--endpoint-url", server.url, "--region", "us-east-1"
+    )
     assert result.code == 2
     assert option in result.stderr
     assert server.fake.requests == []
@@ -64,12 +67,14 @@ def test_an_endless_saved_file_is_cut_off(tmp_path: Path) -> None:
 
 def test_output_that_cannot_be_encoded_falls_back_to_ascii() -> None:
     for args in (["show", str(EXAMPLES / "failed.json")], ["show", "-", "--json"]):
-        result = run_bjob(*args, stdin=(EXAMPLES / "in-progress.json").read_text(),
-                          env={"PYTHONIOENCODING": "ascii"})  # fmt: skip
+        result = run_bjob(
+            *args,
+            stdin=(EXAMPLES / "in-progress.json").read_text(),
+            env={"PYTHONIOENCODING": "ascii"},
+        )
         assert result.code == 0, result.stderr
         assert result.stderr == ""
-    people = run_bjob("show", str(EXAMPLES / "in-progress.json"),
-                      env={"PYTHONIOENCODING": "ascii"})  # fmt: skip
+    people = run_bjob("show", str(EXAMPLES / "in-progress.json"), env={"PYTHONIOENCODING": "ascii"})
     assert "* InProgress" in people.stdout and "63.9%" in people.stdout
 
 
@@ -91,8 +96,15 @@ def test_an_unparsable_aws_config_is_a_configuration_error(tmp_path: Path) -> No
 
 
 def test_a_bad_max_attempts_is_a_configuration_error(server: RunningFake) -> None:
-    result = invoke("show", JOB, "--endpoint-url", server.url, "--region", "us-east-1",
-                    env={"AWS_MAX_ATTEMPTS": "lots"})  # fmt: skip
+    result = invoke(
+        "show",
+        JOB,
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        env={"AWS_MAX_ATTEMPTS": "lots"},
+    )
     assert result.code == 6
     assert "lots" in result.stderr
     assert server.fake.requests == []
@@ -100,12 +112,14 @@ def test_a_bad_max_attempts_is_a_configuration_error(server: RunningFake) -> Non
 
 @pytest.mark.parametrize(
     ("args", "words"),
-    [(["watch", JOB, "--timeout", ""], "--timeout"),
-     (["watch", JOB, "--active"], "not both"),
-     (["watch"], "give one or more JOBs"),
-     (["list", "--limit", "5", "--all"], "--limit and --all"),
-     (["list", "--since", "2026-11-02", "--until", "2026-11-01"], "is not before --until")],
-)  # fmt: skip
+    [
+        (["watch", JOB, "--timeout", ""], "--timeout"),
+        (["watch", JOB, "--active"], "not both"),
+        (["watch"], "give one or more JOBs"),
+        (["list", "--limit", "5", "--all"], "--limit and --all"),
+        (["list", "--since", "2026-11-02", "--until", "2026-11-01"], "is not before --until"),
+    ],
+)
 def test_options_that_clash_are_usage_errors(
     server: RunningFake, args: list[str], words: str
 ) -> None:
@@ -117,8 +131,9 @@ def test_options_that_clash_are_usage_errors(
 
 def test_list_all_alone_is_not_a_clash(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB))
-    result = invoke("list", "--all", "--json", "--endpoint-url", server.url,
-                    "--region", "us-east-1")  # fmt: skip
+    result = invoke(
+        "list", "--all", "--json", "--endpoint-url", server.url, "--region", "us-east-1"
+    )
     assert result.code == 0, result.stderr
     assert [job["id"] for job in json.loads(result.stdout)] == [JOB]
 
@@ -153,8 +168,9 @@ def test_a_job_that_is_also_a_file_here_gets_a_hint(
 
 def test_a_job_given_twice_is_fetched_and_shown_once(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "Completed"))
-    result = invoke("show", JOB, JOB, "--json", "--endpoint-url", server.url,
-                    "--region", "us-east-1")  # fmt: skip
+    result = invoke(
+        "show", JOB, JOB, "--json", "--endpoint-url", server.url, "--region", "us-east-1"
+    )
     assert result.code == 0
     assert len(server.fake.requests) == 1
     assert json.loads(result.stdout)["id"] == JOB  # one job: an object, as for one JOB

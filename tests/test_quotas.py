@@ -61,63 +61,106 @@ def setup(server: RunningFake) -> datetime:
     a quota for a model ListFoundationModels does not know; quotas on several pages."""
     now = datetime.now(UTC).replace(microsecond=0)
     fake = server.fake
-    fake.foundation_models += [foundation_model(HAIKU, "Claude 3 Haiku"),
-                               foundation_model(SONNET, "Claude Sonnet 4"),
-                               foundation_model(LLAMA, "Llama 3 70B Instruct", "Meta"),
-                               foundation_model(NOVA, "Nova Lite", "Amazon")]  # fmt: skip
+    fake.foundation_models += [
+        foundation_model(HAIKU, "Claude 3 Haiku"),
+        foundation_model(SONNET, "Claude Sonnet 4"),
+        foundation_model(LLAMA, "Llama 3 70B Instruct", "Meta"),
+        foundation_model(NOVA, "Nova Lite", "Amazon"),
+    ]
     fake.applied_quotas += [
-        batch_quota("Sum of in-progress and submitted batch inference jobs using a base model "
-                    "for Claude 3 Haiku", 20),
+        batch_quota(
+            "Sum of in-progress and submitted batch inference jobs using a base model "
+            "for Claude 3 Haiku",
+            20,
+        ),
         batch_quota("Records per batch inference job for Claude 3 Haiku", 50_000),
         batch_quota("Minimum number of records per batch inference job for Claude 3 Haiku", 100),
         batch_quota("On-demand model inference requests per minute for Claude 3 Haiku", 1000),
         batch_quota("Batch inference job size (in GB) for Claude Sonnet 4", 5),
-        batch_quota("Sum of in-progress and submitted batch inference jobs using a base model "
-                    "for Claude Sonnet 4", 10),
-        batch_quota("Sum of in-progress and submitted batch inference jobs using a custom "
-                    "model for Claude 3 Haiku", 3),
-    ]  # fmt: skip
+        batch_quota(
+            "Sum of in-progress and submitted batch inference jobs using a base model "
+            "for Claude Sonnet 4",
+            10,
+        ),
+        batch_quota(
+            "Sum of in-progress and submitted batch inference jobs using a custom "
+            "model for Claude 3 Haiku",
+            3,
+        ),
+    ]
     fake.default_quotas += [
-        batch_quota("Sum of in-progress and submitted batch inference jobs using a base model "
-                    "for Claude 3 Haiku", 10),  # the applied 20 wins
+        batch_quota(
+            "Sum of in-progress and submitted batch inference jobs using a base model "
+            "for Claude 3 Haiku",
+            10,
+        ),  # the applied 20 wins
         batch_quota("Batch inference input file size (in GB) for Claude 3 Haiku", 1),
         batch_quota("Records per input file per batch inference job for Claude 3 Haiku", 50_000),
         batch_quota("Batch inference job size (in GB) for Mystery Model 9", 2),
-    ]  # fmt: skip
+    ]
     submitted = now - timedelta(hours=3)
     for index, status in enumerate(["InProgress", "Scheduled", "Scheduled", "Completed"]):
-        fake.add_job(make_job(f"haiku0000{index:03d}", status, modelId=HAIKU,
-                              submitted=submitted))  # fmt: skip
-    fake.add_job(make_job("llama0000001", "Submitted", modelId=f"us.{LLAMA}",
-                          submitted=submitted))  # fmt: skip
-    fake.add_job(make_job("oldold000001", "InProgress", modelId=NOVA,
-                          submitted=now - timedelta(days=20)))  # fmt: skip
+        fake.add_job(make_job(f"haiku0000{index:03d}", status, modelId=HAIKU, submitted=submitted))
+    fake.add_job(make_job("llama0000001", "Submitted", modelId=f"us.{LLAMA}", submitted=submitted))
+    fake.add_job(
+        make_job("oldold000001", "InProgress", modelId=NOVA, submitted=now - timedelta(days=20))
+    )
     return now
 
 
-def put_queue(cloudwatch: Any, model_id: str, now: datetime, *, pending: float,
-              input_tokens: list[float], tokens_pending: float | None = None) -> None:  # fmt: skip
+def put_queue(
+    cloudwatch: Any,
+    model_id: str,
+    now: datetime,
+    *,
+    pending: float,
+    input_tokens: list[float],
+    tokens_pending: float | None = None,
+) -> None:
     """Five-minute points over the last hour, oldest first; input tokens per point given."""
     data = []
     for index, value in enumerate(input_tokens):
         moment = now - timedelta(minutes=5 * (len(input_tokens) - index))
         dimensions = [{"Name": "ModelId", "Value": model_id}]
         data += [
-            {"MetricName": "NumberOfInputTokensProcessedPerMinute", "Dimensions": dimensions,
-             "Timestamp": moment, "Value": value},
-            {"MetricName": "NumberOfRecordsPendingProcessing", "Dimensions": dimensions,
-             "Timestamp": moment, "Value": pending},
-        ]  # fmt: skip
+            {
+                "MetricName": "NumberOfInputTokensProcessedPerMinute",
+                "Dimensions": dimensions,
+                "Timestamp": moment,
+                "Value": value,
+            },
+            {
+                "MetricName": "NumberOfRecordsPendingProcessing",
+                "Dimensions": dimensions,
+                "Timestamp": moment,
+                "Value": pending,
+            },
+        ]
         if tokens_pending is not None:
-            data.append({"MetricName": "NumberOfTokensPendingProcessing", "Dimensions":
-                         dimensions, "Timestamp": moment, "Value": tokens_pending})  # fmt: skip
+            data.append(
+                {
+                    "MetricName": "NumberOfTokensPendingProcessing",
+                    "Dimensions": dimensions,
+                    "Timestamp": moment,
+                    "Value": tokens_pending,
+                }
+            )
     cloudwatch.put_metric_data(Namespace="AWS/Bedrock/Batch", MetricData=data)
 
 
 def quotas(server: RunningFake, now: datetime, *args: str, **kw: Any) -> Result:
     env = {"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url, **kw.pop("env", {})}
-    return invoke("quotas", *args, "--endpoint-url", server.url, "--region", "us-east-1",
-                  env=env, clock=FakeClock(start=now), **kw)  # fmt: skip
+    return invoke(
+        "quotas",
+        *args,
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        env=env,
+        clock=FakeClock(start=now),
+        **kw,
+    )
 
 
 def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -128,8 +171,14 @@ def test_models_jobs_quotas_and_the_queue(
     server: RunningFake, cloudwatch: Any, aws_calls: list[str]
 ) -> None:
     now = setup(server)
-    put_queue(cloudwatch, HAIKU, now, pending=12_000, tokens_pending=3_000_000,
-              input_tokens=[900, 1200, 800, 0, 0, 0, 0, 0, 0])  # fmt: skip
+    put_queue(
+        cloudwatch,
+        HAIKU,
+        now,
+        pending=12_000,
+        tokens_pending=3_000_000,
+        input_tokens=[900, 1200, 800, 0, 0, 0, 0, 0, 0],
+    )
     result = quotas(server, now, "--json")
     assert result.code == 0, result.stderr
     document = json.loads(result.stdout)
@@ -140,12 +189,21 @@ def test_models_jobs_quotas_and_the_queue(
     assert haiku["model_id"] == HAIKU
     assert haiku["active_jobs"] == 3
     assert haiku["jobs_by_status"] == {"InProgress": 1, "Scheduled": 2}
-    assert haiku["quotas"] == {"concurrent_jobs": 20, "records_per_job": 50_000,
-                               "min_records_per_job": 100, "records_per_input_file": 50_000,
-                               "input_file_gb": 1, "job_size_gb": None}  # fmt: skip
-    assert haiku["metrics"] == {"records_pending": 12_000, "tokens_pending": 3_000_000,
-                                "input_tokens_per_minute": 0, "output_tokens_per_minute": None,
-                                "stalled": True}  # fmt: skip
+    assert haiku["quotas"] == {
+        "concurrent_jobs": 20,
+        "records_per_job": 50_000,
+        "min_records_per_job": 100,
+        "records_per_input_file": 50_000,
+        "input_file_gb": 1,
+        "job_size_gb": None,
+    }
+    assert haiku["metrics"] == {
+        "records_pending": 12_000,
+        "tokens_pending": 3_000_000,
+        "input_tokens_per_minute": 0,
+        "output_tokens_per_minute": None,
+        "stalled": True,
+    }
     sonnet = models["Claude Sonnet 4"]  # quotas, no jobs
     assert sonnet["active_jobs"] == 0 and sonnet["quotas"]["concurrent_jobs"] == 10
     assert sonnet["quotas"]["job_size_gb"] == 5
@@ -160,8 +218,11 @@ def test_models_jobs_quotas_and_the_queue(
     [listing] = [r for r in server.fake.requests if r.path == "/model-invocation-jobs"]
     after = datetime.fromisoformat(listing.query["submitTimeAfter"][0].replace("Z", "+00:00"))
     assert after == now - timedelta(days=14)
-    pages = [r.body.get("NextToken") for r in server.fake.requests
-             if r.path.endswith(".ListServiceQuotas")]  # fmt: skip
+    pages = [
+        r.body.get("NextToken")
+        for r in server.fake.requests
+        if r.path.endswith(".ListServiceQuotas")
+    ]
     assert pages == [None, "2", "4", "6"]
     assert aws_calls.count("cloudwatch.GetMetricData") == 1
 
@@ -183,9 +244,13 @@ def test_no_metrics_at_all(server: RunningFake, cloudwatch: Any) -> None:
     now = setup(server)
     document = json.loads(quotas(server, now, "--json").stdout)
     haiku = by_name(document)["Claude 3 Haiku"]
-    assert haiku["metrics"] == {"records_pending": None, "tokens_pending": None,
-                                "input_tokens_per_minute": None,
-                                "output_tokens_per_minute": None, "stalled": False}  # fmt: skip
+    assert haiku["metrics"] == {
+        "records_pending": None,
+        "tokens_pending": None,
+        "input_tokens_per_minute": None,
+        "output_tokens_per_minute": None,
+        "stalled": False,
+    }
 
 
 def test_a_queue_that_moves_is_not_stalled(server: RunningFake, cloudwatch: Any) -> None:
@@ -197,14 +262,21 @@ def test_a_queue_that_moves_is_not_stalled(server: RunningFake, cloudwatch: Any)
 
 @pytest.mark.parametrize(
     ("service", "operation", "permission", "missing"),
-    [("service-quotas", "ListServiceQuotas", "servicequotas:ListServiceQuotas", "quotas"),
-     ("cloudwatch", "GetMetricData", "cloudwatch:GetMetricData", "metrics"),
-     ("bedrock", "ListFoundationModels", "bedrock:ListFoundationModels", "model_name")],
-)  # fmt: skip
+    [
+        ("service-quotas", "ListServiceQuotas", "servicequotas:ListServiceQuotas", "quotas"),
+        ("cloudwatch", "GetMetricData", "cloudwatch:GetMetricData", "metrics"),
+        ("bedrock", "ListFoundationModels", "bedrock:ListFoundationModels", "model_name"),
+    ],
+)
 def test_a_source_without_permission_is_a_warning(
-    server: RunningFake, cloudwatch: Any, monkeypatch: pytest.MonkeyPatch,
-    service: str, operation: str, permission: str, missing: str,
-) -> None:  # fmt: skip
+    server: RunningFake,
+    cloudwatch: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    service: str,
+    operation: str,
+    permission: str,
+    missing: str,
+) -> None:
     now = setup(server)
     deny(monkeypatch, service, operation)
     result = quotas(server, now, "--json")
@@ -225,8 +297,10 @@ def test_a_source_without_permission_is_a_warning(
 
 def test_throttling_past_retries_is_a_warning(server: RunningFake, cloudwatch: Any) -> None:
     now = setup(server)
-    server.fake.fail_next(Fault("error", 429, "ThrottlingException", "Rate exceeded",
-                                path_prefix="/ServiceQuotas"), times=3)  # fmt: skip
+    server.fake.fail_next(
+        Fault("error", 429, "ThrottlingException", "Rate exceeded", path_prefix="/ServiceQuotas"),
+        times=3,
+    )
     result = quotas(server, now, "--json")
     assert result.code == 0
     assert "Rate exceeded" in result.stderr and "quotas are not shown" in result.stderr
@@ -234,19 +308,44 @@ def test_throttling_past_retries_is_a_warning(server: RunningFake, cloudwatch: A
 
 def test_the_job_listing_failing_is_an_error(server: RunningFake, cloudwatch: Any) -> None:
     now = setup(server)
-    server.fake.fail_next(Fault("error", 403, "AccessDeniedException", "no listing",
-                                path_prefix="/model-invocation-jobs"))  # fmt: skip
+    server.fake.fail_next(
+        Fault(
+            "error",
+            403,
+            "AccessDeniedException",
+            "no listing",
+            path_prefix="/model-invocation-jobs",
+        )
+    )
     result = quotas(server, now)
     assert result.code == 4 and "no listing" in result.stderr and result.stdout == ""
 
 
 def test_model_filter_and_several_regions(server: RunningFake, cloudwatch: Any) -> None:
     now = setup(server)
-    server.fake.add_job(make_job("westhaiku001", "Scheduled", region="us-west-2", modelId=HAIKU,
-                                 submitted=now - timedelta(hours=1)))  # fmt: skip
-    result = invoke("quotas", "--model", "HAIKU", "--json", "--region", "us-east-1",
-                    "--region", "us-west-2", "--endpoint-url", server.url, clock=FakeClock(now),
-                    env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url})  # fmt: skip
+    server.fake.add_job(
+        make_job(
+            "westhaiku001",
+            "Scheduled",
+            region="us-west-2",
+            modelId=HAIKU,
+            submitted=now - timedelta(hours=1),
+        )
+    )
+    result = invoke(
+        "quotas",
+        "--model",
+        "HAIKU",
+        "--json",
+        "--region",
+        "us-east-1",
+        "--region",
+        "us-west-2",
+        "--endpoint-url",
+        server.url,
+        clock=FakeClock(now),
+        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
+    )
     assert result.code == 0, result.stderr
     documents = json.loads(result.stdout)
     assert [document["region"] for document in documents] == ["us-east-1", "us-west-2"]
@@ -277,7 +376,7 @@ def test_quota_names_in_their_varying_word_orders() -> None:
     )
     assert classify_quota("On-demand InvokeModel requests per minute for Claude") is None
     assert base_model_id(f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}") == HAIKU
-    assert base_model_id(f"eu.{HAIKU}") == HAIKU and base_model_id(HAIKU) == HAIKU  # fmt: skip
+    assert base_model_id(f"eu.{HAIKU}") == HAIKU and base_model_id(HAIKU) == HAIKU
 
 
 def test_show_of_a_waiting_job_points_to_quotas(server: RunningFake) -> None:

@@ -23,15 +23,23 @@ FOLDER = f"jobs/{JOB}/"
 
 
 def record(index: int, **extra: Any) -> dict[str, Any]:
-    return {"recordId": f"rec-{index:05d}",
-            "modelInput": {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 200,
-                           "messages": [{"role": "user", "content": f"question {index}"}]},
-            **extra}  # fmt: skip
+    return {
+        "recordId": f"rec-{index:05d}",
+        "modelInput": {
+            "anthropic_version": "bedrock-2023-05-31",
+            "max_tokens": 200,
+            "messages": [{"role": "user", "content": f"question {index}"}],
+        },
+        **extra,
+    }
 
 
 def answer(index: int, stop: str = "end_turn") -> dict[str, Any]:
-    output = {"content": [{"type": "text", "text": "ok"}], "stop_reason": stop,
-              "usage": {"input_tokens": 10, "output_tokens": 5}}  # fmt: skip
+    output = {
+        "content": [{"type": "text", "text": "ok"}],
+        "stop_reason": stop,
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
     return record(index, modelOutput=output)
 
 
@@ -40,8 +48,9 @@ def failure(index: int, message: str = "Malformed input request", code: int = 40
 
 
 def jsonl(lines: list[Any]) -> bytes:
-    return b"".join((line if isinstance(line, bytes) else json.dumps(line).encode()) + b"\n"
-                    for line in lines)  # fmt: skip
+    return b"".join(
+        (line if isinstance(line, bytes) else json.dumps(line).encode()) + b"\n" for line in lines
+    )
 
 
 @pytest.fixture
@@ -53,36 +62,63 @@ def s3() -> Iterator[Any]:
         yield client
 
 
-def add_job(server: RunningFake, status: str = "Completed", *, total: int = 10,
-            processed: int = 10, failed: int = 0, input_uri: str = f"s3://{IN}/in/records.jsonl",
-            **extra: Any) -> None:  # fmt: skip
-    server.fake.add_job(make_job(
-        JOB, status, total=total, processed=processed, failed=failed,
-        inputDataConfig={"s3InputDataConfig": {"s3InputFormat": "JSONL", "s3Uri": input_uri}},
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{OUT}/jobs/"}}, **extra,
-    ))  # fmt: skip
+def add_job(
+    server: RunningFake,
+    status: str = "Completed",
+    *,
+    total: int = 10,
+    processed: int = 10,
+    failed: int = 0,
+    input_uri: str = f"s3://{IN}/in/records.jsonl",
+    **extra: Any,
+) -> None:
+    server.fake.add_job(
+        make_job(
+            JOB,
+            status,
+            total=total,
+            processed=processed,
+            failed=failed,
+            inputDataConfig={"s3InputDataConfig": {"s3InputFormat": "JSONL", "s3Uri": input_uri}},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{OUT}/jobs/"}},
+            **extra,
+        )
+    )
 
 
 def manifest(s3: Any, **counts: int) -> None:
-    body = {"totalRecordCount": 10, "processedRecordCount": 10, "successRecordCount": 8,
-            "errorRecordCount": 2, "inputTokenCount": 1_200_000, "outputTokenCount": 300_000,
-            **counts}  # fmt: skip
+    body = {
+        "totalRecordCount": 10,
+        "processedRecordCount": 10,
+        "successRecordCount": 8,
+        "errorRecordCount": 2,
+        "inputTokenCount": 1_200_000,
+        "outputTokenCount": 300_000,
+        **counts,
+    }
     s3.put_object(Bucket=OUT, Key=FOLDER + "manifest.json.out", Body=json.dumps(body).encode())
 
 
 def results(server: RunningFake, *args: str, **kw: Any) -> Result:
-    return invoke("results", JOB, *args, "--endpoint-url", server.url, "--region", "us-east-1",
-                  **kw)  # fmt: skip
+    return invoke(
+        "results", JOB, *args, "--endpoint-url", server.url, "--region", "us-east-1", **kw
+    )
 
 
 def mixed(s3: Any) -> list[Any]:
     """Ten records: 6 answered (one cut at max_tokens), 4 failed in two ways."""
-    lines = [answer(0), failure(1, "Malformed input request: #: required key "
-             "[anthropic_version] not found"), answer(2), answer(3, "max_tokens"),
-             failure(4, "Malformed input request: #: required key [anthropic_version] not "
-                        "found"), answer(5), failure(6, "Too many tokens", 400), answer(7),
-             failure(8, "Malformed input request: #: required key [anthropic_version] not "
-                        "found"), answer(9)]  # fmt: skip
+    lines = [
+        answer(0),
+        failure(1, "Malformed input request: #: required key [anthropic_version] not found"),
+        answer(2),
+        answer(3, "max_tokens"),
+        failure(4, "Malformed input request: #: required key [anthropic_version] not found"),
+        answer(5),
+        failure(6, "Too many tokens", 400),
+        answer(7),
+        failure(8, "Malformed input request: #: required key [anthropic_version] not found"),
+        answer(9),
+    ]
     s3.put_object(Bucket=OUT, Key=FOLDER + "records.jsonl.out", Body=jsonl(lines))
     manifest(s3, successRecordCount=6, errorRecordCount=4)
     return lines
@@ -99,15 +135,21 @@ def test_completed_with_mixed_failures(server: RunningFake, s3: Any, aws_calls: 
     assert document["tokens"] == {"input": 1_200_000, "output": 300_000}
     assert document["cost"] == {"input": 0.15, "output": 0.1875, "total": 0.3375}
     assert document["errors"] == [
-        {"code": 400, "count": 3, "record_ids": ["rec-00001", "rec-00004", "rec-00008"],
-         "message": "Malformed input request: #: required key [anthropic_version] not found"},
+        {
+            "code": 400,
+            "count": 3,
+            "record_ids": ["rec-00001", "rec-00004", "rec-00008"],
+            "message": "Malformed input request: #: required key [anthropic_version] not found",
+        },
         {"code": 400, "count": 1, "record_ids": ["rec-00006"], "message": "Too many tokens"},
-    ]  # fmt: skip
+    ]
     assert document["stop_reasons"] == {"end_turn": 5, "max_tokens": 1}
     assert document["truncated"] == 1
     assert document["output_uri"] == f"s3://{OUT}/{FOLDER}"
     assert [(file["uri"].rsplit("/", 1)[1], file["records"]) for file in document["files"]] == [
-        ("manifest.json.out", None), ("records.jsonl.out", 10)]  # fmt: skip
+        ("manifest.json.out", None),
+        ("records.jsonl.out", 10),
+    ]
     # One listing, one GetObject a file; the input is not read when nothing can be missing.
     s3_calls = [call for call in aws_calls if call.startswith("s3.")]
     assert s3_calls == ["s3.ListObjectsV2", "s3.GetObject", "s3.GetObject"]
@@ -159,11 +201,17 @@ def test_partially_completed_reports_missing_and_writes_a_retry_file(
     assert "wrote 4 records" in result.stderr and "(1 failed, 3 missing)" in result.stderr
     written = [json.loads(line) for line in retry.read_text().splitlines()]
     by_id = {line["recordId"]: line for line in inputs}
-    assert [line["recordId"] for line in written] == ["rec-00002", "rec-00005", "rec-00006",
-                                                      "rec-00007"]  # fmt: skip
+    assert [line["recordId"] for line in written] == [
+        "rec-00002",
+        "rec-00005",
+        "rec-00006",
+        "rec-00007",
+    ]
     for line in written:  # exactly the input's record, ready for CreateModelInvocationJob
-        assert line == {"recordId": line["recordId"], "modelInput": by_id[line["recordId"]]
-                        ["modelInput"]}  # fmt: skip
+        assert line == {
+            "recordId": line["recordId"],
+            "modelInput": by_id[line["recordId"]]["modelInput"],
+        }
     assert not list(tmp_path.glob(".retry.jsonl.*"))  # no temporary file left
 
 
@@ -211,9 +259,11 @@ def test_several_input_files_under_a_prefix(server: RunningFake, s3: Any) -> Non
 
 @pytest.mark.parametrize(
     ("status", "code", "words"),
-    [("InProgress", 8, "results appear when the job ends"),
-     ("Failed", 3, "left no outputs in s3://batch-out/jobs/abcdefabcdef/ (Failed: no access)")],
-)  # fmt: skip
+    [
+        ("InProgress", 8, "results appear when the job ends"),
+        ("Failed", 3, "left no outputs in s3://batch-out/jobs/abcdefabcdef/ (Failed: no access)"),
+    ],
+)
 def test_an_empty_output_folder(
     server: RunningFake, s3: Any, status: str, code: int, words: str
 ) -> None:
@@ -293,7 +343,10 @@ def test_download_copies_whole_files_and_a_rerun_is_cheap(
     original = s3.get_object(Bucket=OUT, Key=FOLDER + "records.jsonl.out")["Body"].read()
     assert (target / "records.jsonl.out").read_bytes() == original
     assert sorted(path.name for path in target.iterdir()) == [
-        "manifest.json.out", "more.jsonl.out", "records.jsonl.out"]  # fmt: skip
+        "manifest.json.out",
+        "more.jsonl.out",
+        "records.jsonl.out",
+    ]
     third = results(server, "--download", str(tmp_path))
     assert "0 files" in third.stderr and "3 already there" in third.stderr
 
@@ -309,19 +362,26 @@ def test_a_key_that_leaves_the_folder_is_not_downloaded(
 
 
 def test_no_such_bucket_is_not_found(server: RunningFake, s3: Any) -> None:
-    server.fake.add_job(make_job(JOB, "Completed", outputDataConfig={
-        "s3OutputDataConfig": {"s3Uri": "s3://no-such-bucket/jobs/"}}))  # fmt: skip
+    server.fake.add_job(
+        make_job(
+            JOB,
+            "Completed",
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://no-such-bucket/jobs/"}},
+        )
+    )
     result = results(server)
     assert result.code == 3 and "no such bucket: no-such-bucket" in result.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "words"),
-    [(["--json", "--failed"], "--json and --failed cannot be used together"),
-     (["--force"], "--force goes with --retry-file"),
-     (["--prices", "cheap"], "--prices: expected IN,OUT"),
-     (["--prices", "1,2,3"], "--prices: expected IN,OUT")],
-)  # fmt: skip
+    [
+        (["--json", "--failed"], "--json and --failed cannot be used together"),
+        (["--force"], "--force goes with --retry-file"),
+        (["--prices", "cheap"], "--prices: expected IN,OUT"),
+        (["--prices", "1,2,3"], "--prices: expected IN,OUT"),
+    ],
+)
 def test_usage_errors(server: RunningFake, args: list[str], words: str) -> None:
     result = results(server, *args)
     assert result.code == 2 and words in result.stderr
@@ -335,8 +395,13 @@ def test_access_denied_names_the_bucket_and_the_permissions() -> None:
     from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
 
-    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
-                          "ResponseMetadata": {"HTTPStatusCode": 403}}, "GetObject")  # fmt: skip
+    denied = ClientError(
+        {
+            "Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        },
+        "GetObject",
+    )
     with pytest.raises(BjobError) as caught:
         with s3_errors(S3Location(OUT, FOLDER + "r.jsonl.out"), kms_key="arn:aws:kms:key/1"):
             raise denied
@@ -371,8 +436,16 @@ def test_the_installed_bjob_reads_s3_through_a_moto_server(
         client.create_bucket(Bucket=OUT)
         mixed(client)
         add_job(server, total=10, processed=10, failed=4)
-        result = run_bjob("results", JOB, "--json", "--endpoint-url", server.url, "--region",
-                          "us-east-1", env={"AWS_ENDPOINT_URL_S3": endpoint})  # fmt: skip
+        result = run_bjob(
+            "results",
+            JOB,
+            "--json",
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+            env={"AWS_ENDPOINT_URL_S3": endpoint},
+        )
         assert result.code == 0, result.stderr
         assert json.loads(result.stdout)["records"]["failed"] == 4
     finally:
@@ -411,9 +484,18 @@ def test_a_saved_response_names_the_job_by_its_arn_in_the_next_steps(
 ) -> None:
     mixed(s3)
     saved = tmp_path / "job.json"
-    saved.write_text(json.dumps(make_job(
-        JOB, "Completed", total=10, processed=10, failed=4,
-        outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{OUT}/jobs/"}})))  # fmt: skip
+    saved.write_text(
+        json.dumps(
+            make_job(
+                JOB,
+                "Completed",
+                total=10,
+                processed=10,
+                failed=4,
+                outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{OUT}/jobs/"}},
+            )
+        )
+    )
     result = invoke("results", str(saved), "--region", "us-east-1")
     assert result.code == 0, result.stderr
     arn = f"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/{JOB}"

@@ -9,8 +9,11 @@ from tests.conftest import REPO
 
 
 def test_screenshots_are_current() -> None:
-    done = subprocess.run([sys.executable, str(REPO / "docs" / "screenshots.py"), "--check"],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(REPO / "docs" / "screenshots.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
 
 

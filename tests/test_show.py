@@ -119,17 +119,23 @@ def test_region_from_the_profile(server: RunningFake, tmp_path: Path) -> None:
     )
     server.fake.add_job(make_job(JOB_ID, region="ca-central-1"))
     result = invoke(
-        "show", JOB_ID, "--endpoint-url", server.url, "--profile", "work",
+        "show",
+        JOB_ID,
+        "--endpoint-url",
+        server.url,
+        "--profile",
+        "work",
         env={"AWS_CONFIG_FILE": str(config)},
-    )  # fmt: skip
+    )
     assert result.code == 0, result.stderr
     assert server.fake.requests[0].signed_region == "ca-central-1"
 
 
 def test_endpoint_from_the_sdk_environment(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB_ID))
-    result = invoke("show", JOB_ID, "--region", "us-east-1",
-                      env={"AWS_ENDPOINT_URL_BEDROCK": server.url})  # fmt: skip
+    result = invoke(
+        "show", JOB_ID, "--region", "us-east-1", env={"AWS_ENDPOINT_URL_BEDROCK": server.url}
+    )
     assert result.code == 0, result.stderr
     assert len(server.fake.requests) == 1
 
@@ -291,11 +297,13 @@ def test_persistent_500_gives_up_after_standard_retries(server: RunningFake) -> 
 
 @pytest.mark.parametrize(
     ("body", "words"),
-    [("<html>Bad gateway</html>", "the answer is not JSON: '<html>Bad gateway</html>'"),
-     ("{}", "the response has neither jobArn nor status"),
-     ("[]", "the answer is a JSON list, not an object"),
-     ('{"status": 7}', "status is not a string")],
-)  # fmt: skip
+    [
+        ("<html>Bad gateway</html>", "the answer is not JSON: '<html>Bad gateway</html>'"),
+        ("{}", "the response has neither jobArn nor status"),
+        ("[]", "the answer is a JSON list, not an object"),
+        ('{"status": 7}', "status is not a string"),
+    ],
+)
 def test_malformed_body_is_temporary_trouble_naming_each_job(
     server: RunningFake, body: str, words: str
 ) -> None:
@@ -329,18 +337,29 @@ def test_closed_port_is_temporary_trouble() -> None:
     with RunningFake() as gone:
         url = gone.url
     result = invoke(
-        "show", JOB_ID, "--endpoint-url", url, "--region", "us-east-1",
-        "--connect-timeout", "1",
-    )  # fmt: skip
+        "show",
+        JOB_ID,
+        "--endpoint-url",
+        url,
+        "--region",
+        "us-east-1",
+        "--connect-timeout",
+        "1",
+    )
     assert result.code == 5
     assert "could not reach" in result.stderr
 
 
 def test_no_credentials_is_not_authorized(server: RunningFake) -> None:
     result = invoke(
-        "show", JOB_ID, "--endpoint-url", server.url, "--region", "us-east-1",
+        "show",
+        JOB_ID,
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
         env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
-    )  # fmt: skip
+    )
     assert result.code == 4
     assert "credentials" in result.stderr
     assert server.fake.requests == []
@@ -355,9 +374,14 @@ def test_expired_sso_session_hints_at_sso_login(server: RunningFake, tmp_path: P
         "sso_region = us-east-1\n"
     )
     result = invoke(
-        "show", JOB_ID, "--endpoint-url", server.url, "--profile", "corp",
+        "show",
+        JOB_ID,
+        "--endpoint-url",
+        server.url,
+        "--profile",
+        "corp",
         env={"AWS_CONFIG_FILE": str(config), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
-    )  # fmt: skip
+    )
     assert result.code == 4
     assert "aws sso login --profile corp" in result.stderr
     assert server.fake.requests == []
@@ -473,8 +497,17 @@ def test_version_and_help() -> None:
     assert version.code == 0 and version.stdout.strip() == f"bjob {__version__}"
     help_text = run_bjob("show", "--help")
     assert help_text.code == 0
-    for option in ("--json", "--raw", "--exit-status", "--region", "--profile",
-                   "--endpoint-url", "--connect-timeout", "--read-timeout", "--debug"):  # fmt: skip
+    for option in (
+        "--json",
+        "--raw",
+        "--exit-status",
+        "--region",
+        "--profile",
+        "--endpoint-url",
+        "--connect-timeout",
+        "--read-timeout",
+        "--debug",
+    ):
         assert option in help_text.stdout
 
 
@@ -506,7 +539,8 @@ def test_retries_follow_the_profile_and_the_environment(
     config = tmp_path / "config"
     config.write_text(f"[default]\nregion = us-east-1\n{profile_lines}")
     server.fake.fail_next(Fault("error", 500), times=10)
-    result = invoke("show", JOB_ID, "--endpoint-url", server.url,
-                    env={"AWS_CONFIG_FILE": str(config), **env})  # fmt: skip
+    result = invoke(
+        "show", JOB_ID, "--endpoint-url", server.url, env={"AWS_CONFIG_FILE": str(config), **env}
+    )
     assert result.code == 5
     assert len(server.fake.requests) == attempts

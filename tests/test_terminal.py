@@ -33,8 +33,9 @@ def test_no_color_and_dumb_terminal_get_none() -> None:
 def test_hostile_message_cannot_reach_the_terminal(tmp_path: Path) -> None:
     saved = tmp_path / "hostile.json"
     message = "\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"
-    saved.write_text(json.dumps(make_job("abc123def456", "Failed", message=message,
-                                         name="\x1b[31mred")))  # fmt: skip
+    saved.write_text(
+        json.dumps(make_job("abc123def456", "Failed", message=message, name="\x1b[31mred"))
+    )
     code, screen = run_in_pty("show", str(saved))
     assert code == 0
     for sequence in ("\x1b[2J", "\x1b[H", "\x1b]0;", "\x1b]8;", "\x07", "\x1b[31mred"):

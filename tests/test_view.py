@@ -20,8 +20,17 @@ def render(response: dict, *, styled: bool = False) -> str:  # type: ignore[type
 
 
 def test_plain_view_has_every_section_and_no_escape_codes() -> None:
-    text = render(make_job("abc123def456", "InProgress", name="nightly", total=42_000,
-                           processed=26_845, failed=55, clientRequestToken="tok-9"))  # fmt: skip
+    text = render(
+        make_job(
+            "abc123def456",
+            "InProgress",
+            name="nightly",
+            total=42_000,
+            processed=26_845,
+            failed=55,
+            clientRequestToken="tok-9",
+        )
+    )
     assert "\x1b" not in text
     lines = text.splitlines()
     assert lines[0] == "nightly  (abc123def456)  us-east-1"
@@ -69,8 +78,10 @@ def test_styled_view_colours_the_status() -> None:
 
 def test_hostile_strings_in_a_styled_view_are_inert() -> None:
     hostile = "\x1b[2J\x1b]8;;http://evil.example/\x07link\x1b]8;;\x07 [link=x]y[/link] \u202e"
-    text = render(make_job("abc123def456", "Failed", name=hostile, message=hostile,
-                           modelId=hostile), styled=True)  # fmt: skip
+    text = render(
+        make_job("abc123def456", "Failed", name=hostile, message=hostile, modelId=hostile),
+        styled=True,
+    )
     assert "\x1b[2J" not in text and "\x1b]8" not in text and "\x07" not in text
     assert "\u202e" not in text
     assert "[link=x]y[/link]" in text
@@ -84,9 +95,13 @@ def test_inert_keeps_newlines_only_where_asked() -> None:
 
 @pytest.mark.parametrize(
     ("environ", "tty", "expected"),
-    [({}, True, True), ({}, False, False), ({"NO_COLOR": "1"}, True, False),
-     ({"TERM": "dumb"}, True, False)],
-)  # fmt: skip
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"TERM": "dumb"}, True, False),
+    ],
+)
 def test_wants_style(environ: dict[str, str], tty: bool, expected: bool) -> None:
     env = environment(tty=tty, env=environ)
     assert wants_style(env, env.stdout) is expected
@@ -94,9 +109,15 @@ def test_wants_style(environ: dict[str, str], tty: bool, expected: bool) -> None
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0 s"), (42, "42 s"), (61, "1 m 1 s"), (7260, "2 h 1 m"), (90061, "1 d 1 h"),
-     (3600, "1 h 0 m")],
-)  # fmt: skip
+    [
+        (0, "0 s"),
+        (42, "42 s"),
+        (61, "1 m 1 s"),
+        (7260, "2 h 1 m"),
+        (90061, "1 d 1 h"),
+        (3600, "1 h 0 m"),
+    ],
+)
 def test_duration(seconds: float, text: str) -> None:
     assert duration(seconds) == text
 
@@ -109,10 +130,17 @@ def test_relative() -> None:
 
 @pytest.mark.parametrize(
     ("fraction", "text"),
-    [(1.0, "100.0%"), (0.0, "0.0%"), (0.5, "50.0%"), (49_990 / 50_000, "99.98%"),
-     (49_999 / 50_000, "99.998%"), (1 / 50_000, "0.002%"), (0.99949, "99.9%"),
-     (None, "—")],
-)  # fmt: skip
+    [
+        (1.0, "100.0%"),
+        (0.0, "0.0%"),
+        (0.5, "50.0%"),
+        (49_990 / 50_000, "99.98%"),
+        (49_999 / 50_000, "99.998%"),
+        (1 / 50_000, "0.002%"),
+        (0.99949, "99.9%"),
+        (None, "—"),
+    ],
+)
 def test_percent_never_rounds_to_all_or_nothing(fraction: float | None, text: str) -> None:
     assert percent(fraction) == text
 
@@ -120,8 +148,7 @@ def test_percent_never_rounds_to_all_or_nothing(fraction: float | None, text: st
 def test_a_bar_is_full_only_when_the_job_is_done() -> None:
     assert bar_cells(49_999 / 50_000, 30) == 29
     assert bar_cells(1.0, 30) == 30 and bar_cells(0.0, 30) == 0
-    text = render(make_job("abc123def456", "InProgress", total=50_000, processed=49_999,
-                           failed=10))  # fmt: skip
+    text = render(make_job("abc123def456", "InProgress", total=50_000, processed=49_999, failed=10))
     assert "#" * 30 not in text and "99.998%" in text
     assert "Success rate   99.98%" in text  # 49,989 of 49,999
 
@@ -134,9 +161,15 @@ def test_an_ended_job_has_records_not_processed_not_pending(status: str) -> None
 
 @pytest.mark.parametrize(
     ("status", "label"),
-    [("Submitted", "Waiting for"), ("Validating", "Waiting for"), ("Scheduled", "Waiting for"),
-     ("InProgress", "Running for"), ("Stopping", "Running for"), ("Failed", "Ran for")],
-)  # fmt: skip
+    [
+        ("Submitted", "Waiting for"),
+        ("Validating", "Waiting for"),
+        ("Scheduled", "Waiting for"),
+        ("InProgress", "Running for"),
+        ("Stopping", "Running for"),
+        ("Failed", "Ran for"),
+    ],
+)
 def test_a_job_that_has_not_started_is_waiting_not_running(status: str, label: str) -> None:
     text = render(make_job("abc123def456", status))
     assert f"{label} " in text

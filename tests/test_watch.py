@@ -33,15 +33,19 @@ OTHER = "zzz999yyy888"
 
 
 def watch(server: RunningFake, *args: str, clock: FakeClock | None = None, **kw: object) -> Result:
-    return invoke("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1",
-                  clock=clock, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return invoke(
+        "watch", *args, "--endpoint-url", server.url, "--region", "us-east-1", clock=clock, **kw
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("ending", "code", "final"),
-    [(("Completed",), 0, "Completed"), (("Failed",), 10, "Failed"),
-     (("Stopping", "Stopped"), 12, "Stopped")],
-)  # fmt: skip
+    [
+        (("Completed",), 0, "Completed"),
+        (("Failed",), 10, "Failed"),
+        (("Stopping", "Stopped"), 12, "Stopped"),
+    ],
+)
 def test_watch_is_a_gate_with_one_line_per_change(
     server: RunningFake, ending: tuple[str, ...], code: int, final: str
 ) -> None:
@@ -78,8 +82,13 @@ def test_faults_in_the_middle_are_ridden_out(server: RunningFake) -> None:
     assert result.code == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["status"] for line in lines] == [
-        "Submitted", "Validating", "Scheduled", "InProgress", "InProgress", "Completed"
-    ]  # fmt: skip
+        "Submitted",
+        "Validating",
+        "Scheduled",
+        "InProgress",
+        "InProgress",
+        "Completed",
+    ]
     assert result.stderr.count("retrying in") == 3
     assert "Rate exceeded" in result.stderr and "boom" in result.stderr
     assert "could not reach" in result.stderr
@@ -131,8 +140,9 @@ def test_timeout_exits_8(server: RunningFake) -> None:
 
 def test_sustained_outage_exits_5(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "InProgress"))
-    server.fake.fail_next(Fault("error", 503, "ServiceUnavailableException", "down"),
-                          times=1000, after=1)  # fmt: skip
+    server.fake.fail_next(
+        Fault("error", 503, "ServiceUnavailableException", "down"), times=1000, after=1
+    )
     clock = FakeClock()
     result = watch(server, JOB, "--give-up-after", "3m", clock=clock)
     assert result.code == 5
@@ -163,9 +173,14 @@ def test_show_watch_is_the_same_gate_for_the_installed_bjob(server: RunningFake)
 
 @pytest.mark.parametrize(
     ("args", "words"),
-    [([], "--active"), ([JOB, "--active"], "--active"), ([JOB, "--interval", "0.5"], "--interval"),
-     ([JOB, "--timeout", "soon"], "--timeout"), ([JOB, "--timeout", ""], "--timeout")],
-)  # fmt: skip
+    [
+        ([], "--active"),
+        ([JOB, "--active"], "--active"),
+        ([JOB, "--interval", "0.5"], "--interval"),
+        ([JOB, "--timeout", "soon"], "--timeout"),
+        ([JOB, "--timeout", ""], "--timeout"),
+    ],
+)
 def test_bad_arguments(server: RunningFake, args: list[str], words: str) -> None:
     result = invoke("watch", *args, "--endpoint-url", server.url, "--region", "us-east-1")
     assert result.code == 2
@@ -211,8 +226,10 @@ def test_ctrl_c_in_log_mode(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "InProgress"))
     process = subprocess.Popen(
         [str(BJOB), "watch", JOB, "--endpoint-url", server.url, "--region", "us-east-1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     first = process.stdout.readline()  # the first state is out: watch is sleeping
     assert "InProgress" in first
@@ -290,22 +307,44 @@ def test_a_saved_response_is_watched_live_by_its_arn(server: RunningFake, tmp_pa
 def test_show_watch_takes_the_watch_options(server: RunningFake) -> None:
     server.fake.add_job(make_job(JOB, "InProgress"))
     clock = FakeClock()
-    result = invoke("show", "-w", JOB, "--interval", "120", "--timeout", "10m",
-                    "--give-up-after", "1m", "--endpoint-url", server.url,
-                    "--region", "us-east-1", clock=clock)  # fmt: skip
+    result = invoke(
+        "show",
+        "-w",
+        JOB,
+        "--interval",
+        "120",
+        "--timeout",
+        "10m",
+        "--give-up-after",
+        "1m",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        clock=clock,
+    )
     assert result.code == 8, result.stderr
     assert sum(clock.sleeps) == pytest.approx(600)
     assert len(clock.sleeps) == 5  # every two minutes (within the jitter)
-    alone = invoke("show", JOB, "--interval", "120", "--endpoint-url", server.url,
-                   "--region", "us-east-1")  # fmt: skip
+    alone = invoke(
+        "show", JOB, "--interval", "120", "--endpoint-url", server.url, "--region", "us-east-1"
+    )
     assert alone.code == 2 and "--interval only apply with --watch" in alone.stderr
 
 
 def test_no_color_keeps_the_live_view_without_colour(server: RunningFake) -> None:
     server.fake.add_job(*progression(JOB, "Completed")[4:])
-    process, controller = spawn_in_pty("watch", JOB, "--interval", "1", "--endpoint-url",
-                                       server.url, "--region", "us-east-1",
-                                       env={"NO_COLOR": "1"})  # fmt: skip
+    process, controller = spawn_in_pty(
+        "watch",
+        JOB,
+        "--interval",
+        "1",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        env={"NO_COLOR": "1"},
+    )
     screen = read_pty(controller, time.monotonic() + 30)
     assert process.wait(timeout=30) == 0
     assert "Ctrl-C to stop" in screen and "finished:" in screen  # the live view, redrawn
@@ -316,10 +355,21 @@ def test_no_color_keeps_the_live_view_without_colour(server: RunningFake) -> Non
 def test_a_reader_that_goes_away_ends_the_watch(server: RunningFake) -> None:
     server.fake.add_job(*progression(JOB, "Completed"))
     process = subprocess.Popen(
-        [str(BJOB), "watch", JOB, "--json", "--interval", "1", "--endpoint-url", server.url,
-         "--region", "us-east-1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            str(BJOB),
+            "watch",
+            JOB,
+            "--json",
+            "--interval",
+            "1",
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout is not None and process.stderr is not None
     assert json.loads(process.stdout.readline())["status"] == "Submitted"
     process.stdout.close()  # as `| head -1` does

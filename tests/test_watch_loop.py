@@ -57,8 +57,15 @@ def states(job_id: str, *ending: str) -> list[Job]:
 def watcher(
     fetch: ScriptedFetch, clock: FakeClock, display: RecordingDisplay, **kw: object
 ) -> Watcher:
-    return Watcher(fetch=fetch, display=display, clock=clock.monotonic, now=clock.now,
-                   sleep=clock.sleep, jitter=lambda: 0.5, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return Watcher(
+        fetch=fetch,
+        display=display,
+        clock=clock.monotonic,
+        now=clock.now,
+        sleep=clock.sleep,
+        jitter=lambda: 0.5,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_follows_a_job_through_every_status_to_completed() -> None:
@@ -68,9 +75,9 @@ def test_follows_a_job_through_every_status_to_completed() -> None:
     code = watcher(fetch, clock, display, interval=30).run([sequence[0]])
     assert code is ExitCode.OK
     assert [u for u in display.updates if u] == [
-        [f"abc123def456:{s}"] for s in ("Submitted", "Validating", "Scheduled", "InProgress",
-                                         "InProgress", "Completed")
-    ]  # fmt: skip
+        [f"abc123def456:{s}"]
+        for s in ("Submitted", "Validating", "Scheduled", "InProgress", "InProgress", "Completed")
+    ]
     assert fetch.calls == 5
     assert clock.sleeps == [30.0] * 5  # jitter 0.5 -> exactly the interval
     assert display.finished == [(ExitCode.OK, False)]
@@ -78,9 +85,13 @@ def test_follows_a_job_through_every_status_to_completed() -> None:
 
 @pytest.mark.parametrize(
     ("ending", "code"),
-    [(("Failed",), 10), (("PartiallyCompleted",), 11), (("Stopping", "Stopped"), 12),
-     (("Expired",), 13)],
-)  # fmt: skip
+    [
+        (("Failed",), 10),
+        (("PartiallyCompleted",), 11),
+        (("Stopping", "Stopped"), 12),
+        (("Expired",), 13),
+    ],
+)
 def test_exit_code_says_how_it_ended(ending: tuple[str, ...], code: int) -> None:
     sequence = states("abc123def456", *ending)
     fetch = ScriptedFetch([[job] for job in sequence[1:]])

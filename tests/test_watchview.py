@@ -40,9 +40,11 @@ def live_text(display: LiveDisplay) -> str:
 
 def test_live_view_counts_down_and_says_when_it_retries() -> None:
     display = LiveDisplay(live_environment(100.0))
-    followed = track(make_job("abc123def456", "Scheduled", processed=0, failed=0),
-                     make_job("abc123def456", "InProgress", processed=100, failed=0),
-                     make_job("abc123def456", "InProgress", processed=300, failed=0))  # fmt: skip
+    followed = track(
+        make_job("abc123def456", "Scheduled", processed=0, failed=0),
+        make_job("abc123def456", "InProgress", processed=100, failed=0),
+        make_job("abc123def456", "InProgress", processed=300, failed=0),
+    )
     display.update([followed], [followed])
     display.waiting(112.0)
     text = live_text(display)
@@ -57,8 +59,9 @@ def test_live_view_counts_down_and_says_when_it_retries() -> None:
 def test_live_view_ends_with_the_summary_and_the_failure_message() -> None:
     display = LiveDisplay(live_environment(0.0))
     message = "Role cannot read s3://in/"
-    failed = track(make_job("abc123def456", "InProgress"),
-                   make_job("abc123def456", "Failed", message=message))  # fmt: skip
+    failed = track(
+        make_job("abc123def456", "InProgress"), make_job("abc123def456", "Failed", message=message)
+    )
     display.finish([failed], ExitCode.JOB_FAILED, interrupted=False)
     text = live_text(display)
     assert "job-abc123def456: Role cannot read s3://in/" in text
@@ -69,8 +72,10 @@ def test_live_view_ends_with_the_summary_and_the_failure_message() -> None:
 def test_log_lines_are_timestamped_and_complete() -> None:
     out, err = io.StringIO(), io.StringIO()
     display = LogDisplay(out, err, lambda: NOW)
-    followed = track(make_job("abc123def456", "InProgress", processed=200, failed=2),
-                     make_job("abc123def456", "InProgress", processed=500, failed=5))  # fmt: skip
+    followed = track(
+        make_job("abc123def456", "InProgress", processed=200, failed=2),
+        make_job("abc123def456", "InProgress", processed=500, failed=5),
+    )
     display.update([followed], [followed])
     display.retrying(BjobError("could not reach Bedrock", ExitCode.TEMPORARY), 8.0)
     assert out.getvalue() == (

@@ -18,8 +18,16 @@ STATUSES = ["PartiallyCompleted", "InProgress", "Failed"]
 
 def crowd(server: RunningFake) -> None:
     for index, status in enumerate(STATUSES):
-        server.fake.add_job(make_job(f"abcdefabcde{index}", status, name=f"{LONG_NAME}-{index}",
-                                     total=50_000, processed=40_000, failed=975))  # fmt: skip
+        server.fake.add_job(
+            make_job(
+                f"abcdefabcde{index}",
+                status,
+                name=f"{LONG_NAME}-{index}",
+                total=50_000,
+                processed=40_000,
+                failed=975,
+            )
+        )
 
 
 def visible(screen: str) -> list[str]:
@@ -30,16 +38,19 @@ def visible(screen: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("columns", "headers"),
-    [(80, ["Name", "Status", "Progress", "OK", "Failed"]),
-     (120, ["Name", "Status", "Progress", "OK", "Failed", "Submitted", "Duration"]),
-     (140, ["Name", "Status", "Progress", "OK", "Failed", "Submitted", "Duration", "Id"])],
-)  # fmt: skip
+    [
+        (80, ["Name", "Status", "Progress", "OK", "Failed"]),
+        (120, ["Name", "Status", "Progress", "OK", "Failed", "Submitted", "Duration"]),
+        (140, ["Name", "Status", "Progress", "OK", "Failed", "Submitted", "Duration", "Id"]),
+    ],
+)
 def test_list_in_a_terminal_keeps_names_and_statuses_whole(
     server: RunningFake, columns: int, headers: list[str]
 ) -> None:
     crowd(server)
-    code, screen = run_in_pty("list", "--endpoint-url", server.url, "--region", "us-east-1",
-                              columns=columns)  # fmt: skip
+    code, screen = run_in_pty(
+        "list", "--endpoint-url", server.url, "--region", "us-east-1", columns=columns
+    )
     assert code == 0
     lines = visible(screen)
     lines = lines[next(i for i, line in enumerate(lines) if line.startswith("Name")) :]
@@ -78,18 +89,29 @@ def test_show_piped_keeps_a_long_message_on_one_line(server: RunningFake) -> Non
     message = "Bedrock could not read the input: " + "the bucket policy denies access " * 6
     server.fake.add_job(make_job("abcdefabcdef", "Failed", message=message.strip()))
     for env in ({}, {"COLUMNS": "80"}):
-        result = invoke("show", "abcdefabcdef", "--endpoint-url", server.url,
-                        "--region", "us-east-1", env=env)  # fmt: skip
+        result = invoke(
+            "show", "abcdefabcdef", "--endpoint-url", server.url, "--region", "us-east-1", env=env
+        )
         assert f"Failure: {message.strip()}" in result.stdout.splitlines()
 
 
 def test_the_live_view_at_80_columns_keeps_the_job_and_its_status(server: RunningFake) -> None:
     server.fake.add_job(*progression("abcdefabcdef", "Completed", name=LONG_NAME)[4:])
-    server.fake.add_job(*progression("abcdefabcde1", "PartiallyCompleted",
-                                     name=f"{LONG_NAME}-b")[4:])  # fmt: skip
-    process, controller = spawn_in_pty("watch", "abcdefabcdef", "abcdefabcde1", "--interval", "1",
-                                       "--endpoint-url", server.url, "--region", "us-east-1",
-                                       columns=80)  # fmt: skip
+    server.fake.add_job(
+        *progression("abcdefabcde1", "PartiallyCompleted", name=f"{LONG_NAME}-b")[4:]
+    )
+    process, controller = spawn_in_pty(
+        "watch",
+        "abcdefabcdef",
+        "abcdefabcde1",
+        "--interval",
+        "1",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        columns=80,
+    )
     screen = read_pty(controller, time.monotonic() + 30)
     assert process.wait(timeout=30) == 11
     final = visible(screen)[-12:]

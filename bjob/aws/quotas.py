@@ -41,8 +41,12 @@ def source_errors(service: str, permission: str) -> AbstractContextManager[None]
 def batch_quotas(client: Any) -> tuple[list[Quota], list[Quota]]:
     """(applied, default) batch quotas of service code bedrock, every page of each."""
     applied = _quotas(client, "list_service_quotas", "servicequotas:ListServiceQuotas", True)
-    defaults = _quotas(client, "list_aws_default_service_quotas",
-                       "servicequotas:ListAWSDefaultServiceQuotas", False)  # fmt: skip
+    defaults = _quotas(
+        client,
+        "list_aws_default_service_quotas",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        False,
+    )
     return applied, defaults
 
 
@@ -66,32 +70,41 @@ def batch_metrics(client: Any, model_ids: Sequence[str], now: datetime) -> dict[
         for metric, metric_name in METRICS.items():
             query_id = f"m{number}_{metric}"
             index[query_id] = (model_id, metric)
-            queries.append({
-                "Id": query_id,
-                "MetricStat": {
-                    "Metric": {"Namespace": BATCH_NAMESPACE, "MetricName": metric_name,
-                               "Dimensions": [{"Name": "ModelId", "Value": model_id}]},
-                    "Period": METRICS_PERIOD_SECONDS,
-                    "Stat": "Maximum" if metric.endswith("_pending") else "Average",
-                },
-                "ReturnData": True,
-            })  # fmt: skip
+            queries.append(
+                {
+                    "Id": query_id,
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": BATCH_NAMESPACE,
+                            "MetricName": metric_name,
+                            "Dimensions": [{"Name": "ModelId", "Value": model_id}],
+                        },
+                        "Period": METRICS_PERIOD_SECONDS,
+                        "Stat": "Maximum" if metric.endswith("_pending") else "Average",
+                    },
+                    "ReturnData": True,
+                }
+            )
     series: dict[str, dict[str, list[tuple[datetime, float]]]] = {}
     with source_errors("CloudWatch", "cloudwatch:GetMetricData"):
         for start in range(0, len(queries), MAX_QUERIES):
             pages = client.get_paginator("get_metric_data").paginate(
                 MetricDataQueries=queries[start : start + MAX_QUERIES],
-                StartTime=now - METRICS_WINDOW, EndTime=now, ScanBy="TimestampAscending",
-            )  # fmt: skip
+                StartTime=now - METRICS_WINDOW,
+                EndTime=now,
+                ScanBy="TimestampAscending",
+            )
             for page in pages:
                 for result in page.get("MetricDataResults", []):
                     model_id, metric = index[result["Id"]]
-                    points = zip(result.get("Timestamps", []), result.get("Values", []),
-                                 strict=False)  # fmt: skip
+                    points = zip(
+                        result.get("Timestamps", []), result.get("Values", []), strict=False
+                    )
                     bucket = series.setdefault(model_id, {}).setdefault(metric, [])
                     bucket += [(parse_moment(moment), float(value)) for moment, value in points]
     return {
-        model_id: ModelMetrics({metric: Series(tuple(sorted(points)))
-                                for metric, points in metrics.items()})
+        model_id: ModelMetrics(
+            {metric: Series(tuple(sorted(points))) for metric, points in metrics.items()}
+        )
         for model_id, metrics in series.items()
-    }  # fmt: skip
+    }

@@ -48,12 +48,18 @@ def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> Bj
         needs = f"s3:ListBucket and s3:GetObject on the bucket {location.bucket}"
         if kms_key:
             needs += f", and kms:Decrypt on the job's KMS key {kms_key}"
-        return BjobError(f"not authorized to read {location.uri}", ExitCode.NOT_AUTHORIZED,
-                         hint=f"reading a job's files needs {needs}")  # fmt: skip
+        return BjobError(
+            f"not authorized to read {location.uri}",
+            ExitCode.NOT_AUTHORIZED,
+            hint=f"reading a job's files needs {needs}",
+        )
     streaming = (bx.ResponseStreamingError, bx.ReadTimeoutError, bx.IncompleteReadError)
     if isinstance(error, streaming) or type(error).__name__ in ("ProtocolError", "IncompleteRead"):
-        return BjobError(f"reading {location.uri} broke off: {error}", ExitCode.TEMPORARY,
-                         hint="this is usually temporary; try again shortly")  # fmt: skip
+        return BjobError(
+            f"reading {location.uri} broke off: {error}",
+            ExitCode.TEMPORARY,
+            hint="this is usually temporary; try again shortly",
+        )
     return None
 
 

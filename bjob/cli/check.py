@@ -78,8 +78,9 @@ def check(
         from bjob.usecases.check import check_sources, choose_format, find_sources, job_limits
 
         if invocation_type not in ("InvokeModel", "Converse"):
-            raise BjobError(f"--type: InvokeModel or Converse, not {invocation_type!r}",
-                            ExitCode.USAGE)  # fmt: skip
+            raise BjobError(
+                f"--type: InvokeModel or Converse, not {invocation_type!r}", ExitCode.USAGE
+            )
 
         @cache
         def clients() -> AwsClients:

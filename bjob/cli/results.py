@@ -108,7 +108,7 @@ def results(
             "--retry-file": retry_file is not None,
             "--download": download is not None,
         }
-        chosen = [flag for flag, on in modes.items() if on]  # fmt: skip
+        chosen = [flag for flag, on in modes.items() if on]
         if len(chosen) > 1:
             raise BjobError(f"{' and '.join(chosen)} cannot be used together", ExitCode.USAGE)
         if force and retry_file is None:
@@ -126,8 +126,9 @@ def results(
             return _download(env, loaded.job, clients, download)
         # The next commands name the job as it was given, or by its ARN when it came from a file.
         job_arg = (loaded.job.arn or job) if loaded.ref.kind == "file" else job
-        return _results(env, loaded.job, clients, job_arg, price_list, json_output, failed,
-                        retry_file, force)  # fmt: skip
+        return _results(
+            env, loaded.job, clients, job_arg, price_list, json_output, failed, retry_file, force
+        )
 
     run_command(ctx, debug, body)
 
@@ -155,8 +156,13 @@ def _results(
             text = line.decode("utf-8", "replace")
             print(inert(text) if terminal else text, file=env.stdout)
 
-    gathered = gather_results(job, clients, prices=prices, on_failed_line=on_failed_line,
-                              read_input=True if retry_file is not None else None)  # fmt: skip
+    gathered = gather_results(
+        job,
+        clients,
+        prices=prices,
+        on_failed_line=on_failed_line,
+        read_input=True if retry_file is not None else None,
+    )
     for warning in gathered.warnings:
         print_warning(env.stderr, warning)
     if retry_file is not None:
@@ -164,9 +170,11 @@ def _results(
         if written is None:
             print("bjob: nothing to submit again: no failed or missing records", file=env.stderr)
         else:
-            print(f"bjob: wrote {written.records:,} records to {inert(str(written.path))} "
-                  f"({written.failed:,} failed, {written.missing:,} missing)",
-                  file=env.stderr)  # fmt: skip
+            print(
+                f"bjob: wrote {written.records:,} records to {inert(str(written.path))} "
+                f"({written.failed:,} failed, {written.missing:,} missing)",
+                file=env.stderr,
+            )
     elif json_output:
         from bjob.render.jsonout import dumps
         from bjob.render.results import results_to_dict
@@ -187,7 +195,9 @@ def _download(env: Environment, job: Job, clients: AwsClients, directory: Path) 
 
     with bytes_progress(env, "Downloading") as (on_start, on_bytes):
         done = download_outputs(job, clients, directory, on_start, on_bytes)
-    print(f"bjob: {done.copied:,} files ({size_text(done.bytes)}) copied to "
-          f"{inert(str(done.folder))}; {done.skipped:,} already there",
-          file=env.stderr)  # fmt: skip
+    print(
+        f"bjob: {done.copied:,} files ({size_text(done.bytes)}) copied to "
+        f"{inert(str(done.folder))}; {done.skipped:,} already there",
+        file=env.stderr,
+    )
     return ExitCode.OK

@@ -26,9 +26,16 @@ Body = Callable[[Environment], ExitCode]
 # What the views draw with, in ASCII, for a stream that cannot encode it (PYTHONIOENCODING=
 # ascii, a cp1252 console): the output goes on, plainer, rather than stopping with an error.
 _ASCII_SYMBOLS = {
-    "●": "*", "━": "=", "—": "-", "·": "|", "→": "->", "…": "...", "─": "-", "│": "|",
+    "●": "*",
+    "━": "=",
+    "—": "-",
+    "·": "|",
+    "→": "->",
+    "…": "...",
+    "─": "-",
+    "│": "|",
     **dict.fromkeys("╭╮╰╯┌┐└┘├┤┬┴┼", "+"),
-}  # fmt: skip
+}
 
 
 def _ascii_symbols(error: UnicodeError) -> tuple[str, int]:

@@ -76,8 +76,12 @@ def show(
             raise BjobError("--json and --raw cannot be used together", ExitCode.USAGE)
         if watch and raw:
             raise BjobError("--raw cannot be used with --watch", ExitCode.USAGE)
-        watch_only = {"--interval": interval, "--timeout": timeout,
-                      "--give-up-after": give_up_after, "--bell": bell or None}  # fmt: skip
+        watch_only = {
+            "--interval": interval,
+            "--timeout": timeout,
+            "--give-up-after": give_up_after,
+            "--bell": bell or None,
+        }
         given = [flag for flag, value in watch_only.items() if value is not None]
         if given and not watch:
             raise BjobError(f"{', '.join(given)} only apply with --watch", ExitCode.USAGE)

@@ -68,8 +68,9 @@ def watch(
         from bjob.usecases.load import parse_job_refs
 
         if jobs and active:
-            raise BjobError("--active follows every active job: give JOBs or --active, not both",
-                            ExitCode.USAGE)  # fmt: skip
+            raise BjobError(
+                "--active follows every active job: give JOBs or --active, not both", ExitCode.USAGE
+            )
         if not jobs and not active:
             raise BjobError("give one or more JOBs to watch, or --active", ExitCode.USAGE)
         settings = watch_settings(interval, timeout, give_up_after)

@@ -132,8 +132,9 @@ class CheckTally:
         if body is None:
             self.note("error", "model-input", "no modelInput", input_uri, number, named)
         elif not isinstance(body, dict):
-            self.note("error", "model-input", "modelInput is not a JSON object", input_uri,
-                      number, named)  # fmt: skip
+            self.note(
+                "error", "model-input", "modelInput is not a JSON object", input_uri, number, named
+            )
         elif self.format is not None:
             for severity, kind, message in body_problems(body, self.format):
                 self.note(severity, kind, message, input_uri, number, named)

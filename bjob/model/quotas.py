@@ -121,8 +121,11 @@ class ModelMetrics:
         pending = self.latest("records_pending")
         if not pending:
             return False
-        recent = [value for moment, value in self.series.get("input_tokens_per_minute",
-                  Series()).points if moment >= now - STALL_WINDOW]  # fmt: skip
+        recent = [
+            value
+            for moment, value in self.series.get("input_tokens_per_minute", Series()).points
+            if moment >= now - STALL_WINDOW
+        ]
         return not any(recent)
 
 
@@ -177,15 +180,18 @@ def build_queues(
     for key in dict.fromkeys([*active_models, *quota_values]):
         matched = key not in unmatched_names
         values = quota_values.get(key, {})
-        models.append(ModelQueue(
-            model_id=key if matched else None,
-            model_name=names.get(key) if matched else unmatched_names[key],
-            jobs_by_status=dict(active_models.get(key, {})),
-            quotas={kind: values.get(kind) for kind in QUOTA_KINDS},
-            metrics=None,
-        ))  # fmt: skip
-    models.sort(key=lambda model: (-model.active_jobs, (model.model_name or model.model_id
-                                                         or "").lower()))  # fmt: skip
+        models.append(
+            ModelQueue(
+                model_id=key if matched else None,
+                model_name=names.get(key) if matched else unmatched_names[key],
+                jobs_by_status=dict(active_models.get(key, {})),
+                quotas={kind: values.get(kind) for kind in QUOTA_KINDS},
+                metrics=None,
+            )
+        )
+    models.sort(
+        key=lambda model: (-model.active_jobs, (model.model_name or model.model_id or "").lower())
+    )
     return models
 
 
@@ -196,5 +202,7 @@ def with_metrics(
     when CloudWatch could not be read."""
     if metrics is None:
         return tuple(models)
-    return tuple(replace(model, metrics=metrics.get(model.model_id or "", ModelMetrics()))
-                 for model in models)  # fmt: skip
+    return tuple(
+        replace(model, metrics=metrics.get(model.model_id or "", ModelMetrics()))
+        for model in models
+    )

@@ -29,29 +29,47 @@ class RequestFormat:
 ANTHROPIC_MESSAGES = RequestFormat(
     "anthropic-messages",
     "Anthropic Messages",
-    required={"anthropic_version": ("string",), "max_tokens": ("integer",),
-              "messages": ("array",)},
-    optional={"system": ("string", "array"), "temperature": ("number",),
-              "top_p": ("number",), "top_k": ("integer",), "stop_sequences": ("array",),
-              "tools": ("array",), "tool_choice": ("object",), "anthropic_beta": ("array",),
-              "thinking": ("object",), "metadata": ("object",)},
-)  # fmt: skip
+    required={"anthropic_version": ("string",), "max_tokens": ("integer",), "messages": ("array",)},
+    optional={
+        "system": ("string", "array"),
+        "temperature": ("number",),
+        "top_p": ("number",),
+        "top_k": ("integer",),
+        "stop_sequences": ("array",),
+        "tools": ("array",),
+        "tool_choice": ("object",),
+        "anthropic_beta": ("array",),
+        "thinking": ("object",),
+        "metadata": ("object",),
+    },
+)
 CONVERSE = RequestFormat(
     "converse",
     "Converse",
     required={"messages": ("array",)},
-    optional={"system": ("array",), "inferenceConfig": ("object",), "toolConfig": ("object",),
-              "guardrailConfig": ("object",), "additionalModelRequestFields": ("object",),
-              "additionalModelResponseFieldPaths": ("array",), "promptVariables": ("object",),
-              "requestMetadata": ("object",), "performanceConfig": ("object",)},
-)  # fmt: skip
+    optional={
+        "system": ("array",),
+        "inferenceConfig": ("object",),
+        "toolConfig": ("object",),
+        "guardrailConfig": ("object",),
+        "additionalModelRequestFields": ("object",),
+        "additionalModelResponseFieldPaths": ("array",),
+        "promptVariables": ("object",),
+        "requestMetadata": ("object",),
+        "performanceConfig": ("object",),
+    },
+)
 NOVA = RequestFormat(
     "amazon-nova",
     "Amazon Nova (messages-v1)",
     required={"messages": ("array",)},
-    optional={"schemaVersion": ("string",), "system": ("array",),
-              "inferenceConfig": ("object",), "toolConfig": ("object",)},
-)  # fmt: skip
+    optional={
+        "schemaVersion": ("string",),
+        "system": ("array",),
+        "inferenceConfig": ("object",),
+        "toolConfig": ("object",),
+    },
+)
 TITAN_TEXT = RequestFormat(
     "titan-text",
     "Amazon Titan Text",
@@ -62,34 +80,55 @@ TITAN_EMBEDDINGS = RequestFormat(
     "titan-embeddings",
     "Amazon Titan Text Embeddings",
     required={"inputText": ("string",)},
-    optional={"dimensions": ("integer",), "normalize": ("boolean",),
-              "embeddingTypes": ("array",)},
-)  # fmt: skip
+    optional={"dimensions": ("integer",), "normalize": ("boolean",), "embeddingTypes": ("array",)},
+)
 LLAMA = RequestFormat(
     "meta-llama",
     "Meta Llama",
     required={"prompt": ("string",)},
-    optional={"temperature": ("number",), "top_p": ("number",), "max_gen_len": ("integer",),
-              "images": ("array",)},
-)  # fmt: skip
+    optional={
+        "temperature": ("number",),
+        "top_p": ("number",),
+        "max_gen_len": ("integer",),
+        "images": ("array",),
+    },
+)
 MISTRAL_TEXT = RequestFormat(
     "mistral-text",
     "Mistral text completion",
     required={"prompt": ("string",)},
-    optional={"max_tokens": ("integer",), "stop": ("array",), "temperature": ("number",),
-              "top_p": ("number",), "top_k": ("integer",)},
-)  # fmt: skip
+    optional={
+        "max_tokens": ("integer",),
+        "stop": ("array",),
+        "temperature": ("number",),
+        "top_p": ("number",),
+        "top_k": ("integer",),
+    },
+)
 MISTRAL_CHAT = RequestFormat(
     "mistral-chat",
     "Mistral chat completion",
     required={"messages": ("array",)},
-    optional={"max_tokens": ("integer",), "temperature": ("number",), "top_p": ("number",),
-              "stop": ("array",), "tools": ("array",), "tool_choice": ("string", "object"),
-              "response_format": ("object",)},
-)  # fmt: skip
+    optional={
+        "max_tokens": ("integer",),
+        "temperature": ("number",),
+        "top_p": ("number",),
+        "stop": ("array",),
+        "tools": ("array",),
+        "tool_choice": ("string", "object"),
+        "response_format": ("object",),
+    },
+)
 # In order of preference when inferring: the first of equal matches wins.
-INVOKE_MODEL_FORMATS = (ANTHROPIC_MESSAGES, NOVA, TITAN_TEXT, TITAN_EMBEDDINGS, LLAMA,
-                        MISTRAL_TEXT, MISTRAL_CHAT)  # fmt: skip
+INVOKE_MODEL_FORMATS = (
+    ANTHROPIC_MESSAGES,
+    NOVA,
+    TITAN_TEXT,
+    TITAN_EMBEDDINGS,
+    LLAMA,
+    MISTRAL_TEXT,
+    MISTRAL_CHAT,
+)
 FORMATS = {fmt.name: fmt for fmt in (*INVOKE_MODEL_FORMATS, CONVERSE)}
 
 # Model id prefixes (after any cross-region prefix), most specific first.
@@ -139,9 +178,14 @@ def infer_format(samples: Iterable[Mapping[str, Any]]) -> RequestFormat | None:
 
 
 _JSON_TYPES: dict[type, JsonType] = {
-    str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
-    dict: "object", type(None): "null",
-}  # fmt: skip
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
 
 
 def json_type(value: Any) -> JsonType:
@@ -166,8 +210,9 @@ def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProbl
     for key, types in fmt.required.items():
         value = body.get(key, _MISSING)
         if value is _MISSING:
-            problems.append(("error", "missing-key",
-                             f"modelInput lacks {key}, which {fmt.title} requires"))  # fmt: skip
+            problems.append(
+                ("error", "missing-key", f"modelInput lacks {key}, which {fmt.title} requires")
+            )
         elif not _accepts(types, value):
             problems.append(_wrong_type(key, types, value))
     for key, value in body.items():
@@ -175,8 +220,14 @@ def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProbl
             continue
         allowed = fmt.optional.get(key)
         if allowed is None:
-            problems.append(("warning", "unknown-key", f"modelInput.{key} is not part of "
-                             f"{fmt.title}: the model is likely to reject it"))  # fmt: skip
+            problems.append(
+                (
+                    "warning",
+                    "unknown-key",
+                    f"modelInput.{key} is not part of "
+                    f"{fmt.title}: the model is likely to reject it",
+                )
+            )
         elif value is not None and not _accepts(allowed, value):
             problems.append(_wrong_type(key, allowed, value))
     return problems
@@ -187,8 +238,11 @@ _MISSING = object()
 
 def _wrong_type(key: str, types: tuple[JsonType, ...], value: Any) -> BodyProblem:
     expected = " or ".join(_article(kind) for kind in types)
-    return ("error", "wrong-type", f"modelInput.{key} is {_article(json_type(value))}, "
-            f"not {expected}")  # fmt: skip
+    return (
+        "error",
+        "wrong-type",
+        f"modelInput.{key} is {_article(json_type(value))}, not {expected}",
+    )
 
 
 def _article(kind: JsonType) -> str:

@@ -124,8 +124,9 @@ class Results:
 
     @property
     def truncated(self) -> int:
-        return sum(count for reason, count in self.stop_reasons.items()
-                   if reason in TRUNCATED_REASONS)  # fmt: skip
+        return sum(
+            count for reason, count in self.stop_reasons.items() if reason in TRUNCATED_REASONS
+        )
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,21 @@ class JobTrack:
 
     def _differs(self, job: Job) -> bool:
         old = self.job
-        return (old.status, old.processed_records, old.succeeded_records, old.failed_records,
-                old.total_records, old.end_time) != (
-                job.status, job.processed_records, job.succeeded_records, job.failed_records,
-                job.total_records, job.end_time)  # fmt: skip
+        return (
+            old.status,
+            old.processed_records,
+            old.succeeded_records,
+            old.failed_records,
+            old.total_records,
+            old.end_time,
+        ) != (
+            job.status,
+            job.processed_records,
+            job.succeeded_records,
+            job.failed_records,
+            job.total_records,
+            job.end_time,
+        )
 
     def records_per_minute(self) -> float | None:
         """Throughput measured from what watch itself observed, over the sliding window."""

@@ -27,11 +27,11 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
             }
             if report.format is not None
             else None
-        ),  # fmt: skip
+        ),
         "inputs": [
             {"uri": item.uri, "records": item.records, "bytes": item.bytes}
             for item in report.inputs
-        ],  # fmt: skip
+        ],
         "limits": {
             "min_records_per_job": int(limits.min_records_per_job),
             "records_per_job": int(limits.records_per_job),
@@ -52,7 +52,7 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
                 ],
             }
             for problem in report.problems
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -78,8 +78,9 @@ def report_lines(report: CheckReport, strict: bool) -> list[Text]:
         for where in problem.where:
             lines.append(Text(f"    {_place(where)}", style="dim"))
         if problem.count > len(problem.where):
-            lines.append(Text(f"    … and {problem.count - len(problem.where):,} more",
-                              style="dim"))  # fmt: skip
+            lines.append(
+                Text(f"    … and {problem.count - len(problem.where):,} more", style="dim")
+            )
     for line in lines:  # never wrapped: paths and messages copy whole
         line.no_wrap, line.overflow = True, "ignore"
     return lines
@@ -101,14 +102,16 @@ def _verdict(report: CheckReport, strict: bool) -> Text:
     text = Text("✗ would fail", style="bold red")
     text.append(f": {counted}; {_counted(errors, 'error')}")
     if warnings:
-        text.append(f", {_counted(warnings, 'warning')}{' (--strict)' if strict else ''}",
-                    style="yellow")  # fmt: skip
+        text.append(
+            f", {_counted(warnings, 'warning')}{' (--strict)' if strict else ''}", style="yellow"
+        )
     return text
 
 
 def _heading(problem: Problem) -> Text:
-    text = Text(f"{problem.severity:<7}", style="bold red" if problem.severity == "error"
-                else "bold yellow")  # fmt: skip
+    text = Text(
+        f"{problem.severity:<7}", style="bold red" if problem.severity == "error" else "bold yellow"
+    )
     text.append(f" {problem.count:>7,}×  ")
     text.append(inert(problem.message))
     text.append(f"  [{problem.kind}]", style="dim")

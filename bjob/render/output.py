@@ -56,8 +56,13 @@ def bytes_progress(
     from bjob.render.view import make_console
 
     console = make_console(env.stderr, env, styled=True)
-    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-               TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=None)
         yield (

@@ -61,10 +61,12 @@ def print_queues(env: Environment, regions: Sequence[RegionQueues]) -> None:
             heading.append("  no batch quotas or unfinished jobs", style="dim")
             parts.append(heading)
             continue
-        heading.append(f"  {len(queues.models)} models · the queue over the last hour",
-                       style="dim")  # fmt: skip
-        parts += [heading, _queue_table(queues, styled, width), _limits_table(queues, styled,
-                                                                              width)]  # fmt: skip
+        heading.append(f"  {len(queues.models)} models · the queue over the last hour", style="dim")
+        parts += [
+            heading,
+            _queue_table(queues, styled, width),
+            _limits_table(queues, styled, width),
+        ]
     print_renderables(env, parts, styled=styled, width=width)
 
 
@@ -79,26 +81,41 @@ def _queue_table(queues: RegionQueues, styled: bool, width: int) -> RenderableTy
         return [_metric(model, name, styled) for model in models]
 
     def by_status(model: ModelQueue) -> Text:
-        counts = sorted(model.jobs_by_status.items(),
-                        key=lambda item: STATUS_ORDER.index(item[0])
-                        if item[0] in STATUS_ORDER else len(STATUS_ORDER))  # fmt: skip
+        counts = sorted(
+            model.jobs_by_status.items(),
+            key=lambda item: (
+                STATUS_ORDER.index(item[0]) if item[0] in STATUS_ORDER else len(STATUS_ORDER)
+            ),
+        )
         return Text(" · ".join(f"{count} {inert(status)}" for status, count in counts) or DASH)
 
     columns = [
         Column("Model", [_label(model) for model in models], keep=True, fold=True),
         Column("Jobs", [_jobs(model) for model in models], justify="right", keep=True),
         Column("Records pending", metric("records_pending"), keep=True),
-        Column("Stalled", [Text("stalled", style="bold red") if model.metrics is not None
-                           and model.metrics.stalled(queues.observed_at) else Text()
-                           for model in models]),
+        Column(
+            "Stalled",
+            [
+                Text("stalled", style="bold red")
+                if model.metrics is not None and model.metrics.stalled(queues.observed_at)
+                else Text()
+                for model in models
+            ],
+        ),
         Column("Input tok/min", metric("input_tokens_per_minute")),
         Column("Output tok/min", metric("output_tokens_per_minute")),
         Column("Tokens pending", metric("tokens_pending")),
         Column("By status", [by_status(model) for model in models]),
         Column("Model id", [Text(inert(model.model_id or DASH)) for model in models]),
-    ]  # fmt: skip
-    extras = ["Stalled", "By status", "Input tok/min", "Output tok/min", "Tokens pending",
-              "Model id"]  # fmt: skip
+    ]
+    extras = [
+        "Stalled",
+        "By status",
+        "Input tok/min",
+        "Output tok/min",
+        "Tokens pending",
+        "Model id",
+    ]
     return fitted_table(columns, extras, width, styled=styled)
 
 
@@ -127,8 +144,9 @@ def sparkline(values: Sequence[float]) -> str:
     top = max(values, default=0)
     if top <= 0:
         return SPARKS[0] * len(values)
-    return "".join(SPARKS[min(int(value / top * (len(SPARKS) - 1) + 0.5), len(SPARKS) - 1)]
-                   for value in values)  # fmt: skip
+    return "".join(
+        SPARKS[min(int(value / top * (len(SPARKS) - 1) + 0.5), len(SPARKS) - 1)] for value in values
+    )
 
 
 def _limits_table(queues: RegionQueues, styled: bool, width: int) -> RenderableType:
@@ -142,15 +160,17 @@ def _limits_table(queues: RegionQueues, styled: bool, width: int) -> RenderableT
 
     columns = [
         Column("Limits", [_label(model) for model in models], keep=True, fold=True),
-        Column("Records a job", [_records_a_job(model) for model in models], justify="right",
-               keep=True),
-        Column("Records a file", [limit(model, "records_per_input_file") for model in models],
-               justify="right"),
-        Column("File", [limit(model, "input_file_gb", " GB") for model in models],
-               justify="right"),
-        Column("Job", [limit(model, "job_size_gb", " GB") for model in models],
-               justify="right"),
-    ]  # fmt: skip
+        Column(
+            "Records a job", [_records_a_job(model) for model in models], justify="right", keep=True
+        ),
+        Column(
+            "Records a file",
+            [limit(model, "records_per_input_file") for model in models],
+            justify="right",
+        ),
+        Column("File", [limit(model, "input_file_gb", " GB") for model in models], justify="right"),
+        Column("Job", [limit(model, "job_size_gb", " GB") for model in models], justify="right"),
+    ]
     return fitted_table(columns, ["Records a file", "File", "Job"], width, styled=styled)
 
 

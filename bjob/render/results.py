@@ -47,7 +47,7 @@ def results_to_dict(results: Results) -> dict[str, Any]:
             }
             if results.cost is not None
             else None
-        ),  # fmt: skip
+        ),
         "errors": [
             {
                 "code": group.code,
@@ -56,7 +56,7 @@ def results_to_dict(results: Results) -> dict[str, Any]:
                 "record_ids": list(group.record_ids),
             }
             for group in results.errors
-        ],  # fmt: skip
+        ],
         "stop_reasons": dict(results.stop_reasons),
         "truncated": results.truncated,
         "files": [
@@ -93,12 +93,18 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
     lines += labelled("Records", _record_counts(results), width)
     if results.tokens is not None:
         tokens = results.tokens
-        lines += labelled("Tokens", Text(f"{_count(tokens.input)} in · "
-                                          f"{_count(tokens.output)} out"), width)  # fmt: skip
+        lines += labelled(
+            "Tokens", Text(f"{_count(tokens.input)} in · {_count(tokens.output)} out"), width
+        )
     if results.cost is not None:
         cost = results.cost
-        lines += labelled("Cost", Text(f"{_usd(cost.total)}  ({_usd(cost.input)} in + "
-                                        f"{_usd(cost.output)} out, estimated)"), width)  # fmt: skip
+        lines += labelled(
+            "Cost",
+            Text(
+                f"{_usd(cost.total)}  ({_usd(cost.input)} in + {_usd(cost.output)} out, estimated)"
+            ),
+            width,
+        )
     if results.stop_reasons:
         lines += labelled("Stop reasons", _stop_reasons(results), width)
     if results.errors:
@@ -111,12 +117,14 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
                 line.append(f"{inert(str(group.code))}  ", style="bold")
             line.append(inert(group.message or DASH))
             if group.record_ids:
-                line.append(f"  e.g. {', '.join(inert(rid) for rid in group.record_ids)}",
-                            style="dim")  # fmt: skip
+                line.append(
+                    f"  e.g. {', '.join(inert(rid) for rid in group.record_ids)}", style="dim"
+                )
             lines.append(line)
         if kinds > MAX_ERROR_GROUPS:
-            lines.append(Text(f"  … and {kinds - MAX_ERROR_GROUPS} more kinds (--json)",
-                              style="dim"))  # fmt: skip
+            lines.append(
+                Text(f"  … and {kinds - MAX_ERROR_GROUPS} more kinds (--json)", style="dim")
+            )
     lines.append(Text())
     lines += _next_steps(results, job_arg)
     for line in lines:  # never wrapped: URIs and messages copy whole
@@ -132,8 +140,9 @@ def _record_counts(results: Results) -> Text:
     processed = results.succeeded + results.failed
     if processed:
         text.append(f" ({percent(results.failed / processed)})", style="dim")
-    text.append(f"  ·  {results.unreadable:,} unreadable",
-                style="yellow" if results.unreadable else "")  # fmt: skip
+    text.append(
+        f"  ·  {results.unreadable:,} unreadable", style="yellow" if results.unreadable else ""
+    )
     if results.missing is not None:
         text.append(f"  ·  {results.missing:,} missing", style="yellow" if results.missing else "")
     return text
@@ -158,8 +167,9 @@ def _next_steps(results: Results, job_arg: str) -> list[Text]:
     steps = []
     if results.failed:
         steps.append((f"bjob results {job_arg} --failed", "the failed lines, as JSON lines"))
-    steps.append((f"bjob results {job_arg} --retry-file retry.jsonl",
-                  f"{retry:,} records to submit again"))  # fmt: skip
+    steps.append(
+        (f"bjob results {job_arg} --retry-file retry.jsonl", f"{retry:,} records to submit again")
+    )
     lines = []
     for index, (command, why) in enumerate(steps):
         line = Text("Next: " if not index else "      ", style="bold")

@@ -86,8 +86,7 @@ def print_renderables(
     of its own and left whole, for the terminal to soft-wrap, so that it copies in one piece.
     Plain output that is not going to a terminal (a log, a file) is not wrapped at all.
     """
-    console = make_console(env.stdout if styled else io.StringIO(), env, styled=styled,
-                           width=width)  # fmt: skip
+    console = make_console(env.stdout if styled else io.StringIO(), env, styled=styled, width=width)
 
     def print_all() -> None:
         for index, renderable in enumerate(renderables):
@@ -164,19 +163,25 @@ def fitted_table(
             chosen.add(header)
             used += gap + extra.width
     shown = [column for column in columns if column.header in chosen]
-    table = Table(box=box.SIMPLE_HEAD if styled else None, pad_edge=False, show_edge=False,
-                  padding=(0, 1, 0, 0) if styled else (0, 1))  # fmt: skip
+    table = Table(
+        box=box.SIMPLE_HEAD if styled else None,
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 1, 0, 0) if styled else (0, 1),
+    )
     for column in shown:
         if column.fold:
             room = width - (used - column.width)
-            table.add_column(column.header, overflow="fold",
-                             width=max(min(column.width, room), NAME_MIN_WIDTH))  # fmt: skip
+            table.add_column(
+                column.header, overflow="fold", width=max(min(column.width, room), NAME_MIN_WIDTH)
+            )
         else:
             table.add_column(column.header, justify=column.justify, no_wrap=True)
     rows = len(shown[0].cells) if shown else 0
     for index in range(rows):
-        table.add_row(*(column.cells[index] for column in shown),
-                      end_section=index == rows - footer - 1)  # fmt: skip
+        table.add_row(
+            *(column.cells[index] for column in shown), end_section=index == rows - footer - 1
+        )
     return table
 
 
@@ -191,26 +196,46 @@ def jobs_table(
     then, as the width allows, the region (of several), submission, duration, id, model."""
     elapsed = [job.elapsed_seconds(now) for job in jobs]
     columns = [
-        Column("Name", [Text(_data(job.name or job.job_id)) for job in jobs], keep=True,
-               fold=True),
+        Column("Name", [Text(_data(job.name or job.job_id)) for job in jobs], keep=True, fold=True),
         Column("Region", [Text(_data(job.region)) for job in jobs]),
         Column("Status", [status_text(job) for job in jobs], keep=True),
-        Column("Progress", [small_progress(job, styled) for job in jobs], keep=True,
-               narrow=[small_progress(job, styled=False) for job in jobs]),
-        Column("OK", [Text(_count(job.succeeded_records), style="green") for job in jobs],
-               justify="right", keep=True),
-        Column("Failed", [Text(_count(job.failed_records), style="red" if job.failed_records
-                               else "") for job in jobs], justify="right", keep=True),
-        Column("Submitted", [Text(relative(job.submit_time, now) if job.submit_time else DASH)
-                             for job in jobs]),
-        Column("Duration", [Text(duration(seconds) if seconds is not None else DASH)
-                            for seconds in elapsed], justify="right"),
+        Column(
+            "Progress",
+            [small_progress(job, styled) for job in jobs],
+            keep=True,
+            narrow=[small_progress(job, styled=False) for job in jobs],
+        ),
+        Column(
+            "OK",
+            [Text(_count(job.succeeded_records), style="green") for job in jobs],
+            justify="right",
+            keep=True,
+        ),
+        Column(
+            "Failed",
+            [
+                Text(_count(job.failed_records), style="red" if job.failed_records else "")
+                for job in jobs
+            ],
+            justify="right",
+            keep=True,
+        ),
+        Column(
+            "Submitted",
+            [Text(relative(job.submit_time, now) if job.submit_time else DASH) for job in jobs],
+        ),
+        Column(
+            "Duration",
+            [Text(duration(seconds) if seconds is not None else DASH) for seconds in elapsed],
+            justify="right",
+        ),
         Column("Id", [Text(_data(job.job_id)) for job in jobs]),
         Column("Model", [Text(_data(short_model(job.model_id))) for job in jobs]),
-    ]  # fmt: skip
+    ]
     extras = ["Region"] if regions else []
-    return fitted_table(columns, [*extras, "Submitted", "Duration", "Id", "Model"], width,
-                        styled=styled)  # fmt: skip
+    return fitted_table(
+        columns, [*extras, "Submitted", "Duration", "Id", "Model"], width, styled=styled
+    )
 
 
 def status_text(job: Job) -> Text:

@@ -61,8 +61,7 @@ def _states(tracks: Sequence[JobTrack]) -> str:
 
 def print_retry(err: TextIO, now: datetime, error: BjobError, delay: float) -> None:
     """A line on stderr: the service did not answer, and when bjob asks again."""
-    print(f"{_stamp(now)}  retrying in {delay:.0f} s: {inert(error.message)}",
-          file=err, flush=True)  # fmt: skip
+    print(f"{_stamp(now)}  retrying in {delay:.0f} s: {inert(error.message)}", file=err, flush=True)
 
 
 class _LineDisplay:
@@ -113,8 +112,11 @@ class LogDisplay(_LineDisplay):
             print("  ".join(parts), file=self.out, flush=True)
 
     def finish(self, tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> None:
-        print(f"{_stamp(self.now())}  {summary_line(tracks, code, interrupted)}",
-              file=self.out, flush=True)  # fmt: skip
+        print(
+            f"{_stamp(self.now())}  {summary_line(tracks, code, interrupted)}",
+            file=self.out,
+            flush=True,
+        )
 
 
 class NdjsonDisplay(_LineDisplay):
@@ -255,19 +257,40 @@ class LiveDisplay:
         columns = [
             Column("Job", [Text(_label(job)) for job in jobs], keep=True, fold=True),
             Column("Status", [status_text(job) for job in jobs], keep=True),
-            Column("Progress", [small_progress(job, styled=True) for job in jobs], keep=True,
-                   narrow=[small_progress(job, styled=False) for job in jobs]),
-            Column("OK", [count(job.succeeded_records, "green") for job in jobs],
-                   justify="right", keep=True),
-            Column("Failed", [count(job.failed_records, "red" if job.failed_records else "")
-                              for job in jobs], justify="right", keep=True),
+            Column(
+                "Progress",
+                [small_progress(job, styled=True) for job in jobs],
+                keep=True,
+                narrow=[small_progress(job, styled=False) for job in jobs],
+            ),
+            Column(
+                "OK",
+                [count(job.succeeded_records, "green") for job in jobs],
+                justify="right",
+                keep=True,
+            ),
+            Column(
+                "Failed",
+                [count(job.failed_records, "red" if job.failed_records else "") for job in jobs],
+                justify="right",
+                keep=True,
+            ),
             Column("Pending", [count(job.pending_records) for job in jobs], justify="right"),
             Column("Rate", [Text(_rate(track) or DASH) for track in shown], justify="right"),
-            Column("ETA", [Text(duration(eta) if eta is not None else DASH) for eta in etas],
-                   justify="right"),
-            Column("Time left", [Text(duration(seconds) if seconds is not None and seconds > 0
-                                      else DASH) for seconds in left], justify="right"),
-        ]  # fmt: skip
+            Column(
+                "ETA",
+                [Text(duration(eta) if eta is not None else DASH) for eta in etas],
+                justify="right",
+            ),
+            Column(
+                "Time left",
+                [
+                    Text(duration(seconds) if seconds is not None and seconds > 0 else DASH)
+                    for seconds in left
+                ],
+                justify="right",
+            ),
+        ]
         hidden = len(tracks) - len(shown)
         if hidden:
             for column in columns:
@@ -291,8 +314,7 @@ class LiveDisplay:
         if self.next_poll_at is not None:
             seconds = max(self.next_poll_at - self.clock(), 0)
             if self.retry_note:
-                footer.append(f" · retrying in {seconds:.0f} s: {self.retry_note}",
-                              style="yellow")  # fmt: skip
+                footer.append(f" · retrying in {seconds:.0f} s: {self.retry_note}", style="yellow")
             else:
                 footer.append(f" · next in {seconds:.0f} s")
         footer.append(" · Ctrl-C to stop")

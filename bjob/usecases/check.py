@@ -56,8 +56,11 @@ def find_sources(inputs: Sequence[str], clients: ClientsFactory) -> list[Source]
     for text in inputs:
         found = _s3_sources(text, clients) if text.startswith("s3://") else _local_sources(text)
         if not found:
-            raise BjobError(f"{text}: no .jsonl files", ExitCode.USAGE,
-                            hint="Bedrock reads the files ending in .jsonl")  # fmt: skip
+            raise BjobError(
+                f"{text}: no .jsonl files",
+                ExitCode.USAGE,
+                hint="Bedrock reads the files ending in .jsonl",
+            )
         sources += found
     return list({source.uri: source for source in sources}.values())
 
@@ -68,8 +71,11 @@ def _local_sources(text: str) -> list[Source]:
         files = sorted(item for item in path.rglob("*.jsonl") if item.is_file())
     elif path.is_file():
         if path.suffix != ".jsonl":
-            raise BjobError(f"{text}: not a .jsonl file", ExitCode.USAGE,
-                            hint="Bedrock reads only files ending in .jsonl")  # fmt: skip
+            raise BjobError(
+                f"{text}: not a .jsonl file",
+                ExitCode.USAGE,
+                hint="Bedrock reads only files ending in .jsonl",
+            )
         files = [path]
     else:
         raise BjobError(f"{text}: no such file or folder", ExitCode.USAGE)
@@ -93,8 +99,10 @@ def _file_lines(path: Path) -> Iterator[bytes]:
     """The file's lines, never more than one (cut after MAX_BODY_BYTES + 1 bytes) in memory."""
     try:
         with open(path, "rb") as file:
-            yield from (line.rstrip(b"\r") for line in split_lines(
-                iter(lambda: file.read(CHUNK_BYTES), b""), MAX_BODY_BYTES))  # fmt: skip
+            yield from (
+                line.rstrip(b"\r")
+                for line in split_lines(iter(lambda: file.read(CHUNK_BYTES), b""), MAX_BODY_BYTES)
+            )
     except OSError as error:
         raise BjobError(f"{path}: cannot be read: {error}", ExitCode.USAGE) from None
 
@@ -105,14 +113,18 @@ def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
     where = parse_s3_uri(text)
     client = clients().client("s3")
     if where.key.endswith(".jsonl"):
-        objects = [item for item in list_objects(client, where, None)
-                   if item.location.key == where.key]  # fmt: skip
+        objects = [
+            item for item in list_objects(client, where, None) if item.location.key == where.key
+        ]
         if not objects:
             raise BjobError(f"no such object: {text}", ExitCode.NOT_FOUND)
     else:
         prefix = where if not where.key or where.key.endswith("/") else where.child("/")
-        objects = [item for item in list_objects(client, prefix, None)
-                   if item.location.key.endswith(".jsonl")]  # fmt: skip
+        objects = [
+            item
+            for item in list_objects(client, prefix, None)
+            if item.location.key.endswith(".jsonl")
+        ]
 
     def lines(location: S3Location) -> Callable[[], Iterator[bytes]]:
         return lambda: (
@@ -173,9 +185,15 @@ def check_sources(
     problems += limit_problems(inputs, limits)
     if fmt is None:
         about = f"for {model_id}" if model_id else "that fits these records"
-        problems.append(Problem("warning", "no-format", f"bjob knows no request format {about}: "
-                                "only the JSONL shape was checked", 1,
-                                [Where("(the job)", None, None)]))  # fmt: skip
+        problems.append(
+            Problem(
+                "warning",
+                "no-format",
+                f"bjob knows no request format {about}: only the JSONL shape was checked",
+                1,
+                [Where("(the job)", None, None)],
+            )
+        )
     return CheckReport(inputs, fmt, format_assumed, model_id, limits, in_order(problems))
 
 

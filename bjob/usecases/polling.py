@@ -44,8 +44,9 @@ class JobPoller:
 
     def _get(self, job: Job) -> Job:
         identifier = job.arn or job.job_id or ""
-        response = fetch_job(JobRef(identifier, "arn" if job.arn else "id", job.region),
-                             self.clients)  # fmt: skip
+        response = fetch_job(
+            JobRef(identifier, "arn" if job.arn else "id", job.region), self.clients
+        )
         return normalize_job(response)
 
     def _list_region(self, region: str | None, jobs: Sequence[Job]) -> dict[str, Job]:
@@ -85,9 +86,11 @@ def discover_active_jobs(clients: AwsClients, region: str | None, now: datetime)
     with translated_errors(profile=clients.options.profile):
         client = clients.bedrock(region)
         for summary in iter_job_summaries(
-            client, sortBy="CreationTime", sortOrder="Descending",
+            client,
+            sortBy="CreationTime",
+            sortOrder="Descending",
             submitTimeAfter=now - ACTIVE_LOOKBACK,
-        ):  # fmt: skip
+        ):
             if summary.get("status") in ACTIVE_STATUSES:
                 jobs.append(normalize_job(summary))
     return jobs

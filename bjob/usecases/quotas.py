@@ -53,8 +53,11 @@ def _region(
         quotas = merge_quotas(*batch_quotas(clients.client("service-quotas", region)))
     except BjobError as error:
         warnings.append(f"{error.message}: quotas are not shown")
-    models = [model for model in build_queues(names, active, quotas)
-              if model_filter is None or model.matches(model_filter)]  # fmt: skip
+    models = [
+        model
+        for model in build_queues(names, active, quotas)
+        if model_filter is None or model.matches(model_filter)
+    ]
     measured = [model.model_id for model in models if model.model_id]
     metrics: dict[str, ModelMetrics] | None = None
     try:

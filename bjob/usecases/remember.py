@@ -48,11 +48,16 @@ def remember_jobs(jobs: Iterable[Job], path: Path | None = None) -> None:
     """Put these jobs first, keep the most recent MAX_JOBS, write atomically, mode 0600."""
     path = path or cache_path()
     fresh = [
-        {"arn": job.arn, "id": job.job_id, "name": job.name, "region": job.region,
-         "status": job.status}
+        {
+            "arn": job.arn,
+            "id": job.job_id,
+            "name": job.name,
+            "region": job.region,
+            "status": job.status,
+        }
         for job in islice(jobs, MAX_JOBS)  # a long listing: only its first jobs are kept
         if job.arn
-    ]  # fmt: skip
+    ]
     if not fresh:
         return
     seen = {entry["arn"] for entry in fresh}

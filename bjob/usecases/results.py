@@ -74,8 +74,10 @@ def gather_results(
     objects = s3.objects(folder, s3.output_owner)
     if not objects:
         if not job.is_terminal:
-            raise BjobError(f"no outputs yet in {folder.uri}: results appear when the job "
-                            "ends", ExitCode.JOB_NOT_FINISHED)  # fmt: skip
+            raise BjobError(
+                f"no outputs yet in {folder.uri}: results appear when the job ends",
+                ExitCode.JOB_NOT_FINISHED,
+            )
         why = f" ({job.status}: {job.message})" if job.message else f" ({job.status})"
         raise BjobError(f"the job left no outputs in {folder.uri}{why}", ExitCode.NOT_FOUND)
     record_files = [item for item in objects if _is_record_file(item)]
@@ -94,14 +96,16 @@ def gather_results(
     if total.unreadable == 1:
         warnings.append(f"1 line is not a record: {total.first_unreadable}")
     elif total.unreadable:
-        warnings.append(f"{total.unreadable:,} lines are not records; the first at "
-                        f"{total.first_unreadable}")  # fmt: skip
+        warnings.append(
+            f"{total.unreadable:,} lines are not records; the first at {total.first_unreadable}"
+        )
     missing: list[str] | None = None
     if read_input if read_input is not None else _can_be_missing(job, total):
         missing = missing_in_order(_input_record_ids(s3, job, warnings), total.record_ids)
     tokens = manifest_tokens(manifest)
-    counted = {item.location.key: part.records for item, part in zip(record_files, tallies,
-                                                                     strict=True)}  # fmt: skip
+    counted = {
+        item.location.key: part.records for item, part in zip(record_files, tallies, strict=True)
+    }
     files = tuple(
         OutputFile(item.location.uri, item.size, counted.get(item.location.key)) for item in objects
     )
@@ -181,8 +185,11 @@ def _input_files(s3: _S3, job: Job) -> list[S3Location]:
     if where.key.endswith(".jsonl"):
         return [where]
     prefix = where if not where.key or where.key.endswith("/") else where.child("/")
-    return [item.location for item in s3.objects(prefix, s3.input_owner)
-            if item.location.key.endswith(".jsonl")]  # fmt: skip
+    return [
+        item.location
+        for item in s3.objects(prefix, s3.input_owner)
+        if item.location.key.endswith(".jsonl")
+    ]
 
 
 def _input_records(s3: _S3, job: Job) -> Iterator[tuple[str | None, Any]]:
@@ -208,8 +215,10 @@ def _input_record_ids(s3: _S3, job: Job, warnings: list[str]) -> Iterator[str]:
         else:
             yield record_id
     if unnamed:
-        warnings.append(f"{unnamed:,} input records have no recordId (Bedrock made one up): "
-                        "whether they are missing cannot be told")  # fmt: skip
+        warnings.append(
+            f"{unnamed:,} input records have no recordId (Bedrock made one up): "
+            "whether they are missing cannot be told"
+        )
 
 
 @dataclass(frozen=True)
@@ -226,8 +235,9 @@ class RetryFile:
 def refuse_existing(path: Path, force: bool) -> None:
     """Checked before anything is read: what the user has is never overwritten unasked."""
     if path.exists() and not force:
-        raise BjobError(f"{path} exists; it is left as it is", ExitCode.USAGE,
-                        hint="pass --force to replace it")  # fmt: skip
+        raise BjobError(
+            f"{path} exists; it is left as it is", ExitCode.USAGE, hint="pass --force to replace it"
+        )
     if path.is_dir():
         raise BjobError(f"{path} is a directory", ExitCode.USAGE)
     if not path.parent.is_dir():
@@ -254,8 +264,9 @@ def _write_retry_lines(
 ) -> RetryFile:
     written: set[str] = set()
     counts = {"failed": 0, "missing": 0}
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".partial")  # fmt: skip
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+    )
     try:
         with os.fdopen(descriptor, "wb") as file:
             for record_id, document in _input_records(s3, job):
@@ -317,24 +328,34 @@ def download_outputs(
     folder = output_folder(job)
     objects = s3.objects(folder, s3.output_owner)
     if not objects:
-        raise BjobError(f"no outputs in {folder.uri}", ExitCode.NOT_FOUND if job.is_terminal
-                        else ExitCode.JOB_NOT_FINISHED)  # fmt: skip
+        raise BjobError(
+            f"no outputs in {folder.uri}",
+            ExitCode.NOT_FOUND if job.is_terminal else ExitCode.JOB_NOT_FINISHED,
+        )
     target = directory / (job.job_id or "job")
     plan = []
     for item in objects:
         relative = item.location.key[len(folder.key) :]
         if any(part in ("", ".", "..") for part in relative.split("/")):
             # A key such as "../../.bashrc" would write outside DIR: S3 data is not a path.
-            raise BjobError(f"refusing to download {item.location.uri}: its key does not "
-                            f"name a file under {target}", ExitCode.USAGE)  # fmt: skip
+            raise BjobError(
+                f"refusing to download {item.location.uri}: its key does not "
+                f"name a file under {target}",
+                ExitCode.USAGE,
+            )
         path = target / relative
         if path.is_file() and path.stat().st_size == item.size:
             continue
         plan.append((item, path))
     on_start(sum(item.size for item, _ in plan))
     with local_writes(target), ThreadPoolExecutor(max_workers=READERS) as pool:
-        done = pool.map(lambda step: download(s3.client, step[0], step[1], s3.output_owner,
-                                              on_bytes, s3.kms_key), plan)  # fmt: skip
+        done = pool.map(
+            lambda step: download(
+                s3.client, step[0], step[1], s3.output_owner, on_bytes, s3.kms_key
+            ),
+            plan,
+        )
         list(done)
-    return Downloaded(target, len(plan), len(objects) - len(plan),
-                      sum(item.size for item, _ in plan))  # fmt: skip
+    return Downloaded(
+        target, len(plan), len(objects) - len(plan), sum(item.size for item, _ in plan)
+    )

@@ -116,9 +116,10 @@ class Watcher:
                 outage.answered()
                 at, seen = self.clock(), self.now()
                 changed = [
-                    track for track, job in zip(running, latest, strict=True)
+                    track
+                    for track, job in zip(running, latest, strict=True)
                     if track.observe(job, at, seen)
-                ]  # fmt: skip
+                ]
                 self.display.update(tracks, changed)
                 wait = self._interval_wait()
             if all(track.job.is_terminal for track in tracks):
