@@ -3,6 +3,7 @@ in-process; moto's server for the installed bjob), read, tallied, retried and do
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ RESULTS_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "results.schema.json").
 JOB = "abcdefabcdef"
 OUT, IN = "batch-out", "batch-in"
 FOLDER = f"jobs/{JOB}/"
+ARN = f"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/{JOB}"
 
 
 def record(index: int, **extra: Any) -> dict[str, Any]:
@@ -131,7 +133,16 @@ def test_completed_with_mixed_failures(server: RunningFake, s3: Any, aws_calls: 
     assert result.code == 0, result.stderr
     document = json.loads(result.stdout)
     jsonschema.validate(document, RESULTS_SCHEMA)
-    assert document["records"] == {"succeeded": 6, "failed": 4, "unreadable": 0, "missing": None}
+    # Every record has a readable output line (10 of 10): nothing is missing, without
+    # reading the input.
+    assert document["records"] == {
+        "succeeded": 6,
+        "failed": 4,
+        "unreadable": 0,
+        "missing": 0,
+        "to_submit_again": 4,
+    }
+    assert document["input"] is None
     assert document["tokens"] == {"input": 1_200_000, "output": 300_000}
     assert document["cost"] == {"input": 0.15, "output": 0.1875, "total": 0.3375}
     assert document["errors"] == [
@@ -168,7 +179,7 @@ def test_the_summary_for_people(server: RunningFake, s3: Any) -> None:
     assert "max_tokens 1 (cut off at the token limit)" in text
     assert "Failures (2 kinds)" in text
     assert "3  400  Malformed input request" in text and "e.g. rec-00001, rec-00004" in text
-    assert f"Next: bjob results {JOB} --failed" in text
+    assert f"Next: bjob results {ARN} --failed" in text
     assert "--retry-file retry.jsonl  (4 records to submit again)" in text
     assert "\x1b" not in text
 
@@ -234,7 +245,9 @@ def test_an_existing_retry_file_is_refused_unless_forced(
 
 def test_nothing_to_retry_writes_nothing(server: RunningFake, s3: Any, tmp_path: Path) -> None:
     add_job(server, total=2, processed=2)
-    s3.put_object(Bucket=OUT, Key=FOLDER + "r.jsonl.out", Body=jsonl([answer(0), answer(1)]))
+    s3.put_object(
+        Bucket=OUT, Key=FOLDER + "records.jsonl.out", Body=jsonl([answer(0), answer(1)])
+    )
     manifest(s3)
     s3.put_object(Bucket=IN, Key="in/records.jsonl", Body=jsonl([record(0), record(1)]))
     retry = tmp_path / "retry.jsonl"
@@ -295,8 +308,18 @@ def test_unreadable_lines_are_counted_and_the_first_is_named(server: RunningFake
     result = results(server, "--json")
     assert result.code == 0
     document = json.loads(result.stdout)
-    assert document["records"] == {"succeeded": 3, "failed": 0, "unreadable": 2, "missing": None}
-    assert "2 lines are not records; the first at r.jsonl.out:2" in result.stderr
+    # Two lines that cannot vouch for a record: the input is read, and it is gone.
+    assert document["records"] == {
+        "succeeded": 3,
+        "failed": 0,
+        "unreadable": 2,
+        "missing": None,
+        "to_submit_again": 0,
+    }
+    assert "2 output lines are not records; the first at r.jsonl.out:2" in result.stderr
+    assert "the input cannot be read (no such object: s3://batch-in/in/records.jsonl)" in (
+        result.stderr
+    )
 
 
 def test_a_hostile_error_message_is_shown_not_obeyed(server: RunningFake, s3: Any) -> None:
@@ -314,32 +337,56 @@ def test_a_hostile_error_message_is_shown_not_obeyed(server: RunningFake, s3: An
     assert "\u202e" not in failed_lines and "\\u202e" in failed_lines
 
 
+@pytest.fixture
+def broken_bodies(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """S3 bodies that end half-way, as a dropped connection leaves them: the next N reads of
+    each key given (key -> N) deliver half the bytes that Content-Length promised."""
+    from botocore.response import StreamingBody
+
+    from bjob.aws.session import AwsClients
+
+    breaks: dict[str, int] = {}
+    make = AwsClients._make_client
+
+    def note_key(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["test_key"] = params.get("Key")
+
+    def cut(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        key = context.get("test_key") or ""
+        if breaks.get(key, 0) > 0 and "Body" in parsed:
+            breaks[key] -= 1
+            data = parsed["Body"].read()
+            parsed["Body"] = StreamingBody(io.BytesIO(data[: len(data) // 2]), len(data))
+
+    def breaking(self: AwsClients, service: str, region: str) -> object:
+        client = make(self, service, region)
+        client.meta.events.register("provide-client-params.s3.GetObject", note_key)
+        client.meta.events.register("after-call.s3.GetObject", cut)
+        return client
+
+    monkeypatch.setattr(AwsClients, "_make_client", breaking)
+    return breaks
+
+
 def test_download_copies_whole_files_and_a_rerun_is_cheap(
-    server: RunningFake, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: RunningFake, s3: Any, tmp_path: Path, broken_bodies: dict[str, int]
 ) -> None:
     add_job(server, total=10, processed=10, failed=4)
     mixed(s3)
     s3.put_object(Bucket=OUT, Key=FOLDER + "more.jsonl.out", Body=jsonl([answer(11)]))
-    import bjob.aws.s3 as s3_module
-
-    real_download = s3_module.download
-
-    def broken(client: Any, item: Any, path: Path, *args: Any, **kw: Any) -> None:
-        if item.location.key.endswith("records.jsonl.out"):  # the connection drops half-way
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.with_name(f".{path.name}.bjob-partial").write_bytes(b"half")
-            raise s3_module.BjobError("reading broke off", s3_module.ExitCode.TEMPORARY)
-        real_download(client, item, path, *args, **kw)
-
-    monkeypatch.setattr("bjob.usecases.results.download", broken)
-    first = results(server, "--download", str(tmp_path))
-    assert first.code == 5
     target = tmp_path / JOB
+    # The connection drops on every attempt for one file: bjob reads it again, then gives up.
+    broken_bodies[FOLDER + "records.jsonl.out"] = 3
+    first = results(server, "--download", str(tmp_path))
+    assert first.code == 5 and "broke off" in first.stderr
     assert not (target / "records.jsonl.out").exists()  # nothing half-written under its name
-    monkeypatch.setattr("bjob.usecases.results.download", real_download)
+    assert not [path for path in tmp_path.rglob("*") if "partial" in path.name]
+    # Dropped twice, whole the third time: copied, and right.
+    broken_bodies[FOLDER + "records.jsonl.out"] = 2
     second = results(server, "--download", str(tmp_path))
     assert second.code == 0, second.stderr
-    assert "1 files" in second.stderr and "2 already there" in second.stderr
+    # The files that arrived whole the first time stay; only the broken one is copied.
+    assert "1 file " in second.stderr and "2 already there" in second.stderr
     original = s3.get_object(Bucket=OUT, Key=FOLDER + "records.jsonl.out")["Body"].read()
     assert (target / "records.jsonl.out").read_bytes() == original
     assert sorted(path.name for path in target.iterdir()) == [
@@ -349,16 +396,31 @@ def test_download_copies_whole_files_and_a_rerun_is_cheap(
     ]
     third = results(server, "--download", str(tmp_path))
     assert "0 files" in third.stderr and "3 already there" in third.stderr
+    # A damaged file of the right size is not "already there".
+    damaged = bytearray(original)
+    damaged[10] ^= 0x20
+    (target / "records.jsonl.out").write_bytes(bytes(damaged))
+    fourth = results(server, "--download", str(tmp_path))
+    assert "1 file " in fourth.stderr and "2 already there" in fourth.stderr
+    assert (target / "records.jsonl.out").read_bytes() == original
 
 
-def test_a_key_that_leaves_the_folder_is_not_downloaded(
+def test_keys_that_cannot_be_files_are_skipped_and_counted(
     server: RunningFake, s3: Any, tmp_path: Path
 ) -> None:
     add_job(server)
     s3.put_object(Bucket=OUT, Key=FOLDER + "../../escape.txt", Body=b"x")
+    s3.put_object(Bucket=OUT, Key=FOLDER + "archive/", Body=b"")
+    s3.put_object(Bucket=OUT, Key=FOLDER + "n" * 300 + ".out", Body=b"x")
+    s3.put_object(Bucket=OUT, Key=FOLDER + "archive/r.jsonl.out", Body=jsonl([answer(0)]))
     result = results(server, "--download", str(tmp_path / "dl"))
-    assert result.code == 2 and "refusing" in result.stderr
+    assert result.code == 0, result.stderr
     assert not list(tmp_path.rglob("escape.txt"))
+    assert "escape.txt: its key does not name a file under" in result.stderr
+    assert "archive/: a folder marker, not a file" in result.stderr
+    assert "a name longer than the file system allows" in result.stderr
+    assert "1 file (" in result.stderr and "3 skipped" in result.stderr
+    assert (tmp_path / "dl" / JOB / "archive" / "r.jsonl.out").read_bytes() == jsonl([answer(0)])
 
 
 def test_no_such_bucket_is_not_found(server: RunningFake, s3: Any) -> None:
@@ -463,7 +525,8 @@ def test_a_retry_file_in_a_folder_that_does_not_exist(
     server: RunningFake, s3: Any, tmp_path: Path
 ) -> None:
     result = results(server, "--retry-file", str(tmp_path / "no" / "such" / "retry.jsonl"))
-    assert result.code == 2 and "is not a directory" in result.stderr
+    assert result.code == 2
+    assert f"--retry-file: the folder {tmp_path / 'no' / 'such'} does not exist" in result.stderr
     assert server.fake.requests == []
 
 
@@ -475,7 +538,7 @@ def test_a_download_folder_that_cannot_be_written(
     blocker = tmp_path / "a-file"
     blocker.write_text("mine")
     result = results(server, "--download", str(blocker / "sub"))
-    assert result.code == 2 and "cannot write under" in result.stderr
+    assert result.code == 2 and f"{blocker}" in result.stderr and "Not a directory" in result.stderr
     assert blocker.read_text() == "mine"
 
 

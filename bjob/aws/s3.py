@@ -1,5 +1,12 @@
-"""Reading a job's files from S3: listing a folder, streaming an object line by line, and
-downloading one; S3's failures translated with the bucket, key and permission they concern.
+"""Reading a job's files from S3: listing a folder, and streaming an object a chunk at a time,
+every byte verified; S3's failures translated with the bucket, key and permission they
+concern. Writing local files is the use cases' business (usecases/localfiles.py).
+
+A body is complete only when botocore's stream has checked its length against
+Content-Length and, where S3 returns one, its checksum (GetObject with ChecksumMode); an
+object without such a checksum is checked against its ETag when that is the MD5 of its bytes
+(a single-part upload without KMS). A body that ends early or does not match is a
+`BrokenRead`, which the use cases retry.
 
 S3's endpoint and credentials come from the standard AWS configuration (AWS_ENDPOINT_URL_S3,
 AWS_ENDPOINT_URL, the profile's services section), as botocore resolves them.
@@ -7,13 +14,14 @@ AWS_ENDPOINT_URL, the profile's services section), as botocore resolves them.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+import hashlib
+import re
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from bjob.aws.concurrent import Cancel
 from bjob.aws.errors import error_code, translated_errors
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
@@ -23,10 +31,31 @@ _NOT_FOUND_CODES = {"NoSuchKey", "NotFound", "404"}
 _DENIED_CODES = {"AccessDenied", "Forbidden", "403", "AllAccessDisabled", "KMS.AccessDenied"}
 
 
+_PLAIN_MD5 = re.compile(r'^"?([0-9a-f]{32})"?$')
+# Attempts at reading one object whose body breaks off or does not match (s3transfer makes 5).
+READ_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class S3Object:
     location: S3Location
     size: int
+    etag: str | None = None  # as S3 gives it, quotes and all
+    last_modified: str | None = None  # ISO-8601, as S3 gives it
+
+    @property
+    def content_md5(self) -> str | None:
+        """The MD5 of the bytes, when the ETag is one (not multipart; KMS is only known
+        when the object is read)."""
+        match = _PLAIN_MD5.match(self.etag or "")
+        return match.group(1) if match else None
+
+
+class BrokenRead(BjobError):
+    """A body that ended early or does not match its checksum: worth reading again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ExitCode.TEMPORARY, hint="this is usually temporary; try again")
 
 
 def s3_errors(location: S3Location, *, kms_key: str | None = None) -> AbstractContextManager[None]:
@@ -53,19 +82,19 @@ def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> Bj
             ExitCode.NOT_AUTHORIZED,
             hint=f"reading a job's files needs {needs}",
         )
+    if code == "InvalidObjectState":
+        return BjobError(
+            f"{location.uri} is archived (Glacier or Deep Archive): it must be restored "
+            "before it can be read",
+            ExitCode.CONFIGURATION,
+            hint=f"aws s3api restore-object --bucket {location.bucket} --key {location.key} ...",
+        )
+    if isinstance(error, bx.FlexibleChecksumError):
+        return BrokenRead(f"{location.uri} arrived damaged: {error}")
     streaming = (bx.ResponseStreamingError, bx.ReadTimeoutError, bx.IncompleteReadError)
     if isinstance(error, streaming) or type(error).__name__ in ("ProtocolError", "IncompleteRead"):
-        return BjobError(
-            f"reading {location.uri} broke off: {error}",
-            ExitCode.TEMPORARY,
-            hint="this is usually temporary; try again shortly",
-        )
+        return BrokenRead(f"reading {location.uri} broke off: {error}")
     return None
-
-
-def _get_object(client: Any, location: S3Location, owner: str | None) -> Any:
-    """GetObject's body, naming the expected bucket owner when the job does."""
-    return client.get_object(Bucket=location.bucket, Key=location.key, **_owner(owner))["Body"]
 
 
 def _owner(owner: str | None) -> dict[str, str]:
@@ -83,8 +112,57 @@ def list_objects(
         )
         for page in pages:
             for item in page.get("Contents", []):
-                found.append(S3Object(S3Location(folder.bucket, item["Key"]), int(item["Size"])))
+                modified = item.get("LastModified")
+                found.append(
+                    S3Object(
+                        S3Location(folder.bucket, item["Key"]),
+                        int(item["Size"]),
+                        item.get("ETag"),
+                        modified if isinstance(modified, str) else None,
+                    )
+                )
     return found
+
+
+def read_chunks(
+    client: Any,
+    location: S3Location,
+    owner: str | None,
+    kms_key: str | None = None,
+    cancel: Cancel | None = None,
+) -> Iterator[bytes]:
+    """The object's bytes as a stream: one GetObject, a megabyte at a time, never the whole
+    object in memory; verified when the last chunk has been read (BrokenRead otherwise).
+    Stops at the next chunk once `cancel` is set."""
+    with s3_errors(location, kms_key=kms_key):
+        response = client.get_object(
+            Bucket=location.bucket, Key=location.key, ChecksumMode="ENABLED", **_owner(owner)
+        )
+        body = response["Body"]
+        expected_md5 = _md5_to_check(response)
+        md5 = hashlib.md5(usedforsecurity=False) if expected_md5 else None
+        try:
+            while chunk := body.read(CHUNK_BYTES):
+                if cancel is not None:
+                    cancel.check()
+                if md5 is not None:
+                    md5.update(chunk)
+                yield chunk
+        finally:
+            body.close()
+        if md5 is not None and md5.hexdigest() != expected_md5:
+            raise BrokenRead(f"{location.uri} arrived damaged: its MD5 is not its ETag")
+
+
+def _md5_to_check(response: dict[str, Any]) -> str | None:
+    """The MD5 the bytes must have, when botocore validates no checksum and the ETag is the
+    MD5 of the bytes (not multipart, not KMS- or customer-key-encrypted)."""
+    if type(response["Body"]).__name__ == "StreamingChecksumBody":
+        return None  # botocore checks S3's CRC/SHA checksum itself
+    if str(response.get("ServerSideEncryption", "")).startswith("aws:kms"):
+        return None
+    match = _PLAIN_MD5.match(response.get("ETag") or "")
+    return match.group(1) if match and not response.get("SSECustomerAlgorithm") else None
 
 
 def iter_lines(
@@ -93,49 +171,21 @@ def iter_lines(
     owner: str | None,
     kms_key: str | None = None,
     max_line: int | None = None,
+    cancel: Cancel | None = None,
 ) -> Iterator[bytes]:
-    """The object's lines (without their line ends), read as a stream: one GetObject, a
-    megabyte at a time, never the whole object in memory. A line longer than `max_line` is
-    given as its first max_line + 1 bytes, and the rest of it skipped."""
-    with s3_errors(location, kms_key=kms_key):
-        body = _get_object(client, location, owner)
-        try:
-            yield from split_lines(iter(lambda: body.read(CHUNK_BYTES), b""), max_line)
-        finally:
-            body.close()
+    """The object's lines (without their line ends), read as a stream (read_chunks). A line
+    longer than `max_line` is given as its first max_line + 1 bytes, and the rest of it
+    skipped."""
+    yield from split_lines(read_chunks(client, location, owner, kms_key, cancel), max_line)
 
 
 def read_object(
     client: Any, location: S3Location, owner: str | None, limit: int, kms_key: str | None = None
-) -> bytes:
-    """A small object whole (a manifest), at most `limit` bytes."""
-    with s3_errors(location, kms_key=kms_key):
-        with _get_object(client, location, owner) as body:
-            data: bytes = body.read(limit + 1)
-    if len(data) > limit:
-        raise BjobError(f"{location.uri} is larger than {limit:,} bytes", ExitCode.TEMPORARY)
-    return data
-
-
-def download(
-    client: Any,
-    item: S3Object,
-    path: Path,
-    owner: str | None,
-    on_bytes: Callable[[int], None],
-    kms_key: str | None = None,
-) -> None:
-    """The object to `path`, whole or not at all: written under a temporary name beside it,
-    then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.bjob-partial")
-    location = item.location
-    try:
-        with s3_errors(location, kms_key=kms_key):
-            with _get_object(client, location, owner) as body, open(partial, "wb") as file:
-                while chunk := body.read(CHUNK_BYTES):
-                    file.write(chunk)
-                    on_bytes(len(chunk))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+) -> bytes | None:
+    """A small object whole (a manifest); None when it is larger than `limit` bytes."""
+    data = bytearray()
+    for chunk in read_chunks(client, location, owner, kms_key):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)

@@ -3,8 +3,10 @@ file to submit again, or its outputs downloaded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -50,13 +52,13 @@ def results(
         ),
     ] = False,
     retry_file: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--retry-file",
             metavar="FILE",
-            help="Write the failed and missing records, as input lines, to FILE.",
+            help="Write the failed and missing records, as input lines, to FILE (- for "
+            "standard output).",
             show_default=False,
-            dir_okay=False,
         ),
     ] = None,
     force: Annotated[
@@ -100,7 +102,7 @@ def results(
         from bjob.aws.session import AwsClients
         from bjob.model.results import parse_prices
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-        from bjob.usecases.results import refuse_existing
+        from bjob.usecases.localfiles import check_new_file
 
         modes = {
             "--json": json_output,
@@ -111,11 +113,12 @@ def results(
         chosen = [flag for flag, on in modes.items() if on]
         if len(chosen) > 1:
             raise BjobError(f"{' and '.join(chosen)} cannot be used together", ExitCode.USAGE)
-        if force and retry_file is None:
-            raise BjobError("--force goes with --retry-file", ExitCode.USAGE)
+        if force and (retry_file is None or retry_file == "-"):
+            raise BjobError("--force goes with --retry-file FILE", ExitCode.USAGE)
         price_list = parse_prices(prices) if prices is not None else None
-        if retry_file is not None:
-            refuse_existing(retry_file, force)
+        retry_path = Path(retry_file) if retry_file not in (None, "-") else None
+        if retry_path is not None:
+            check_new_file(retry_path, force=force, option="--retry-file")
         refs = parse_job_refs([job])
         note_stdin(env, refs)
         clients = AwsClients(aws_options(ctx))
@@ -124,80 +127,108 @@ def results(
             return report(env, [loaded])
         if download is not None:
             return _download(env, loaded.job, clients, download)
-        # The next commands name the job as it was given, or by its ARN when it came from a file.
-        job_arg = (loaded.job.arn or job) if loaded.ref.kind == "file" else job
-        return _results(
-            env, loaded.job, clients, job_arg, price_list, json_output, failed, retry_file, force
-        )
+        asked = _Asked(price_list, json_output, failed, retry_file is not None, retry_path)
+        return _results(env, loaded.job, clients, _next_ref(loaded.job, job, profile), asked)
 
     run_command(ctx, debug, body)
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What the command line asked `results` for."""
+
+    prices: Prices | None
+    json_output: bool
+    failed: bool
+    retry: bool
+    retry_path: Path | None  # None with retry: standard output
+
+
+def _next_ref(job: Job, given: str, profile: str | None) -> str:
+    """How the next commands bjob suggests name the job: by its ARN (right whatever the
+    region), with the profile it was read with."""
+    import shlex
+
+    ref = shlex.quote(job.arn or given)
+    return f"{ref} --profile {shlex.quote(profile)}" if profile else ref
+
+
 def _results(
-    env: Environment,
-    job: Job,
-    clients: AwsClients,
-    job_arg: str,
-    prices: Prices | None,
-    json_output: bool,
-    failed: bool,
-    retry_file: Path | None,
-    force: bool,
+    env: Environment, job: Job, clients: AwsClients, job_ref: str, asked: _Asked
 ) -> ExitCode:
     from bjob.render.output import print_warning
-    from bjob.render.terminal import inert
-    from bjob.usecases.results import gather_results, write_retry_file
+    from bjob.usecases.results import ResultsRequest, gather_results, write_retry_file
 
-    on_failed_line = None
-    if failed:
-        terminal = env.is_terminal(env.stdout)
-
-        def on_failed_line(line: bytes) -> None:
-            text = line.decode("utf-8", "replace")
-            print(inert(text) if terminal else text, file=env.stdout)
-
-    gathered = gather_results(
-        job,
-        clients,
-        prices=prices,
-        on_failed_line=on_failed_line,
-        read_input=True if retry_file is not None else None,
+    request = ResultsRequest(
+        prices=asked.prices, failed_lines=_line_printer(env) if asked.failed else None
     )
+    if asked.retry:
+        gathered, written = write_retry_file(
+            job, clients, asked.retry_path, _binary_stdout(env), request
+        )
+    else:
+        gathered = gather_results(job, clients, request)
     for warning in gathered.warnings:
         print_warning(env.stderr, warning)
-    if retry_file is not None:
-        written = write_retry_file(job, clients, gathered, retry_file, force)
-        if written is None:
-            print("bjob: nothing to submit again: no failed or missing records", file=env.stderr)
-        else:
-            print(
-                f"bjob: wrote {written.records:,} records to {inert(str(written.path))} "
-                f"({written.failed:,} failed, {written.missing:,} missing)",
-                file=env.stderr,
-            )
-    elif json_output:
+    if asked.retry:
+        from bjob.render.results import retry_message
+
+        print(retry_message(gathered, written), file=env.stderr)
+    elif asked.json_output:
         from bjob.render.jsonout import dumps
         from bjob.render.results import results_to_dict
 
         print(dumps(results_to_dict(gathered)), file=env.stdout)
-    elif not failed:
+    elif not asked.failed:
         from bjob.render.results import print_results
 
-        print_results(env, job, gathered, job_arg)
+        print_results(env, job, gathered, job_ref)
     return ExitCode.OK
 
 
-def _download(env: Environment, job: Job, clients: AwsClients, directory: Path) -> ExitCode:
-    from bjob.render.output import bytes_progress
-    from bjob.render.results import size_text
+def _line_printer(env: Environment) -> Callable[[bytes], None]:
+    """Output lines as they are, on a pipe; shown, not obeyed, on a terminal."""
     from bjob.render.terminal import inert
+
+    terminal = env.is_terminal(env.stdout)
+
+    def print_line(line: bytes) -> None:
+        text = line.decode("utf-8", "replace")
+        print(inert(text) if terminal else text, file=env.stdout)
+
+    return print_line
+
+
+class _LinesToText:
+    """Bytes written as text lines, for a stdout with no binary side (or a terminal)."""
+
+    def __init__(self, env: Environment) -> None:
+        self._print = _line_printer(env)
+
+    def write(self, data: bytes) -> None:
+        self._print(data.rstrip(b"\n"))
+
+    def flush(self) -> None:
+        pass
+
+
+def _binary_stdout(env: Environment) -> Any:
+    """Standard output for exact bytes: its binary side, unless it is a terminal."""
+    buffer = getattr(env.stdout, "buffer", None)
+    if buffer is None or env.is_terminal(env.stdout):
+        return _LinesToText(env)
+    env.stdout.flush()
+    return buffer
+
+
+def _download(env: Environment, job: Job, clients: AwsClients, directory: Path) -> ExitCode:
+    from bjob.render.output import bytes_progress, print_warning
+    from bjob.render.results import download_message
     from bjob.usecases.results import download_outputs
 
     with bytes_progress(env, "Downloading") as (on_start, on_bytes):
         done = download_outputs(job, clients, directory, on_start, on_bytes)
-    print(
-        f"bjob: {done.copied:,} files ({size_text(done.bytes)}) copied to "
-        f"{inert(str(done.folder))}; {done.skipped:,} already there",
-        file=env.stderr,
-    )
+    for warning in done.warnings:
+        print_warning(env.stderr, warning)
+    print(download_message(done), file=env.stderr)
     return ExitCode.OK

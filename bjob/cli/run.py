@@ -3,6 +3,7 @@ one place where every outcome (errors, Ctrl-C, a closed pipe, a bug) becomes an 
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
@@ -55,6 +56,13 @@ def _encode_what_it_can(stream: TextIO) -> None:
     stream.reconfigure(errors="bjob-ascii-symbols")
 
 
+class _Closed(io.StringIO):
+    """Standard output that was closed before bjob started (`bjob ... >&-`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def process_environment() -> Environment:
     """The real process: its streams, its environment variables, real time."""
     import random
@@ -63,9 +71,9 @@ def process_environment() -> Environment:
     _encode_what_it_can(sys.stdout)
     _encode_what_it_can(sys.stderr)
     return Environment(
-        stdin=sys.stdin,
-        stdout=sys.stdout,
-        stderr=sys.stderr,
+        stdin=sys.stdin or io.StringIO(),
+        stdout=sys.stdout or _Closed(),
+        stderr=sys.stderr or io.StringIO(),
         environ=os.environ,
         now=lambda: datetime.now(UTC),
         clock=time.monotonic,
@@ -74,39 +82,94 @@ def process_environment() -> Environment:
     )
 
 
+# Writing failures that mean the output has nowhere to go (a full disk, `> /dev/full`, a
+# closed stream), not a bug of bjob's.
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EROFS}
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup runs as for Ctrl-C."""
+
+
 def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
     """Run a command's body in the environment the app was given (a test's) or the process's."""
     env = ctx.obj if isinstance(ctx.obj, Environment) else process_environment()
-    with _debug_log(env, debug):
+    with _debug_log(env, debug), _terminate_like_interrupt():
         code = _outcome(env, debug, body)
     try:
         env.stdout.flush()
     except BrokenPipeError:
         _silence(env.stdout)
+    except OSError as error:
+        code = _cannot_write(env, error)
     raise typer.Exit(int(code))
 
 
 def _outcome(env: Environment, debug: bool, body: Body) -> ExitCode:
+    from bjob.usecases.localfiles import remove_partial_files
+
     try:
         return body(env)
     except BjobError as error:
         return report(env, [error])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
+        remove_partial_files()
         print("bjob: interrupted", file=env.stderr)
-        return ExitCode.INTERRUPTED
+        return ExitCode.INTERRUPTED if isinstance(stop, KeyboardInterrupt) else ExitCode.TERMINATED
     except BrokenPipeError:
         # The reader went away (bjob list --ids | head -1): it has all it wanted.
         _silence(env.stdout)
         return ExitCode.OK
-    except Exception as error:  # a bug of ours: say so briefly, unless asked for more
-        if debug:
-            raise
-        print(
-            f"bjob: internal error: {type(error).__name__}: {error}\n"
-            "hint: run again with --debug for the traceback, and report it",
-            file=env.stderr,
-        )
-        return ExitCode.INTERNAL_ERROR
+    except OSError as error:
+        if error.errno not in _CANNOT_WRITE:
+            return _internal_error(env, debug, error)
+        return _cannot_write(env, error)
+    except Exception as error:
+        return _internal_error(env, debug, error)
+
+
+def _internal_error(env: Environment, debug: bool, error: Exception) -> ExitCode:
+    """A bug of ours: say so briefly, unless asked for more."""
+    if debug:
+        raise error
+    print(
+        f"bjob: internal error: {type(error).__name__}: {error}\n"
+        "hint: run again with --debug for the traceback, and report it",
+        file=env.stderr,
+    )
+    return ExitCode.INTERNAL_ERROR
+
+
+def _cannot_write(env: Environment, error: OSError) -> ExitCode:
+    """The output cannot be written: one line, and the stream quieted so that Python's own
+    flush at exit does not fail again."""
+    _silence(env.stdout)
+    try:
+        print(f"bjob: cannot write the output: {error.strerror or error}", file=env.stderr)
+    except (OSError, ValueError):
+        pass
+    return ExitCode.CANNOT_WRITE
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM raises Terminated in the main thread (and only there), so that files being
+    written are removed as on Ctrl-C; the previous handler comes back afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

@@ -22,7 +22,9 @@ class ExitCode(IntEnum):
     JOB_PARTIALLY_COMPLETED = 11
     JOB_STOPPED = 12
     JOB_EXPIRED = 13
+    CANNOT_WRITE = 14  # the output or a file cannot be written: a full disk, a closed stream
     INTERRUPTED = 130
+    TERMINATED = 143  # SIGTERM
 
 
 class BjobError(Exception):

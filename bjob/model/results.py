@@ -8,9 +8,11 @@ Output lines are `{"recordId", "modelInput", "modelOutput"}`, or `"error": {"err
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bjob.model.exits import BjobError, ExitCode
@@ -34,8 +36,20 @@ STOP_REASON_PATHS: tuple[tuple[str | int, ...], ...] = (
     ("generations", 0, "finish_reason"),
     ("completions", 0, "finishReason", "reason"),
 )
-# Stop reasons that mean the answer was cut short by its token limit.
-TRUNCATED_REASONS = frozenset({"max_tokens", "length", "LENGTH", "MAX_TOKENS", "max_length"})
+# Stop reasons that mean the answer was cut off, and where each comes from (the Bedrock user
+# guide's inference-parameters page for the family, and the Converse API reference).
+# fmt: off
+CUT_OFF_REASONS: dict[str, str] = {
+    "max_tokens":                    "Anthropic Messages, Amazon Nova, Converse",
+    "model_context_window_exceeded": "Anthropic Messages (context window full), Converse",
+    "length":                        "Meta Llama, Mistral, AI21 Jamba, OpenAI-style chat",
+    "LENGTH":                        "Amazon Titan Text (completionReason)",
+    "MAX_TOKENS":                    "Cohere Command and Command R (finish_reason)",
+    "max_length":                    "AI21 Jurassic (finishReason)",
+}
+# fmt: on
+TRUNCATED_REASONS = frozenset(CUT_OFF_REASONS)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,9 @@ class OutputFile:
 
 @dataclass(frozen=True)
 class ErrorGroup:
+    """Failures with one error code and one message, numbers aside: "Input is too long:
+    2048 tokens" and "...: 3100 tokens" are one group; `message` is a verbatim sample."""
+
     code: int | str | None
     message: str | None
     count: int
@@ -76,33 +93,51 @@ class Prices:
     def cost(self, tokens: Tokens | None) -> Cost | None:
         if tokens is None:
             return None
-        spent_in = tokens.input * self.input / 1e6 if tokens.input is not None else None
-        spent_out = tokens.output * self.output / 1e6 if tokens.output is not None else None
+
+        def spent(count: int | None, price: float) -> float | None:
+            return count * price / 1e6 + 0.0 if count is not None else None  # + 0.0: no -0
+
+        spent_in, spent_out = spent(tokens.input, self.input), spent(tokens.output, self.output)
         known = [value for value in (spent_in, spent_out) if value is not None]
         return Cost(spent_in, spent_out, sum(known) if known else None)
 
 
 def parse_prices(text: str) -> Prices:
-    """ "IN,OUT" in USD per million tokens: "0.125,0.625"."""
+    """ "IN,OUT" in USD per million tokens: "0.125,0.625"; finite and not negative."""
     parts = text.split(",")
     try:
         if len(parts) != 2:
             raise ValueError
-        prices = Prices(float(parts[0]), float(parts[1]))
+        values = [float(part) for part in parts]
     except ValueError:
         raise BjobError(
             f"--prices: expected IN,OUT in USD per million tokens, not {text!r}",
             ExitCode.USAGE,
             hint="e.g. --prices 0.125,0.625 (batch is about half the on-demand price)",
         ) from None
-    if not all(0 <= price < float("inf") for price in (prices.input, prices.output)):
-        raise BjobError(f"--prices: not prices: {text!r}", ExitCode.USAGE)
-    return prices
+    if not all(0 <= value < float("inf") for value in values):  # NaN fails this too
+        raise BjobError(
+            f"--prices: prices are finite numbers, 0 or more, not {text!r}", ExitCode.USAGE
+        )
+    return Prices(values[0] + 0.0, values[1] + 0.0)
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """What reading the job's input found (when it was read)."""
+
+    uri: str
+    files: int
+    records: int  # lines that are records, readable or not
+    unreadable: int  # lines that are not a JSON object
+    without_record_id: int
+    repeated_record_ids: int  # lines whose recordId an earlier line of the file has
 
 
 @dataclass(frozen=True)
 class Results:
-    """Everything `bjob results` reports about one job's outputs."""
+    """Everything `bjob results` reports about one job's outputs: one computation, shown
+    for people, in JSON and as the retry file."""
 
     arn: str | None
     status: str | None
@@ -111,15 +146,20 @@ class Results:
     succeeded: int
     failed: int
     unreadable: int
-    missing: int | None  # None when not computed (nothing could be missing)
+    # Input records with no readable output line; None when that cannot be known (the job
+    # is still running, the input is gone, or its records have no recordId).
+    missing: int | None
     missing_record_ids: tuple[str, ...]
-    failed_record_ids: tuple[str, ...]
+    # Failed records that can be submitted again: from their input line, or their output
+    # line's modelInput when the input lacks them.
+    to_submit_again: int
     errors: tuple[ErrorGroup, ...]
     stop_reasons: Mapping[str, int]
     manifest: Mapping[str, Any] | None
     tokens: Tokens | None
     cost: Cost | None
     first_unreadable: str | None  # "file:line" of the first line that was not a record
+    input: InputSummary | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -127,6 +167,23 @@ class Results:
         return sum(
             count for reason, count in self.stop_reasons.items() if reason in TRUNCATED_REASONS
         )
+
+
+@dataclass(frozen=True)
+class RetryWritten:
+    path: Path | None  # None: standard output
+    records: int
+    replaced: bool  # an existing file was replaced
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    folder: Path
+    copied: int
+    same: int  # already there with the same content
+    skipped: int  # keys that cannot be placed under the folder
+    bytes: int
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -138,9 +195,10 @@ class Record:
     error_code: int | str | None = None
     error_message: str | None = None
     stop_reason: str | None = None
+    has_model_input: bool = True
 
 
-def classify_line(line: bytes | str, loads: Callable[[bytes | str], Any] = json.loads) -> Record:
+def classify_line(line: bytes | str, loads: Callable[[Any], Any] = json.loads) -> Record:
     """An output line as a Record; ValueError for a line that is not a record (not a JSON
     object, or neither modelOutput nor error)."""
     document = loads(line)
@@ -151,14 +209,14 @@ def classify_line(line: bytes | str, loads: Callable[[bytes | str], Any] = json.
     error = document.get("error")
     if error is not None:
         code = error.get("errorCode") if isinstance(error, dict) else None
+        code = code if isinstance(code, int | str) and not isinstance(code, bool) else None
         message = error.get("errorMessage") if isinstance(error, dict) else str(error)
         return Record(
             record_id,
             failed=True,
-            error_code=code
-            if isinstance(code, (int, str)) and not isinstance(code, bool)
-            else None,
+            error_code=code,
             error_message=message if isinstance(message, str) else None,
+            has_model_input=isinstance(document.get("modelInput"), dict),
         )
     if "modelOutput" not in document:
         raise ValueError("neither modelOutput nor error")
@@ -181,31 +239,38 @@ def stop_reason(model_output: Any) -> str | None:
     return None
 
 
+def message_pattern(message: str | None) -> str | None:
+    """A failure message with its numbers as #: what groups failures."""
+    return _NUMBER.sub("#", message) if message is not None else None
+
+
+@dataclass
+class _ErrorTally:
+    sample: str | None
+    count: int = 0
+    record_ids: list[str] = field(default_factory=list)
+
+
 @dataclass
 class Tally:
     """Records counted as they are read, from any number of files (not thread-safe: one per
-    file, then merged). Keeps only counts, the record ids, and a few samples."""
+    file, then merged in file order). Keeps only counts and a few samples."""
 
     succeeded: int = 0
     failed: int = 0
     unreadable: int = 0
     first_unreadable: str | None = None
-    record_ids: set[str] = field(default_factory=set)
-    failed_ids: list[str] = field(default_factory=list)
-    errors: dict[tuple[int | str | None, str | None], list[Any]] = field(default_factory=dict)
+    errors: dict[tuple[int | str | None, str | None], _ErrorTally] = field(default_factory=dict)
     stop_reasons: Counter[str] = field(default_factory=Counter)
 
     def add(self, record: Record) -> None:
-        if record.record_id is not None:
-            self.record_ids.add(record.record_id)
         if record.failed:
             self.failed += 1
-            if record.record_id is not None:
-                self.failed_ids.append(record.record_id)
-            group = self.errors.setdefault((record.error_code, record.error_message), [0, []])
-            group[0] += 1
-            if record.record_id is not None and len(group[1]) < SAMPLE_RECORD_IDS:
-                group[1].append(record.record_id)
+            key = (record.error_code, message_pattern(record.error_message))
+            group = self.errors.setdefault(key, _ErrorTally(record.error_message))
+            group.count += 1
+            if record.record_id is not None and len(group.record_ids) < SAMPLE_RECORD_IDS:
+                group.record_ids.append(record.record_id)
         else:
             self.succeeded += 1
             if record.stop_reason is not None:
@@ -221,12 +286,10 @@ class Tally:
         self.failed += other.failed
         self.unreadable += other.unreadable
         self.first_unreadable = self.first_unreadable or other.first_unreadable
-        self.record_ids |= other.record_ids
-        self.failed_ids += other.failed_ids
-        for key, (count, samples) in other.errors.items():
-            group = self.errors.setdefault(key, [0, []])
-            group[0] += count
-            group[1] = (group[1] + samples)[:SAMPLE_RECORD_IDS]
+        for key, theirs in other.errors.items():
+            group = self.errors.setdefault(key, _ErrorTally(theirs.sample))
+            group.count += theirs.count
+            group.record_ids = (group.record_ids + theirs.record_ids)[:SAMPLE_RECORD_IDS]
         self.stop_reasons.update(other.stop_reasons)
 
     @property
@@ -241,28 +304,79 @@ class Tally:
     def error_groups(self) -> tuple[ErrorGroup, ...]:
         """Most frequent first; ties by message, so the order is stable."""
         groups = [
-            ErrorGroup(code, message, count, tuple(samples))
-            for (code, message), (count, samples) in self.errors.items()
+            ErrorGroup(code, group.sample, group.count, tuple(group.record_ids))
+            for (code, _), group in self.errors.items()
         ]
         return tuple(sorted(groups, key=lambda group: (-group.count, str(group.message))))
 
 
-def manifest_tokens(manifest: Mapping[str, Any] | None) -> Tokens | None:
-    """Token counts exist only in manifest.json.out; None without one."""
+@dataclass
+class FileOutcomes:
+    """Which records one output file answers, by recordId: what the input is joined with."""
+
+    succeeded: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    # Failed lines with no modelInput object, by recordId (None: lines without one).
+    failed_without_input: Counter[str | None] = field(default_factory=Counter)
+    failed_without_id: int = 0
+
+    def add(self, record: Record) -> None:
+        if record.failed and not record.has_model_input:
+            self.failed_without_input[record.record_id] += 1
+        if record.record_id is None:
+            self.failed_without_id += record.failed
+        elif record.failed:
+            self.failed[record.record_id] += 1
+        else:
+            self.succeeded[record.record_id] += 1
+
+    def unretryable(self, failed_left: Mapping[str, int]) -> int:
+        """Failed lines no input line matched (`failed_left`, by recordId, and those without
+        one) that carry no modelInput either: they cannot be submitted again. Lines with a
+        modelInput are preferred for a recordId the input lacks."""
+        lacking = self.failed_without_input[None]  # no recordId: never matched
+        for record_id, left in failed_left.items():
+            with_input = self.failed[record_id] - self.failed_without_input[record_id]
+            lacking += max(0, left - with_input)
+        return lacking
+
+
+def tally_lines(
+    lines: Iterable[bytes],
+    name: str,
+    loads: Callable[[bytes], Any],
+    on_failed_line: Callable[[bytes], None] | None = None,
+) -> tuple[Tally, FileOutcomes]:
+    """Every line of one output file, counted; `name` says where in messages."""
+    tally, outcomes = Tally(), FileOutcomes()
+    for number, line in enumerate(lines, start=1):
+        if not line or line.isspace():
+            continue
+        try:
+            record = classify_line(line, loads)
+        except (ValueError, RecursionError):  # orjson's JSONDecodeError is a ValueError too
+            tally.add_unreadable(f"{name}:{number}")
+            continue
+        tally.add(record)
+        outcomes.add(record)
+        if record.failed and on_failed_line is not None:
+            on_failed_line(line)
+    return tally, outcomes
+
+
+def manifest_tokens(manifest: Mapping[str, Any] | None, warnings: list[str]) -> Tokens | None:
+    """Token counts exist only in manifest.json.out; None without one. A count that is not a
+    whole number, 0 or more, is unknown (and said so)."""
     if manifest is None:
         return None
 
     def count(key: str) -> int | None:
         value = manifest.get(key)
-        return value if type(value) is int and value >= 0 else None
+        if value is None:
+            return None
+        if type(value) is int and value >= 0:
+            return value
+        warnings.append(f"the manifest's {key} is not a count ({value!r}): taken as unknown")
+        return None
 
     return Tokens(count("inputTokenCount"), count("outputTokenCount"))
-
-
-def missing_in_order(input_ids: Iterable[str], output_ids: set[str]) -> list[str]:
-    """Input record ids with no output line, in input order, each once."""
-    missing: dict[str, None] = {}
-    for record_id in input_ids:
-        if record_id not in output_ids:
-            missing[record_id] = None
-    return list(missing)

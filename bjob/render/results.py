@@ -7,8 +7,9 @@ from typing import Any
 from rich.text import Text
 
 from bjob.model.environment import Environment
-from bjob.model.job import Job
-from bjob.model.results import TRUNCATED_REASONS, Results
+from bjob.model.job import TERMINAL_STATUSES, Job
+from bjob.model.results import TRUNCATED_REASONS, Downloaded, Results, RetryWritten
+from bjob.model.words import counted
 from bjob.render.terminal import inert
 from bjob.render.view import (
     DASH,
@@ -33,7 +34,20 @@ def results_to_dict(results: Results) -> dict[str, Any]:
             "failed": results.failed,
             "unreadable": results.unreadable,
             "missing": results.missing,
+            "to_submit_again": results.to_submit_again,
         },
+        "input": (
+            {
+                "uri": results.input.uri,
+                "files": results.input.files,
+                "records": results.input.records,
+                "unreadable": results.input.unreadable,
+                "without_record_id": results.input.without_record_id,
+                "repeated_record_ids": results.input.repeated_record_ids,
+            }
+            if results.input is not None
+            else None
+        ),
         "tokens": (
             {"input": results.tokens.input, "output": results.tokens.output}
             if results.tokens is not None
@@ -87,7 +101,7 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
         line = Text(f"  {name:<{name_width}}  ")
         line.append(f"{size:>{size_width}}", style="dim")
         if file.records is not None:
-            line.append(f"  {file.records:,} records")
+            line.append(f"  {counted(file.records, 'record')}")
         lines.append(line)
     lines.append(Text())
     lines += labelled("Records", _record_counts(results), width)
@@ -110,7 +124,7 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
     if results.errors:
         lines.append(Text())
         kinds = len(results.errors)
-        lines.append(Text(f"Failures ({kinds} kind{'s' if kinds != 1 else ''})", style="bold"))
+        lines.append(Text(f"Failures ({counted(kinds, 'kind')})", style="bold"))
         for group in results.errors[:MAX_ERROR_GROUPS]:
             line = Text(f"  {group.count:>{len(f'{results.errors[0].count:,}')},}  ", style="red")
             if group.code is not None:
@@ -122,9 +136,8 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
                 )
             lines.append(line)
         if kinds > MAX_ERROR_GROUPS:
-            lines.append(
-                Text(f"  … and {kinds - MAX_ERROR_GROUPS} more kinds (--json)", style="dim")
-            )
+            more = counted(kinds - MAX_ERROR_GROUPS, "more kind")
+            lines.append(Text(f"  … and {more} (--json)", style="dim"))
     lines.append(Text())
     lines += _next_steps(results, job_arg)
     for line in lines:  # never wrapped: URIs and messages copy whole
@@ -145,6 +158,11 @@ def _record_counts(results: Results) -> Text:
     )
     if results.missing is not None:
         text.append(f"  ·  {results.missing:,} missing", style="yellow" if results.missing else "")
+    elif results.status in TERMINAL_STATUSES:
+        text.append("  ·  missing unknown", style="yellow")
+    if results.input is not None and results.input.unreadable:
+        unreadable = counted(results.input.unreadable, "input line")
+        text.append(f"  ·  {unreadable} unreadable", style="yellow")
     return text
 
 
@@ -160,15 +178,18 @@ def _stop_reasons(results: Results) -> Text:
     return text
 
 
-def _next_steps(results: Results, job_arg: str) -> list[Text]:
-    retry = results.failed + (results.missing or 0)
+def _next_steps(results: Results, job_ref: str) -> list[Text]:
+    retry = results.to_submit_again
     if not retry:
         return [Text("Nothing to submit again.", style="green")]
     steps = []
     if results.failed:
-        steps.append((f"bjob results {job_arg} --failed", "the failed lines, as JSON lines"))
+        steps.append((f"bjob results {job_ref} --failed", "the failed lines, as JSON lines"))
     steps.append(
-        (f"bjob results {job_arg} --retry-file retry.jsonl", f"{retry:,} records to submit again")
+        (
+            f"bjob results {job_ref} --retry-file retry.jsonl",
+            f"{counted(retry, 'record')} to submit again",
+        )
     )
     lines = []
     for index, (command, why) in enumerate(steps):
@@ -177,6 +198,31 @@ def _next_steps(results: Results, job_arg: str) -> list[Text]:
         line.append(f"  ({why})", style="dim")
         lines.append(line)
     return lines
+
+
+def retry_message(results: Results, written: RetryWritten) -> str:
+    """What --retry-file did, in one line on stderr."""
+    where = inert(str(written.path)) if written.path is not None else "standard output"
+    if not written.records:
+        if written.path is None:
+            return "bjob: nothing to submit again: no failed or missing records"
+        if written.replaced:
+            return f"bjob: nothing to submit again: {where} is now empty"
+        return f"bjob: nothing to submit again: {where} was not written"
+    missing = results.missing or 0
+    parts = [f"{results.to_submit_again - missing:,} failed"]
+    parts.append(f"{missing:,} missing" if results.missing is not None else "missing unknown")
+    return f"bjob: wrote {counted(written.records, 'record')} to {where} ({', '.join(parts)})"
+
+
+def download_message(done: Downloaded) -> str:
+    message = (
+        f"bjob: {counted(done.copied, 'file')} ({size_text(done.bytes)}) copied to "
+        f"{inert(str(done.folder))}; {done.same:,} already there"
+    )
+    if done.skipped:
+        message += f"; {done.skipped:,} skipped"
+    return message
 
 
 def size_text(size: int) -> str:

@@ -1,41 +1,72 @@
 """What a job produced: its output folder read from S3 as streams, several files at once,
-tallied into `Results`; the records to submit again; the folder downloaded."""
+tallied into `Results`; the input joined to it file by file (model/join.py) for what is
+missing and the lines to submit again; the folder downloaded.
+
+One computation serves the summary, --json and --retry-file: the count the summary gives
+"to submit again" is the number of lines a retry file gets.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol, TypeVar
 
 import orjson
 
-from bjob.aws.s3 import S3Object, download, iter_lines, list_objects, read_object
+from bjob.aws.concurrent import Cancel, run_all
+from bjob.aws.s3 import READ_ATTEMPTS, BrokenRead, S3Object, iter_lines, list_objects, read_chunks
+from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
+from bjob.model.join import PLACES_NAMED, Join, retry_line_from_output
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import (
+    Downloaded,
+    FileOutcomes,
+    InputSummary,
     OutputFile,
     Prices,
     Results,
+    RetryWritten,
     Tally,
-    classify_line,
     manifest_tokens,
-    missing_in_order,
+    tally_lines,
 )
+from bjob.model.words import counted, plural
+from bjob.usecases.localfiles import AtomicFile, atomic_file, file_kind, unusable_path
 
 MANIFEST = "manifest.json.out"
 MANIFEST_LIMIT = 1 << 20
 READERS = 8  # objects read at once
-ENDS_SHORT = ("PartiallyCompleted", "Stopped", "Expired")
+SPOOL_BYTES = 4 << 20  # failed lines held in memory per file before they go to a temp file
 
 OnLine = Callable[[bytes], None]
+Value = TypeVar("Value")
+
+
+class RetrySink(Protocol):
+    """Where the lines to submit again go: a file being written, or standard output."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def rewind(self) -> bool:
+        """Start again from nothing; False when what was written cannot be taken back."""
+        ...
+
+
+@dataclass(frozen=True)
+class ResultsRequest:
+    """What `bjob results` was asked for, beyond the summary."""
+
+    prices: Prices | None = None
+    failed_lines: OnLine | None = None  # --failed: each failed line, in file and line order
+    retry_to: RetrySink | None = None  # --retry-file: the lines to submit again
 
 
 class _S3:
@@ -50,24 +81,45 @@ class _S3:
     def objects(self, folder: S3Location, owner: str | None) -> list[S3Object]:
         return list_objects(self.client, folder, owner, self.kms_key)
 
-    def lines(self, location: S3Location, owner: str | None) -> Iterator[bytes]:
-        return iter_lines(self.client, location, owner, self.kms_key)
+    def lines(
+        self, location: S3Location, owner: str | None, cancel: Cancel | None = None
+    ) -> Iterator[bytes]:
+        return iter_lines(self.client, location, owner, self.kms_key, cancel=cancel)
 
 
-def gather_results(
-    job: Job,
-    clients: AwsClients,
-    *,
-    prices: Prices | None = None,
-    on_failed_line: OnLine | None = None,
-    read_input: bool | None = None,
-) -> Results:
-    """Read the job's output folder: every record file streamed (several at once), the
-    manifest, and, when records can be missing (or `read_input`), the input.
+def read_again(attempt: Callable[[], Value], restart: Callable[[], bool] = lambda: True) -> Value:
+    """attempt(), read again from the start when a body broke off or arrived damaged (as
+    the AWS CLI does), while `restart` says what was done with it can be taken back."""
+    for remaining in range(READ_ATTEMPTS - 1, -1, -1):
+        try:
+            return attempt()
+        except BrokenRead:
+            if not remaining or not restart():
+                raise
+    raise AssertionError("unreachable")
 
-    `on_failed_line` is given each failed record's line as it is read, from one thread at a
-    time. Raises exit 8 while a job that has not ended has no outputs, 3 when an ended one
-    has none.
+
+@dataclass
+class _FileRead:
+    tally: Tally
+    outcomes: FileOutcomes
+    failed_lines: IO[bytes] | None
+
+
+@dataclass
+class _Warnings:
+    items: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.items.append(text)
+
+
+def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Results:
+    """Read the job's output folder (every record file streamed, several at once, and the
+    manifest) and, when the missing records must be known, its input.
+
+    Raises exit 8 while a job that has not ended has no outputs, 3 when an ended one has
+    none; refuses a retry file while the job runs (exit 8).
     """
     s3 = _S3(job, clients)
     folder = output_folder(job)
@@ -80,109 +132,217 @@ def gather_results(
             )
         why = f" ({job.status}: {job.message})" if job.message else f" ({job.status})"
         raise BjobError(f"the job left no outputs in {folder.uri}{why}", ExitCode.NOT_FOUND)
-    record_files = [item for item in objects if _is_record_file(item)]
-    lock = threading.Lock()
-
-    def tally(item: S3Object) -> Tally:
-        return _tally_file(s3, item, on_failed_line, lock)
-
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        tallies = list(pool.map(tally, record_files))
+    names = {item.location.key: item.location.key[len(folder.key) :] for item in objects}
+    record_files = [item for item in objects if _is_record_file(names[item.location.key])]
+    spool = request.failed_lines is not None
+    reads = run_all(lambda item, cancel: _read_file(s3, item, spool, cancel), record_files)
+    files_read = [read for read in reads if isinstance(read, _FileRead)]
+    if request.failed_lines is not None:
+        for read in files_read:
+            _replay(read.failed_lines, request.failed_lines)
     total = Tally()
-    for part in tallies:
-        total.merge(part)
-    warnings: list[str] = []
-    manifest = _manifest(s3, objects, warnings)
-    if total.unreadable == 1:
-        warnings.append(f"1 line is not a record: {total.first_unreadable}")
-    elif total.unreadable:
-        warnings.append(
-            f"{total.unreadable:,} lines are not records; the first at {total.first_unreadable}"
+    for read in files_read:
+        total.merge(read.tally)
+    warnings = _Warnings()
+    if not job.is_terminal:
+        warnings.add(
+            f"the job has not ended ({job.status}): these are the outputs so far, and which "
+            "records are missing is not known yet"
         )
-    missing: list[str] | None = None
-    if read_input if read_input is not None else _can_be_missing(job, total):
-        missing = missing_in_order(_input_record_ids(s3, job, warnings), total.record_ids)
-    tokens = manifest_tokens(manifest)
-    counted = {
-        item.location.key: part.records for item, part in zip(record_files, tallies, strict=True)
+    if total.unreadable:
+        warnings.add(
+            f"{counted(total.unreadable, 'output line')} {plural(total.unreadable, 'is')} not "
+            f"{'a record' if total.unreadable == 1 else 'records'}; the first at "
+            f"{total.first_unreadable}"
+        )
+    manifest = _manifest(s3, objects, folder, warnings)
+    tokens = manifest_tokens(manifest, warnings.items)
+    outcomes = {
+        names[item.location.key].removesuffix(".out"): read.outcomes
+        for item, read in zip(record_files, files_read, strict=True)
     }
-    files = tuple(
-        OutputFile(item.location.uri, item.size, counted.get(item.location.key)) for item in objects
-    )
+    named_files = [(item, names[item.location.key].removesuffix(".out")) for item in record_files]
+    reconciled = _reconcile(s3, job, total, outcomes, named_files, request, warnings)
+    counts = {
+        item.location.key: read.tally.lines
+        for item, read in zip(record_files, files_read, strict=True)
+    }
     return Results(
         arn=job.arn,
         status=job.status,
         output_uri=folder.uri,
-        files=files,
+        files=tuple(
+            OutputFile(item.location.uri, item.size, counts.get(item.location.key))
+            for item in objects
+        ),
         succeeded=total.succeeded,
         failed=total.failed,
         unreadable=total.unreadable,
-        missing=len(missing) if missing is not None else None,
-        missing_record_ids=tuple(missing or ()),
-        failed_record_ids=tuple(total.failed_ids),
+        missing=reconciled.missing,
+        missing_record_ids=reconciled.missing_ids,
+        to_submit_again=total.failed - reconciled.unretryable + (reconciled.missing or 0),
         errors=total.error_groups(),
         stop_reasons=dict(total.stop_reasons.most_common()),
         manifest=manifest,
         tokens=tokens,
-        cost=prices.cost(tokens) if prices is not None else None,
+        cost=request.prices.cost(tokens) if request.prices is not None else None,
         first_unreadable=total.first_unreadable,
-        warnings=tuple(warnings),
+        input=reconciled.input,
+        warnings=tuple(warnings.items),
     )
 
 
-def _is_record_file(item: S3Object) -> bool:
+def _is_record_file(name: str) -> bool:
+    """Every .out file but the manifests (the job's own at the top, and any copy below)."""
+    return name.endswith(".out") and name.rsplit("/", 1)[-1] != MANIFEST
+
+
+def _read_file(s3: _S3, item: S3Object, spool: bool, cancel: Cancel) -> _FileRead:
+    """One output file tallied; its failed lines kept in order when asked (in memory, then
+    in a temporary file past a few megabytes); read again from the start if it breaks off."""
+    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) if spool else None  # noqa: SIM115
     name = item.location.key.rsplit("/", 1)[-1]
-    return name.endswith(".out") and name != MANIFEST
+
+    def attempt() -> _FileRead:
+        if held is not None:
+            held.seek(0)
+            held.truncate()
+        on_failed = _hold_in(held) if held is not None else None
+        lines = s3.lines(item.location, s3.output_owner, cancel)
+        tally, outcomes = tally_lines(lines, name, orjson.loads, on_failed)
+        return _FileRead(tally, outcomes, held)
+
+    return read_again(attempt)
 
 
-def _tally_file(s3: _S3, item: S3Object, on_failed_line: OnLine | None, lock: Any) -> Tally:
-    tally = Tally()
-    name = item.location.key.rsplit("/", 1)[-1]
-    for number, line in enumerate(s3.lines(item.location, s3.output_owner), start=1):
-        if not line or line.isspace():
-            continue
-        try:
-            record = classify_line(line, orjson.loads)
-        except ValueError:  # orjson's JSONDecodeError is a ValueError too
-            tally.add_unreadable(f"{name}:{number}")
-            continue
-        tally.add(record)
-        if record.failed and on_failed_line is not None:
-            with lock:
-                on_failed_line(line)
-    return tally
+def _hold_in(held: IO[bytes]) -> OnLine:
+    def hold(line: bytes) -> None:
+        held.write(line + b"\n")
+
+    return hold
 
 
-def _manifest(s3: _S3, objects: Sequence[S3Object], warnings: list[str]) -> dict[str, Any] | None:
-    found = [item for item in objects if item.location.key.endswith("/" + MANIFEST)]
+def _replay(held: IO[bytes] | None, sink: OnLine) -> None:
+    if held is None:
+        return
+    held.seek(0)
+    for line in held:
+        sink(line.rstrip(b"\n"))
+    held.close()
+
+
+def _manifest(
+    s3: _S3, objects: Sequence[S3Object], folder: S3Location, warnings: _Warnings
+) -> dict[str, Any] | None:
+    """The job's own manifest, at the top of its folder; a problem with it is a warning."""
+    found = [item for item in objects if item.location.key == folder.key + MANIFEST]
     if not found:
-        warnings.append(f"no {MANIFEST}: token counts are unknown; counts come from the records")
+        warnings.add(f"no {MANIFEST}: token counts are unknown; counts come from the records")
         return None
-    data = read_object(s3.client, found[0].location, s3.output_owner, MANIFEST_LIMIT, s3.kms_key)
+    data = read_again(
+        lambda: read_whole_object(
+            s3.client, found[0].location, s3.output_owner, MANIFEST_LIMIT, s3.kms_key
+        )
+    )
+    if data is None:
+        warnings.add(f"{MANIFEST} is larger than {MANIFEST_LIMIT:,} bytes: not read")
+        return None
     try:
         manifest = orjson.loads(data)
     except ValueError:
         manifest = None
     if not isinstance(manifest, dict):
-        warnings.append(f"{MANIFEST} is not a JSON object: token counts are unknown")
+        warnings.add(f"{MANIFEST} is not a JSON object: token counts are unknown")
         return None
     return manifest
 
 
-def _can_be_missing(job: Job, total: Tally) -> bool:
-    """The counts say some input records of an ended job have no output line (while a job
-    runs, records without one are still to come)."""
+@dataclass(frozen=True)
+class _Reconciled:
+    missing: int | None
+    missing_ids: tuple[str, ...] = ()
+    unretryable: int = 0
+    input: InputSummary | None = None
+
+
+def _reconcile(
+    s3: _S3,
+    job: Job,
+    total: Tally,
+    outcomes: dict[str, FileOutcomes],
+    named_files: Sequence[tuple[S3Object, str]],
+    request: ResultsRequest,
+    warnings: _Warnings,
+) -> _Reconciled:
+    """Which input records are missing, and (with a retry sink) every line to submit again:
+    from the input where it has them, else from the failed output lines."""
+    sink = request.retry_to
     if not job.is_terminal:
-        return False
-    if job.status in ENDS_SHORT:
-        return True
-    return job.total_records is not None and total.lines < job.total_records
+        if sink is not None:  # the CLI refuses earlier; this guards the use case itself
+            raise BjobError("the job has not ended", ExitCode.JOB_NOT_FINISHED)
+        return _Reconciled(None)
+    if request.failed_lines is not None and sink is None:
+        return _Reconciled(None)  # --failed never needs the input
+    lacking_input = sum(sum(found.failed_without_input.values()) for found in outcomes.values())
+    if sink is None and _all_answered(job, total) and not lacking_input:
+        return _Reconciled(0)  # every record has a readable output line: nothing is missing
+
+    def attempt() -> _Reconciled:
+        join, unread = _join_input(s3, job, outcomes, sink)
+        unretryable = _retry_from_outputs(s3, outcomes, named_files, join, sink)
+        return _reconciled(job, outcomes, join, unread, unretryable, warnings)
+
+    return read_again(attempt, restart=sink.rewind if sink is not None else lambda: True)
 
 
-def _input_files(s3: _S3, job: Job) -> list[S3Location]:
-    """The input: one .jsonl object, or every .jsonl object under a prefix."""
+def _all_answered(job: Job, total: Tally) -> bool:
+    return (
+        job.status == "Completed"
+        and job.total_records is not None
+        and total.unreadable == 0
+        and total.records == job.total_records
+    )
+
+
+def _join_input(
+    s3: _S3,
+    job: Job,
+    outcomes: dict[str, FileOutcomes],
+    sink: RetrySink | None,
+) -> tuple[Join | None, str | None]:
+    """Every input line, in input order, joined to its output file; the failed and missing
+    ones written to the sink as they are. (None, why) when the input cannot be read."""
     where = input_location(job)
+    try:
+        files = _input_files(s3, where)
+    except BjobError as error:
+        if error.code not in (ExitCode.NOT_FOUND, ExitCode.NOT_AUTHORIZED, ExitCode.CONFIGURATION):
+            raise
+        files = None
+        reason = error.message
+    else:
+        reason = f"no .jsonl object under {where.uri}"
+    if not files:
+        return None, reason
+    join = Join(outcomes)
+    prefix = where.key if not where.key.endswith(".jsonl") else where.key.rsplit("/", 1)[0] + "/"
+    for location in files:
+        name = _output_name(location.key, prefix, outcomes)
+        join.files.append(name)
+        for number, raw in enumerate(s3.lines(location, s3.input_owner), start=1):
+            line = raw.removesuffix(b"\r")
+            verdict = join.line(name, f"{location.uri}:{number}", line, orjson.loads)
+            if sink is not None and verdict in ("failed", "missing"):
+                sink.write(line + b"\n")
+    return join, None
+
+
+def _input_files(s3: _S3, where: S3Location) -> list[S3Location]:
+    """The input: one .jsonl object, or every .jsonl object under a prefix (key order)."""
     if where.key.endswith(".jsonl"):
+        listed = s3.objects(where, s3.input_owner)
+        if not any(item.location.key == where.key for item in listed):
+            raise BjobError(f"no such object: {where.uri}", ExitCode.NOT_FOUND)
         return [where]
     prefix = where if not where.key or where.key.endswith("/") else where.child("/")
     return [
@@ -192,126 +352,213 @@ def _input_files(s3: _S3, job: Job) -> list[S3Location]:
     ]
 
 
-def _input_records(s3: _S3, job: Job) -> Iterator[tuple[str | None, Any]]:
-    """(recordId, the parsed line) of every input line, in input order."""
-    for location in _input_files(s3, job):
-        for line in s3.lines(location, s3.input_owner):
-            if not line or line.isspace():
+def _output_name(key: str, prefix: str, outcomes: dict[str, FileOutcomes]) -> str:
+    """The output file an input file's records went to: its path under the input prefix,
+    or its bare name (how Bedrock names nested inputs is not documented)."""
+    relative = key[len(prefix) :] if key.startswith(prefix) else key
+    if relative in outcomes:
+        return relative
+    return key.rsplit("/", 1)[-1]
+
+
+def _retry_from_outputs(
+    s3: _S3,
+    outcomes: dict[str, FileOutcomes],
+    named_files: Sequence[tuple[S3Object, str]],
+    join: Join | None,
+    sink: RetrySink | None,
+) -> int:
+    """Failed records the input does not have (or all of them, without an input), written
+    from their output line's modelInput; how many cannot be (no modelInput there either)."""
+    unretryable = 0
+    for item, name in named_files:
+        found = outcomes[name]
+        left = join.failed_left(name) if join is not None else +found.failed
+        unretryable += found.unretryable(left)
+        if sink is None or not (left or found.failed_without_id):
+            continue
+        without_id = found.failed_without_id
+        for raw in s3.lines(item.location, s3.output_owner):
+            if b'"error"' not in raw:
                 continue
-            try:
-                document = orjson.loads(line)
-            except ValueError:
+            document = _loads_or_none(raw)
+            if not isinstance(document, dict) or document.get("error") is None:
                 continue
-            if isinstance(document, dict):
-                record_id = document.get("recordId")
-                yield (record_id if isinstance(record_id, str) else None), document
+            record_id = document.get("recordId")
+            if isinstance(record_id, str):
+                if left[record_id] <= 0:
+                    continue
+            elif without_id <= 0:
+                continue
+            line = retry_line_from_output(raw)
+            if line is None:
+                continue
+            sink.write(line + b"\n")
+            if isinstance(record_id, str):
+                left[record_id] -= 1
+            else:
+                without_id -= 1
+    return unretryable
 
 
-def _input_record_ids(s3: _S3, job: Job, warnings: list[str]) -> Iterator[str]:
-    unnamed = 0
-    for record_id, _ in _input_records(s3, job):
-        if record_id is None:
-            unnamed += 1
-        else:
-            yield record_id
-    if unnamed:
-        warnings.append(
-            f"{unnamed:,} input records have no recordId (Bedrock made one up): "
-            "whether they are missing cannot be told"
+def _loads_or_none(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _reconciled(
+    job: Job,
+    outcomes: dict[str, FileOutcomes],
+    join: Join | None,
+    unread: str | None,
+    unretryable: int,
+    warnings: _Warnings,
+) -> _Reconciled:
+    """What the join found, and a warning for each way the input and outputs disagree."""
+    without_id = sum(found.failed_without_id for found in outcomes.values())
+    from_outputs = sum(sum(found.failed.values()) for found in outcomes.values()) + without_id
+    if join is None:
+        warnings.add(
+            f"the input cannot be read ({unread}): which records are missing is unknown; "
+            "the counts come from the outputs alone"
         )
-
-
-@dataclass(frozen=True)
-class RetryFile:
-    path: Path
-    failed: int
-    missing: int
-
-    @property
-    def records(self) -> int:
-        return self.failed + self.missing
-
-
-def refuse_existing(path: Path, force: bool) -> None:
-    """Checked before anything is read: what the user has is never overwritten unasked."""
-    if path.exists() and not force:
-        raise BjobError(
-            f"{path} exists; it is left as it is", ExitCode.USAGE, hint="pass --force to replace it"
+        if from_outputs:
+            warnings.add(
+                "failed records are submitted again from their output lines' modelInput; "
+                "records that were never processed cannot be included without the input"
+            )
+        return _Reconciled(None, unretryable=unretryable)
+    from_outputs -= join.failed_matched
+    uri = input_location(job).uri
+    summary = InputSummary(
+        uri, len(join.files), join.records, join.unreadable, join.without_record_id, join.repeated
+    )
+    no_output, no_input = join.unpaired()
+    if no_output:
+        warnings.add(
+            f"no output file for {counted(len(no_output), 'input file')} ({', '.join(no_output)}): "
+            "their records are missing"
         )
-    if path.is_dir():
-        raise BjobError(f"{path} is a directory", ExitCode.USAGE)
-    if not path.parent.is_dir():
-        raise BjobError(f"{path.parent} is not a directory", ExitCode.USAGE)
+    if no_input:
+        warnings.add(
+            f"{counted(len(no_input), 'output file')} match no input file ({', '.join(no_input)})"
+        )
+    if join.unreadable:
+        places = ", ".join(join.unreadable_places[:PLACES_NAMED])
+        more = len(join.unreadable_places) - PLACES_NAMED
+        warnings.add(
+            f"{counted(join.unreadable, 'input line')} not a JSON object and cannot be "
+            f"matched: {places}" + (f" and {more:,} more" if more > 0 else "")
+        )
+    if join.repeated:
+        warnings.add(
+            f"{counted(join.repeated, 'input line')} repeat a recordId of the same file, each "
+            f"matched to its own output line: {', '.join(join.repeated_places)}"
+        )
+    if job.total_records is not None and join.records != job.total_records:
+        warnings.add(
+            f"the input holds {counted(join.records, 'record')} and the job had "
+            f"{job.total_records:,}: it has changed since the job ran"
+        )
+    missing: int | None = len(join.missing_ids)
+    if join.without_record_id:
+        missing = None
+        warnings.add(
+            f"{counted(join.without_record_id, 'input record')} without a recordId (Bedrock "
+            "made one up): which records are missing cannot be told"
+        )
+    elif join.succeeded_left() or from_outputs - without_id:
+        strays = join.succeeded_left() + from_outputs - without_id
+        warnings.add(
+            f"{counted(strays, 'output record')} name a recordId the input does not have: "
+            "the input has changed since the job ran"
+        )
+    if from_outputs - unretryable:
+        warnings.add(
+            f"{counted(from_outputs - unretryable, 'failed record')} the input lacks: "
+            "submitted again from the output lines' modelInput"
+        )
+    if unretryable:
+        warnings.add(
+            f"{counted(unretryable, 'failed record')} cannot be submitted again: neither "
+            "the input nor the output line carries its modelInput"
+        )
+    ids = tuple(join.missing_ids) if missing is not None else ()
+    return _Reconciled(missing, ids, unretryable, summary)
+
+
+class _FileSink:
+    """Lines into an atomic file, counted."""
+
+    def __init__(self, file: AtomicFile) -> None:
+        self.file = file
+        self.lines = 0
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.lines += 1
+
+    def rewind(self) -> bool:
+        self.file.rewind()
+        self.lines = 0
+        return True
+
+
+class _StreamSink:
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.lines = 0
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.lines += 1
+
+    def rewind(self) -> bool:
+        return self.lines == 0
 
 
 def write_retry_file(
-    job: Job, clients: AwsClients, results: Results, path: Path, force: bool
-) -> RetryFile | None:
-    """Every failed and every missing record, as input lines ({"recordId", "modelInput"})
-    taken from the input, each once, in input order; written under a temporary name, then
-    renamed. None when there is nothing to submit again (nothing is written)."""
-    failed, missing = set(results.failed_record_ids), set(results.missing_record_ids)
-    if not failed and not missing:
-        return None
-    refuse_existing(path, force)
-    s3 = _S3(job, clients)
-    with local_writes(path):
-        return _write_retry_lines(s3, job, path, failed, missing)
+    job: Job, clients: AwsClients, path: Path | None, stdout: IO[bytes], request: ResultsRequest
+) -> tuple[Results, RetryWritten]:
+    """The results, and every record to submit again written to `path` (None: `stdout`)
+    as the same computation finds them: whole or not at all, replacing a file only when
+    the caller checked it may (check_new_file). With nothing to submit, an existing file is
+    emptied and a new one is not made."""
+    if not job.is_terminal:
+        raise BjobError(
+            f"the job has not ended ({job.status}): its unprocessed records are pending, "
+            "not missing",
+            ExitCode.JOB_NOT_FINISHED,
+            hint="wait for it to end (bjob watch), then ask again",
+        )
+    if path is None:
+        stream_sink = _StreamSink(stdout)
+        results = gather_results(job, clients, _with_sink(request, stream_sink))
+        stdout.flush()
+        return results, RetryWritten(None, stream_sink.lines, False)
+    existed = _lexists(path)
+    with atomic_file(path, replace=existed) as file:
+        sink = _FileSink(file)
+        results = gather_results(job, clients, _with_sink(request, sink))
+        if not sink.lines and not existed:
+            file.discard()
+    return results, RetryWritten(path, sink.lines, existed)
 
 
-def _write_retry_lines(
-    s3: _S3, job: Job, path: Path, failed: set[str], missing: set[str]
-) -> RetryFile:
-    written: set[str] = set()
-    counts = {"failed": 0, "missing": 0}
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-    )
+def _with_sink(request: ResultsRequest, sink: RetrySink) -> ResultsRequest:
+    return ResultsRequest(prices=request.prices, retry_to=sink)
+
+
+def _lexists(path: Path) -> bool:
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            for record_id, document in _input_records(s3, job):
-                if record_id is None or record_id in written:
-                    continue
-                if record_id in failed:
-                    kind = "failed"
-                elif record_id in missing:
-                    kind = "missing"
-                else:
-                    continue
-                line = {"recordId": record_id, "modelInput": document.get("modelInput")}
-                file.write(orjson.dumps(line) + b"\n")
-                written.add(record_id)
-                counts[kind] += 1
-        os.chmod(temporary, 0o644 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return RetryFile(path, counts["failed"], counts["missing"])
-
-
-@contextmanager
-def local_writes(where: Path) -> Iterator[None]:
-    """A local file that cannot be written (a folder that is a file, a full disk) is the
-    user's to fix, said in one line."""
-    try:
-        yield
+        path.lstat()
+    except FileNotFoundError:
+        return False
     except OSError as error:
-        raise BjobError(f"cannot write under {where}: {error}", ExitCode.USAGE) from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@dataclass(frozen=True)
-class Downloaded:
-    folder: Path
-    copied: int
-    skipped: int
-    bytes: int
+        raise unusable_path(path, error) from None
+    return True
 
 
 def download_outputs(
@@ -321,9 +568,11 @@ def download_outputs(
     on_start: Callable[[int], None],
     on_bytes: Callable[[int], None],
 ) -> Downloaded:
-    """Every object of the output folder to DIR/<jobId>/, several at once; a file already
-    there with the same size is skipped, so that a second run is cheap. `on_start` is given
-    the bytes to copy, `on_bytes` each chunk copied."""
+    """Every object of the output folder to DIR/<jobId>/, several at once, each file whole
+    or not at all (localfiles.atomic_file). A file already there with the same size and the
+    same content as far as S3 can tell (its MD5 against a plain ETag, else its modified
+    time) is kept; a key that cannot be placed under the folder is skipped with a warning.
+    `on_start` is given the bytes to copy, `on_bytes` each chunk copied."""
     s3 = _S3(job, clients)
     folder = output_folder(job)
     objects = s3.objects(folder, s3.output_owner)
@@ -333,29 +582,124 @@ def download_outputs(
             ExitCode.NOT_FOUND if job.is_terminal else ExitCode.JOB_NOT_FINISHED,
         )
     target = directory / (job.job_id or "job")
-    plan = []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unusable_path(target, error) from None
+    warnings: list[str] = []
+    plan: list[tuple[S3Object, Path]] = []
+    same = 0
     for item in objects:
         relative = item.location.key[len(folder.key) :]
-        if any(part in ("", ".", "..") for part in relative.split("/")):
-            # A key such as "../../.bashrc" would write outside DIR: S3 data is not a path.
-            raise BjobError(
-                f"refusing to download {item.location.uri}: its key does not "
-                f"name a file under {target}",
-                ExitCode.USAGE,
-            )
-        path = target / relative
-        if path.is_file() and path.stat().st_size == item.size:
-            continue
-        plan.append((item, path))
+        why = _unplaceable(relative, target)
+        if why is None:
+            path = target.joinpath(*relative.split("/"))
+            why = _cannot_replace(path)
+        if why is not None:
+            warnings.append(f"skipped {item.location.uri}: {why}")
+        elif _same_content(path, item):
+            same += 1
+        else:
+            plan.append((item, path))
     on_start(sum(item.size for item, _ in plan))
-    with local_writes(target), ThreadPoolExecutor(max_workers=READERS) as pool:
-        done = pool.map(
-            lambda step: download(
-                s3.client, step[0], step[1], s3.output_owner, on_bytes, s3.kms_key
-            ),
-            plan,
-        )
-        list(done)
+
+    def copy(step: tuple[S3Object, Path], cancel: Cancel) -> None:
+        _download(s3, step[0], step[1], on_bytes, cancel)
+
+    run_all(copy, plan, workers=READERS)
     return Downloaded(
-        target, len(plan), len(objects) - len(plan), sum(item.size for item, _ in plan)
+        target,
+        len(plan),
+        same,
+        len(objects) - len(plan) - same,
+        sum(item.size for item, _ in plan),
+        tuple(warnings),
     )
+
+
+def _unplaceable(relative: str, target: Path) -> str | None:
+    """Why an S3 key cannot be a file under the folder (S3 keys are not paths)."""
+    if relative.endswith("/"):
+        return "a folder marker, not a file"
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts) or "\0" in relative:
+        return f"its key does not name a file under {target}"
+    limit = _name_max(target)
+    if any(len(os.fsencode(part)) > limit for part in parts):
+        return f"a name longer than the file system allows ({limit} bytes)"
+    return None
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def _cannot_replace(path: Path) -> str | None:
+    """A folder, FIFO or device where the file goes is never replaced."""
+    try:
+        found = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        return f"{path}: {error.strerror}"
+    if stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode):
+        return None
+    return f"{path} is {file_kind(found.st_mode)}, not replaced"
+
+
+def _same_content(path: Path, item: S3Object) -> bool:
+    """The same size and, as far as S3 can tell, the same bytes: the MD5 of a single-part
+    object's ETag, else the modified time bjob gave the file when it copied it."""
+    try:
+        found = path.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(found.st_mode) or found.st_size != item.size:
+        return False
+    if item.content_md5 is not None:
+        import hashlib
+
+        md5 = hashlib.md5(usedforsecurity=False)
+        with open(path, "rb") as file:
+            while chunk := file.read(1 << 20):
+                md5.update(chunk)
+        return md5.hexdigest() == item.content_md5
+    modified = _s3_time(item.last_modified)
+    return modified is not None and abs(found.st_mtime - modified) < 1
+
+
+def _s3_time(text: str | None) -> float | None:
+    from bjob.model.timestamps import parse_moment
+
+    try:
+        return parse_moment(text).timestamp() if text else None
+    except ValueError:
+        return None
+
+
+def _download(
+    s3: _S3, item: S3Object, path: Path, on_bytes: Callable[[int], None], cancel: Cancel
+) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unusable_path(path.parent, error) from None
+    with atomic_file(path, replace=True, expected_length=item.size) as file:
+
+        def attempt() -> None:
+            for chunk in read_chunks(s3.client, item.location, s3.output_owner, s3.kms_key, cancel):
+                file.write(chunk)
+                on_bytes(len(chunk))
+
+        def restart() -> bool:
+            on_bytes(-file.length)
+            file.rewind()
+            return True
+
+        read_again(attempt, restart)
+        modified = _s3_time(item.last_modified)
+        if modified is not None:
+            os.utime(file.temporary, (modified, modified))

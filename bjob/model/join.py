@@ -1,0 +1,157 @@
+"""The job's input joined to its outputs, file by file: which records failed, which never got
+an output line, and the exact lines to submit again.
+
+Bedrock writes `<input file>.out` for each input file, and each file is its own namespace of
+recordIds (a prefix of several files may reuse them), so a record is matched by (file,
+recordId), never by recordId alone and never by position. An input line is matched to one
+output line: a success first, then a failure; a recordId the input repeats takes the next
+output line with that id, and a repeat with none left is missing (never merged in silence).
+Lines to submit again are the input's own bytes, copied, not re-serialized.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bjob.model.results import FileOutcomes
+
+Verdict = Literal["succeeded", "failed", "missing", "unreadable", "unnamed"]
+PLACES_NAMED = 3  # in a warning, before "and N more"
+
+
+@dataclass
+class _Remaining:
+    """What one output file still has to match, as input lines are read."""
+
+    succeeded: Counter[str]
+    failed: Counter[str]
+
+
+@dataclass
+class Join:
+    """Input lines matched, one at a time, to what the output files hold (`outcomes`, keyed
+    by the input file's name: the output file's name without ".out")."""
+
+    outcomes: Mapping[str, FileOutcomes]
+    files: list[str] = field(default_factory=list)  # the input files' names, as read
+    records: int = 0
+    unreadable: int = 0
+    unreadable_places: list[str] = field(default_factory=list)
+    without_record_id: int = 0
+    repeated: int = 0
+    repeated_places: list[str] = field(default_factory=list)
+    missing_ids: list[str] = field(default_factory=list)
+    failed_matched: int = 0
+    _remaining: dict[str, _Remaining] = field(default_factory=dict)
+    _seen: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> first place
+
+    def __post_init__(self) -> None:
+        self._remaining = {
+            name: _Remaining(Counter(found.succeeded), Counter(found.failed))
+            for name, found in self.outcomes.items()
+        }
+
+    def line(
+        self, name: str, place: str, raw: bytes, loads: Callable[[bytes], Any]
+    ) -> Verdict | None:
+        """The verdict on one input line of the input file `name` (None for a blank line);
+        `place` is "uri:line" for warnings."""
+        if not raw or raw.isspace():
+            return None
+        self.records += 1
+        try:
+            document = loads(raw)
+        except (ValueError, RecursionError):
+            document = None
+        if not isinstance(document, dict):
+            self.unreadable += 1
+            self.unreadable_places.append(place)
+            return "unreadable"
+        record_id = document.get("recordId")
+        if not isinstance(record_id, str):
+            self.without_record_id += 1
+            return "unnamed"
+        first = self._seen.setdefault(name, {}).setdefault(record_id, place)
+        if first != place:
+            self.repeated += 1
+            if len(self.repeated_places) < PLACES_NAMED:
+                self.repeated_places.append(f"{record_id!r} at {place} (first at {first})")
+        remaining = self._remaining.get(name)
+        if remaining is not None and remaining.succeeded[record_id] > 0:
+            remaining.succeeded[record_id] -= 1
+            return "succeeded"
+        if remaining is not None and remaining.failed[record_id] > 0:
+            remaining.failed[record_id] -= 1
+            self.failed_matched += 1
+            return "failed"
+        self.missing_ids.append(record_id)
+        return "missing"
+
+    def unpaired(self) -> tuple[list[str], list[str]]:
+        """(input files with no output file, output files no input file names)."""
+        inputs = [name for name in self.files if name not in self.outcomes]
+        outputs = [name + ".out" for name in self.outcomes if name not in self.files]
+        return inputs, outputs
+
+    def failed_left(self, name: str) -> Counter[str]:
+        """Failed output lines of `name` no input line matched (the input lacks their id):
+        they are submitted again from their output line's modelInput."""
+        remaining = self._remaining.get(name)
+        return +remaining.failed if remaining is not None else Counter()
+
+    def succeeded_left(self) -> int:
+        """Successful output lines whose recordId the input does not have."""
+        return sum(sum((+found.succeeded).values()) for found in self._remaining.values())
+
+
+def retry_line_from_output(line: bytes) -> bytes | None:
+    """An input line for a failed output line: its recordId, and its modelInput's bytes
+    exactly as they stand in the line. None when the line carries no modelInput object."""
+    try:
+        text = line.decode("utf-8")
+        span = _top_level_value(text, "modelInput")
+        record_id = _top_level_value(text, "recordId")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if span is None or not span.startswith("{"):
+        return None
+    head = f'{{"recordId":{record_id},' if record_id is not None else "{"
+    return f'{head}"modelInput":{span}}}'.encode()
+
+
+def _top_level_value(text: str, key: str) -> str | None:
+    """The text of `key`'s value in the JSON object `text`, as it is written (numbers past
+    64 bits, escapes and key order untouched); None when the object has no such key."""
+    decoder = json.JSONDecoder()
+    index = _skip_space(text, 0)
+    if text[index : index + 1] != "{":
+        raise ValueError("not a JSON object")
+    index = _skip_space(text, index + 1)
+    found = None
+    while text[index : index + 1] != "}":
+        if text[index : index + 1] != '"':
+            raise ValueError("expected a key")
+        name, index = decoder.raw_decode(text, index)
+        index = _skip_space(text, index)
+        if text[index : index + 1] != ":":
+            raise ValueError("expected ':'")
+        start = _skip_space(text, index + 1)
+        _, end = decoder.raw_decode(text, start)
+        if name == key:
+            found = text[start:end]
+        index = _skip_space(text, end)
+        if text[index : index + 1] == ",":
+            index = _skip_space(text, index + 1)
+        elif text[index : index + 1] != "}":
+            raise ValueError("expected ',' or '}'")
+    return found
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index

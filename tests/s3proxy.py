@@ -1,0 +1,123 @@
+"""A proxy on 127.0.0.1 in front of moto's S3 server that can break object bodies on their
+way out, as a network would: a connection dropped half-way through a body, or a body that
+arrives with a byte changed. What bjob sees is a real HTTP exchange; it is told nothing.
+
+    with S3Proxy(moto_endpoint) as proxy:
+        proxy.break_next("jobs/abc/records.jsonl.out", "drop", times=1)
+        ... AWS_ENDPOINT_URL_S3=proxy.url ...
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+Fault = Literal["drop", "corrupt", "stall"]
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade"}
+
+
+class S3Proxy:
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.faults: dict[str, list[Fault]] = {}
+        self.gets: list[str] = []  # keys of every GetObject, in order
+        self.stalled = threading.Event()  # set when a stalled body has started
+        self.release = threading.Event()  # set to let stalled bodies end
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy._forward(self)
+
+            do_PUT = do_POST = do_DELETE = do_HEAD = do_GET
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def break_next(self, key: str, fault: Fault, times: int = 1) -> None:
+        """The next `times` GetObject calls for `key` (bucket/key) meet `fault`."""
+        with self._lock:
+            self.faults.setdefault(key, []).extend([fault] * times)
+
+    def __enter__(self) -> S3Proxy:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _fault_for(self, method: str, path: str) -> Fault | None:
+        if method != "GET" or "?" in path and "list-type" in path:
+            return None
+        key = unquote(path.split("?", 1)[0].lstrip("/"))
+        with self._lock:
+            self.gets.append(key)
+            pending = self.faults.get(key)
+            return pending.pop(0) if pending else None
+
+    def _forward(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else None
+        upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_BY_HOP}
+        upstream.request(handler.command, handler.path, body=body, headers=headers)
+        response = upstream.getresponse()
+        data = response.read()
+        upstream.close()
+        fault = self._fault_for(handler.command, handler.path) if response.status == 200 else None
+        handler.send_response(response.status)
+        for name, value in response.getheaders():
+            if name.lower() not in _HOP_BY_HOP | {"content-length"}:
+                handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        if handler.command == "HEAD":
+            return
+        if fault == "drop":
+            handler.wfile.write(data[: len(data) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return
+        if fault == "corrupt" and data:
+            middle = len(data) // 2
+            data = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
+        if fault == "stall":
+            handler.wfile.write(data[: len(data) // 2])
+            handler.wfile.flush()
+            self.stalled.set()
+            self.release.wait(60)
+            handler.close_connection = True
+            return
+        handler.wfile.write(data)
+
+
+@contextmanager
+def moto_s3_behind_a_proxy() -> Iterator[tuple[str, S3Proxy]]:
+    """moto's S3 server, and the proxy in front of it: (moto's URL, the proxy)."""
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        with S3Proxy(endpoint) as proxy:
+            yield endpoint, proxy
+    finally:
+        moto.stop()
