@@ -245,9 +245,7 @@ def test_an_existing_retry_file_is_refused_unless_forced(
 
 def test_nothing_to_retry_writes_nothing(server: RunningFake, s3: Any, tmp_path: Path) -> None:
     add_job(server, total=2, processed=2)
-    s3.put_object(
-        Bucket=OUT, Key=FOLDER + "records.jsonl.out", Body=jsonl([answer(0), answer(1)])
-    )
+    s3.put_object(Bucket=OUT, Key=FOLDER + "records.jsonl.out", Body=jsonl([answer(0), answer(1)]))
     manifest(s3)
     s3.put_object(Bucket=IN, Key="in/records.jsonl", Body=jsonl([record(0), record(1)]))
     retry = tmp_path / "retry.jsonl"
