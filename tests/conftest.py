@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.stub import Stubber
@@ -123,6 +124,19 @@ def instant_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(botocore.endpoint, "time", _Time())
     return delays
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    """moto's S3 in-process, with the buckets a job's outputs and inputs live in."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="batch-out")
+        client.create_bucket(Bucket="batch-in")
+        yield client
 
 
 @pytest.fixture

@@ -117,6 +117,11 @@ def moto_s3_behind_a_proxy() -> Iterator[tuple[str, S3Proxy]]:
     try:
         host, port = moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        # moto's state is the process's: start from nothing, whatever ran before.
+        reset = http.client.HTTPConnection(host, port, timeout=30)
+        reset.request("POST", "/moto-api/reset")
+        reset.getresponse().read()
+        reset.close()
         with S3Proxy(endpoint) as proxy:
             yield endpoint, proxy
     finally:

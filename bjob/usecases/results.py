@@ -162,7 +162,7 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         for item, read in zip(record_files, files_read, strict=True)
     }
     named_files = [(item, names[item.location.key].removesuffix(".out")) for item in record_files]
-    reconciled = _reconcile(s3, job, total, outcomes, named_files, request, warnings)
+    reconciled = _reconcile(s3, job, outcomes, named_files, request, warnings)
     counts = {
         item.location.key: read.tally.lines
         for item, read in zip(record_files, files_read, strict=True)
@@ -268,7 +268,6 @@ class _Reconciled:
 def _reconcile(
     s3: _S3,
     job: Job,
-    total: Tally,
     outcomes: dict[str, FileOutcomes],
     named_files: Sequence[tuple[S3Object, str]],
     request: ResultsRequest,
@@ -283,9 +282,6 @@ def _reconcile(
         return _Reconciled(None)
     if request.failed_lines is not None and sink is None:
         return _Reconciled(None)  # --failed never needs the input
-    lacking_input = sum(sum(found.failed_without_input.values()) for found in outcomes.values())
-    if sink is None and _all_answered(job, total) and not lacking_input:
-        return _Reconciled(0)  # every record has a readable output line: nothing is missing
 
     def attempt() -> _Reconciled:
         join, unread = _join_input(s3, job, outcomes, sink)
@@ -293,15 +289,6 @@ def _reconcile(
         return _reconciled(job, outcomes, join, unread, unretryable, warnings)
 
     return read_again(attempt, restart=sink.rewind if sink is not None else lambda: True)
-
-
-def _all_answered(job: Job, total: Tally) -> bool:
-    return (
-        job.status == "Completed"
-        and job.total_records is not None
-        and total.unreadable == 0
-        and total.records == job.total_records
-    )
 
 
 def _join_input(
