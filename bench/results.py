@@ -1,11 +1,12 @@
 """Time `bjob results --json` over a job's 150 MB of outputs (60,000 records of ~2.5 KB in 3
-files) in a moto S3 server on 127.0.0.1, against `aws s3 cp --recursive` of the same folder
-(the download alone, no parsing), and measure bjob's peak memory.
+files) and its 80 MB input (which bjob reads too, to know what is missing) in a moto S3
+server on 127.0.0.1, against `aws s3 cp --recursive` of the output folder (the download
+alone, no parsing), and measure bjob's peak memory.
 
 Bars: wall time at most 1.0x the AWS CLI's download (moonshot 0.6x); peak RSS at most 120 MB;
 one ListObjectsV2 and one GetObject per file.
 
-    python bench/results.py [--runs 5] [--records 60000]
+    python bench/results.py [--runs 5] [--records 60000] [--status PartiallyCompleted]
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ BUCKET = "bench-outputs"
 FILES = 3
 
 
-def record_lines(start: int, count: int) -> bytes:
-    """Output lines of about 2.5 KB, 2% of them failed, a few cut at max_tokens."""
+def record_lines(start: int, count: int, output: bool = True) -> bytes:
+    """Output lines of about 2.5 KB, 2% of them failed, a few cut at max_tokens (or the
+    input lines they answer)."""
     prompt = "Summarise this support ticket in two sentences. " * 25
     answer = "The customer reports a billing error and asks for a refund. " * 16
     lines = []
@@ -41,7 +43,9 @@ def record_lines(start: int, count: int) -> bytes:
                 "messages": [{"role": "user", "content": prompt}],
             },
         }
-        if index % 50 == 7:
+        if not output:
+            pass
+        elif index % 50 == 7:
             line["error"] = {"errorCode": 400, "errorMessage": "Malformed input request"}
         else:
             stop = "max_tokens" if index % 97 == 3 else "end_turn"
@@ -61,6 +65,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--records", type=int, default=60_000)
+    parser.add_argument(
+        "--status",
+        default="Completed",
+        help="PartiallyCompleted: a job that ended short, whose input bjob reads too",
+    )
     args = parser.parse_args()
     import logging
 
@@ -86,7 +95,9 @@ def main() -> None:
         body = record_lines(number * per_file, per_file)
         total_bytes += len(body)
         s3.put_object(Bucket=BUCKET, Key=f"jobs/{JOB_ID}/part-{number}.jsonl.out", Body=body)
-        del body
+        inputs = record_lines(number * per_file, per_file, output=False)
+        s3.put_object(Bucket=BUCKET, Key=f"inputs/part-{number}.jsonl", Body=inputs)
+        del body, inputs
     manifest = {
         "totalRecordCount": args.records,
         "processedRecordCount": args.records,
@@ -103,9 +114,10 @@ def main() -> None:
         bedrock.fake.add_job(
             make_job(
                 JOB_ID,
-                "Completed",
+                args.status,
                 total=args.records,
                 processed=args.records,
+                inputDataConfig={"s3InputDataConfig": {"s3Uri": f"s3://{BUCKET}/inputs/"}},
                 outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{BUCKET}/jobs/"}},
             )
         )

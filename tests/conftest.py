@@ -273,12 +273,21 @@ def run_bjob(
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
+PTY_SECONDS = 60  # the longest a pty read waits: a child that never closes cannot hang the suite
+
+
 def read_pty(controller: int, deadline: float | None = None) -> str:
-    """Everything written to a pseudo-terminal until its other end closes (or the deadline)."""
+    """Everything written to a pseudo-terminal until its other end closes, or the deadline
+    (by default PTY_SECONDS from now) passes."""
+    import select
     import time
 
+    deadline = deadline if deadline is not None else time.monotonic() + PTY_SECONDS
     chunks = []
-    while deadline is None or time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([controller], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
         try:
             chunk = os.read(controller, 65536)
         except OSError:  # EIO: the child closed the terminal

@@ -107,16 +107,23 @@ def test_any_output_or_input_line_is_classified_never_crashes(lines: list[bytes]
     import orjson
 
     from bjob.model.check import CheckTally
+    from bjob.model.join import Join, input_key, retry_line_from_output
     from bjob.model.requestformats import FORMATS
-    from bjob.model.results import Tally, classify_line
+    from bjob.model.results import tally_lines
 
-    tally = Tally()
-    for number, line in enumerate(lines, start=1):
-        try:
-            tally.add(classify_line(line, orjson.loads))
-        except ValueError:
-            tally.add_unreadable(f"out:{number}")
+    failed: list[bytes] = []
+    tally, outcomes = tally_lines(lines, "out", orjson.loads, failed.append)
     assert tally.succeeded + tally.failed + tally.unreadable <= len(lines)
+    assert len(failed) == tally.failed
+    for line in failed:  # a retry line from an output line is JSON, or there is none
+        retried = retry_line_from_output(line)
+        assert retried is None or isinstance(orjson.loads(retried)["modelInput"], dict)
+    join = Join({"in": outcomes})
+    verdicts = [
+        join.line("in", f"in:{n}", input_key(line, orjson.loads)) for n, line in enumerate(lines, 1)
+    ]
+    assert verdicts.count("failed") == join.failed_matched <= tally.failed
+    assert verdicts.count("missing") == len(join.missing_ids)
     for fmt in (None, *FORMATS.values()):
         check = CheckTally(fmt)
         counted = sum(check.line(line, "in", n, orjson.loads) for n, line in enumerate(lines, 1))

@@ -148,7 +148,7 @@ def test_the_input_is_gone(server: RunningFake, s3: Any, tmp_path: Path) -> None
 def test_failed_records_the_input_lacks_come_from_their_output_lines(
     server: RunningFake, s3: Any, tmp_path: Path
 ) -> None:
-    add_job(server, "Completed", total=2, processed=2, failed=1)
+    add_job(server, "PartiallyCompleted", total=2, processed=2, failed=1)
     put(s3, IN, "in/records.jsonl", [record(0), record(5)])
     # Exactly as an output line could be written: a number past 64 bits, an escape, key order.
     odd_input = (
@@ -167,7 +167,7 @@ def test_failed_records_the_input_lacks_come_from_their_output_lines(
     written = results(server, "--retry-file", str(retry))
     assert written.code == 0, written.stderr
     assert "1 failed record the input lacks: submitted again from the output" in written.stderr
-    assert "name a recordId the input does not have" in written.stderr
+    assert "names a recordId the input does not have" in written.stderr
     lines = retry_lines(retry)
     # rec-00005 never got an output line; rec-00009 comes from its output, byte for byte.
     assert lines[0] == jsonl([record(5)]).rstrip(b"\n")
@@ -175,6 +175,26 @@ def test_failed_records_the_input_lacks_come_from_their_output_lines(
     document = as_json(results(server, "--json"))
     assert document["records"]["failed"] + document["records"]["missing"] == len(lines)
     assert document["records"]["to_submit_again"] == len(lines)
+
+
+def test_a_completed_job_whose_counts_add_up_has_nothing_missing(
+    server: RunningFake, s3: Any, tmp_path: Path, aws_calls: list[str]
+) -> None:
+    """Every record the job had is answered (Bedrock's count = the readable output lines):
+    nothing is missing without reading the input, and the retry file agrees, even when the
+    input has gained a record since."""
+    add_job(server, "Completed", total=2, processed=2, failed=1)
+    inputs = put(s3, IN, "in/records.jsonl", [record(0), record(1), record(2)]).splitlines()
+    put(s3, OUT, FOLDER + "records.jsonl.out", [answer(0), failure(1)])
+    manifest(s3)
+    document = as_json(results(server, "--json"))
+    assert document["records"]["missing"] == 0 and document["input"] is None
+    assert document["records"]["to_submit_again"] == 1
+    assert not any(call.endswith("ListObjectsV2") for call in aws_calls[2:])  # one listing
+    retry = tmp_path / "retry.jsonl"
+    written = results(server, "--retry-file", str(retry))
+    assert retry_lines(retry) == [inputs[1]]  # rec-00002 was never the job's
+    assert "1 input record has no output line, but the job answered all 2" in written.stderr
 
 
 def test_retry_lines_are_the_input_bytes(server: RunningFake, s3: Any, tmp_path: Path) -> None:
@@ -205,11 +225,11 @@ def test_input_lines_that_cannot_be_read_are_counted_and_named(
     result = results(server, "--json")
     document = as_json(result)
     assert document["input"]["unreadable"] == 2 and document["input"]["records"] == 5
-    assert "2 input lines not a JSON object and cannot be matched" in result.stderr
+    assert "2 input lines are not a JSON object and cannot be matched" in result.stderr
     assert f"s3://{IN}/in/records.jsonl:2" in result.stderr
     assert f"s3://{IN}/in/records.jsonl:5" in result.stderr
     # rec-00000 twice: the repeat has no output line of its own, so it is missing.
-    assert "repeat a recordId" in result.stderr and "records.jsonl:4 (first at" in result.stderr
+    assert "repeats a recordId" in result.stderr and "records.jsonl:4 (first at" in result.stderr
     assert document["records"]["missing"] == 1
     summary = results(server)
     assert "2 input lines unreadable" in summary.stdout
@@ -223,7 +243,7 @@ def test_an_input_that_no_longer_matches_the_job(server: RunningFake, s3: Any) -
     result = results(server, "--json")
     document = as_json(result)
     assert "the input holds 3 records and the job had 5" in result.stderr
-    assert "1 output record name a recordId the input does not have" in result.stderr
+    assert "1 output record names a recordId the input does not have" in result.stderr
     assert document["records"]["missing"] == 2
 
 
@@ -562,3 +582,46 @@ def test_an_interrupted_download_stops_at_once_and_leaves_nothing(
         assert code == (130 if stop == signal.SIGINT else 143), stderr
         assert "interrupted" in stderr
         assert list((tmp_path / JOB).iterdir()) == []
+
+
+def test_a_link_planted_where_a_temporary_file_could_go_is_never_followed(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    add_job(server, total=1, processed=1)
+    body = put(s3, OUT, FOLDER + "records.jsonl.out", [answer(0)])
+    folder = tmp_path / JOB
+    folder.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("mine\n")
+    # The names a predictable writer would use (bjob's own, before, among them).
+    for name in (".records.jsonl.out.bjob-partial", ".records.jsonl.out.partial"):
+        (folder / name).symlink_to(victim)
+    result = results(server, "--download", str(tmp_path))
+    assert result.code == 0, result.stderr
+    assert victim.read_text() == "mine\n"
+    assert (folder / "records.jsonl.out").read_bytes() == body
+
+
+def test_the_atomic_writer_removes_its_file_on_any_failure(tmp_path: Path) -> None:
+    from bjob.usecases.localfiles import atomic_file
+
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(RuntimeError), atomic_file(target, replace=False) as file:
+        file.write(b"half a file")
+        raise RuntimeError("the connection dropped")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_file(target, replace=False) as file:
+        file.write(b"whole\n")
+    assert target.read_bytes() == b"whole\n" and (target.stat().st_mode & 0o777) == 0o644
+    from bjob.model.exits import BjobError
+
+    with pytest.raises(BjobError) as exists, atomic_file(target, replace=False) as file:
+        file.write(b"other\n")
+    assert exists.value.code == 2 and target.read_bytes() == b"whole\n"
+    with (
+        pytest.raises(BjobError) as short,
+        atomic_file(target, replace=True, expected_length=9) as f,
+    ):
+        f.write(b"whole\n")
+    assert short.value.code == 5 and target.read_bytes() == b"whole\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.jsonl"]

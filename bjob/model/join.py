@@ -23,6 +23,26 @@ Verdict = Literal["succeeded", "failed", "missing", "unreadable", "unnamed"]
 PLACES_NAMED = 3  # in a warning, before "and N more"
 
 
+class Unreadable:
+    """An input line that is not a JSON object."""
+
+
+UNREADABLE = Unreadable()
+# What the join needs of an input line: its recordId, None when it has none, or UNREADABLE.
+InputKey = str | None | Unreadable
+
+
+def input_key(raw: bytes, loads: Callable[[bytes], Any]) -> InputKey:
+    try:
+        document = loads(raw)
+    except (ValueError, RecursionError):
+        return UNREADABLE
+    if not isinstance(document, dict):
+        return UNREADABLE
+    record_id = document.get("recordId")
+    return record_id if isinstance(record_id, str) else None
+
+
 @dataclass
 class _Remaining:
     """What one output file still has to match, as input lines are read."""
@@ -55,24 +75,15 @@ class Join:
             for name, found in self.outcomes.items()
         }
 
-    def line(
-        self, name: str, place: str, raw: bytes, loads: Callable[[bytes], Any]
-    ) -> Verdict | None:
-        """The verdict on one input line of the input file `name` (None for a blank line);
-        `place` is "uri:line" for warnings."""
-        if not raw or raw.isspace():
-            return None
+    def line(self, name: str, place: str, record_id: InputKey) -> Verdict:
+        """The verdict on one (non-blank) input line of the input file `name`, given its
+        input_key; `place` is "uri:line" for warnings."""
         self.records += 1
-        try:
-            document = loads(raw)
-        except (ValueError, RecursionError):
-            document = None
-        if not isinstance(document, dict):
+        if isinstance(record_id, Unreadable):
             self.unreadable += 1
             self.unreadable_places.append(place)
             return "unreadable"
-        record_id = document.get("recordId")
-        if not isinstance(record_id, str):
+        if record_id is None:
             self.without_record_id += 1
             return "unnamed"
         first = self._seen.setdefault(name, {}).setdefault(record_id, place)

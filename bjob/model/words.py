@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 # Words whose plural is not the word and an "s".
-_PLURALS = {"kind": "kinds", "was": "were", "is": "are", "has": "have", "query": "queries"}
+_PLURALS = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "query": "queries",
+    "names": "name",
+    "repeats": "repeat",
+    "matches": "match",
+}
 
 
 def plural(count: int, word: str) -> str:

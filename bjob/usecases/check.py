@@ -6,13 +6,13 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
+from bjob.aws.concurrent import Cancel, run_all
 from bjob.model.check import (
     DEFAULT_LIMITS,
     MAX_BODY_BYTES,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
 
 READERS = 4  # input files read at once
+CANCEL_EVERY_LINES = 1000  # how often a file being checked looks whether to stop
 ClientsFactory = Callable[[], "AwsClients"]
 
 
@@ -167,15 +168,20 @@ def check_sources(
 ) -> CheckReport:
     """Every line of every source, several sources at once; then the job against its limits."""
 
-    def check(source: Source) -> tuple[CheckTally, InputFile]:
+    def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt)
         records = 0
         for number, raw in enumerate(source.lines(), start=1):
             records += tally.line(raw, source.uri, number, orjson.loads)
+            if not number % CANCEL_EVERY_LINES:
+                cancel.check()
         return tally, InputFile(source.uri, records, source.size)
 
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        checked = list(pool.map(check, sources))
+    checked = [
+        result
+        for result in run_all(check, sources, workers=READERS)
+        if not isinstance(result, BjobError)
+    ]
     inputs = tuple(item for _, item in checked)
     merged = CheckTally(fmt)
     for tally, _ in checked:

@@ -12,7 +12,8 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
@@ -24,7 +25,7 @@ from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
-from bjob.model.join import PLACES_NAMED, Join, retry_line_from_output
+from bjob.model.join import PLACES_NAMED, InputKey, Join, input_key, retry_line_from_output
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import (
     Downloaded,
@@ -135,14 +136,34 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
     names = {item.location.key: item.location.key[len(folder.key) :] for item in objects}
     record_files = [item for item in objects if _is_record_file(names[item.location.key])]
     spool = request.failed_lines is not None
-    reads = run_all(lambda item, cancel: _read_file(s3, item, spool, cancel), record_files)
-    files_read = [read for read in reads if isinstance(read, _FileRead)]
+    # A job that ended short has missing records: its input is read beside the outputs.
+    ended_short = _missing_matters(job, request) and job.status != "Completed"
+    inputs = _listed_inputs(s3, job, answered=False) if ended_short else _Inputs(False)
+    tasks: list[Callable[[Cancel], Any]] = [
+        partial(_read_file, s3, item, spool) for item in record_files
+    ]
+    if inputs.files and request.retry_to is None:  # read beside the outputs, ids only
+        tasks += [partial(_input_keys, s3, location) for location in inputs.files]
+    done = run_all(lambda task, cancel: task(cancel), tasks)
+    files_read: list[_FileRead] = done[: len(record_files)]  # type: ignore[assignment]
+    if request.retry_to is None and inputs.files:
+        inputs = replace(inputs, keys=done[len(record_files) :])  # type: ignore[arg-type]
     if request.failed_lines is not None:
         for read in files_read:
             _replay(read.failed_lines, request.failed_lines)
     total = Tally()
     for read in files_read:
         total.merge(read.tally)
+    outcomes = {
+        names[item.location.key].removesuffix(".out"): read.outcomes
+        for item, read in zip(record_files, files_read, strict=True)
+    }
+    if _missing_matters(job, request) and not ended_short:  # Completed: do the counts add up?
+        answered = _all_answered(job, total, outcomes)
+        if answered and request.retry_to is None:
+            inputs = _Inputs(True, answered=True)
+        else:
+            inputs = _listed_inputs(s3, job, answered)
     warnings = _Warnings()
     if not job.is_terminal:
         warnings.add(
@@ -157,12 +178,8 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         )
     manifest = _manifest(s3, objects, folder, warnings)
     tokens = manifest_tokens(manifest, warnings.items)
-    outcomes = {
-        names[item.location.key].removesuffix(".out"): read.outcomes
-        for item, read in zip(record_files, files_read, strict=True)
-    }
     named_files = [(item, names[item.location.key].removesuffix(".out")) for item in record_files]
-    reconciled = _reconcile(s3, job, outcomes, named_files, request, warnings)
+    reconciled = _reconcile(s3, job, outcomes, named_files, inputs, request, warnings)
     counts = {
         item.location.key: read.tally.lines
         for item, read in zip(record_files, files_read, strict=True)
@@ -270,58 +287,116 @@ def _reconcile(
     job: Job,
     outcomes: dict[str, FileOutcomes],
     named_files: Sequence[tuple[S3Object, str]],
+    inputs: _Inputs,
     request: ResultsRequest,
     warnings: _Warnings,
 ) -> _Reconciled:
     """Which input records are missing, and (with a retry sink) every line to submit again:
     from the input where it has them, else from the failed output lines."""
     sink = request.retry_to
-    if not job.is_terminal:
+    if not inputs.read:
         if sink is not None:  # the CLI refuses earlier; this guards the use case itself
             raise BjobError("the job has not ended", ExitCode.JOB_NOT_FINISHED)
         return _Reconciled(None)
-    if request.failed_lines is not None and sink is None:
-        return _Reconciled(None)  # --failed never needs the input
+
+    if inputs.answered and sink is None:
+        return _Reconciled(0)  # every record the job had has a readable output line
 
     def attempt() -> _Reconciled:
-        join, unread = _join_input(s3, job, outcomes, sink)
+        join = _join_input(s3, job, outcomes, inputs, sink) if inputs.files else None
         unretryable = _retry_from_outputs(s3, outcomes, named_files, join, sink)
-        return _reconciled(job, outcomes, join, unread, unretryable, warnings)
+        return _reconciled(job, outcomes, join, inputs, unretryable, warnings)
 
     return read_again(attempt, restart=sink.rewind if sink is not None else lambda: True)
 
 
-def _join_input(
-    s3: _S3,
-    job: Job,
-    outcomes: dict[str, FileOutcomes],
-    sink: RetrySink | None,
-) -> tuple[Join | None, str | None]:
-    """Every input line, in input order, joined to its output file; the failed and missing
-    ones written to the sink as they are. (None, why) when the input cannot be read."""
+@dataclass(frozen=True)
+class _Inputs:
+    """The job's input files, when they are to be read; the record ids read from them."""
+
+    read: bool  # the missing records are to be known (a job that ended, not --failed)
+    # The job's own counts say every record it had has a readable output line: none is
+    # missing, whatever the input holds now (it is read only for the failed records' lines).
+    answered: bool = False
+    files: list[S3Location] | None = None  # None: the input cannot be read
+    unread: str | None = None  # why not
+    keys: list[list[tuple[int, InputKey]]] | None = None  # per file: (line, key)
+
+
+def _missing_matters(job: Job, request: ResultsRequest) -> bool:
+    """A job that ended, and a question about it beyond --failed: running jobs have nothing
+    missing yet, and --failed needs no input."""
+    return job.is_terminal and (request.failed_lines is None or request.retry_to is not None)
+
+
+def _listed_inputs(s3: _S3, job: Job, answered: bool) -> _Inputs:
     where = input_location(job)
     try:
         files = _input_files(s3, where)
     except BjobError as error:
         if error.code not in (ExitCode.NOT_FOUND, ExitCode.NOT_AUTHORIZED, ExitCode.CONFIGURATION):
             raise
-        files = None
-        reason = error.message
-    else:
-        reason = f"no .jsonl object under {where.uri}"
+        return _Inputs(True, answered, None, error.message)
     if not files:
-        return None, reason
+        return _Inputs(True, answered, None, f"no .jsonl object under {where.uri}")
+    return _Inputs(True, answered, files)
+
+
+def _all_answered(job: Job, total: Tally, outcomes: dict[str, FileOutcomes]) -> bool:
+    """A Completed job with as many readable output lines as records, every failed one
+    carrying its modelInput: nothing is missing, and every failed record can be retried."""
+    return (
+        job.status == "Completed"
+        and job.total_records is not None
+        and total.unreadable == 0
+        and total.records == job.total_records
+        and not any(found.failed_without_input for found in outcomes.values())
+    )
+
+
+def _input_keys(s3: _S3, location: S3Location, cancel: Cancel) -> list[tuple[int, InputKey]]:
+    """What the join needs of every non-blank line of one input file."""
+
+    def attempt() -> list[tuple[int, InputKey]]:
+        return [
+            (number, input_key(raw.removesuffix(b"\r"), orjson.loads))
+            for number, raw in enumerate(s3.lines(location, s3.input_owner, cancel), start=1)
+            if raw and not raw.isspace()
+        ]
+
+    return read_again(attempt)
+
+
+def _join_input(
+    s3: _S3,
+    job: Job,
+    outcomes: dict[str, FileOutcomes],
+    inputs: _Inputs,
+    sink: RetrySink | None,
+) -> Join:
+    """Every input line, in input order, joined to its output file: from the ids read
+    beside the outputs, or (with a sink) read now, the failed and missing lines written to
+    the sink as they are."""
+    assert inputs.files is not None
+    retried_missing = "missing" if not inputs.answered else None
+    where = input_location(job)
     join = Join(outcomes)
     prefix = where.key if not where.key.endswith(".jsonl") else where.key.rsplit("/", 1)[0] + "/"
-    for location in files:
+    for index, location in enumerate(inputs.files):
         name = _output_name(location.key, prefix, outcomes)
         join.files.append(name)
+        if inputs.keys is not None:
+            for number, key in inputs.keys[index]:
+                join.line(name, f"{location.uri}:{number}", key)
+            continue
         for number, raw in enumerate(s3.lines(location, s3.input_owner), start=1):
             line = raw.removesuffix(b"\r")
-            verdict = join.line(name, f"{location.uri}:{number}", line, orjson.loads)
-            if sink is not None and verdict in ("failed", "missing"):
+            if not line or line.isspace():
+                continue
+            verdict = join.line(name, f"{location.uri}:{number}", input_key(line, orjson.loads))
+            if sink is not None and (verdict == "failed" or verdict == retried_missing):
                 sink.write(line + b"\n")
-    return join, None
+    return join
 
 
 def _input_files(s3: _S3, where: S3Location) -> list[S3Location]:
@@ -399,7 +474,7 @@ def _reconciled(
     job: Job,
     outcomes: dict[str, FileOutcomes],
     join: Join | None,
-    unread: str | None,
+    inputs: _Inputs,
     unretryable: int,
     warnings: _Warnings,
 ) -> _Reconciled:
@@ -407,9 +482,15 @@ def _reconciled(
     without_id = sum(found.failed_without_id for found in outcomes.values())
     from_outputs = sum(sum(found.failed.values()) for found in outcomes.values()) + without_id
     if join is None:
+        if inputs.answered:
+            warnings.add(
+                f"the input cannot be read ({inputs.unread}): the failed records are "
+                "submitted again from their output lines' modelInput"
+            )
+            return _Reconciled(0, unretryable=unretryable)
         warnings.add(
-            f"the input cannot be read ({unread}): which records are missing is unknown; "
-            "the counts come from the outputs alone"
+            f"the input cannot be read ({inputs.unread}): which records are missing is "
+            "unknown; the counts come from the outputs alone"
         )
         if from_outputs:
             warnings.add(
@@ -430,18 +511,21 @@ def _reconciled(
         )
     if no_input:
         warnings.add(
-            f"{counted(len(no_input), 'output file')} match no input file ({', '.join(no_input)})"
+            f"{counted(len(no_input), 'output file')} {plural(len(no_input), 'matches')} no "
+            f"input file ({', '.join(no_input)})"
         )
     if join.unreadable:
         places = ", ".join(join.unreadable_places[:PLACES_NAMED])
         more = len(join.unreadable_places) - PLACES_NAMED
         warnings.add(
-            f"{counted(join.unreadable, 'input line')} not a JSON object and cannot be "
+            f"{counted(join.unreadable, 'input line')} {plural(join.unreadable, 'is')} not a "
+            "JSON object and cannot be "
             f"matched: {places}" + (f" and {more:,} more" if more > 0 else "")
         )
     if join.repeated:
         warnings.add(
-            f"{counted(join.repeated, 'input line')} repeat a recordId of the same file, each "
+            f"{counted(join.repeated, 'input line')} {plural(join.repeated, 'repeats')} a "
+            "recordId of the same file, each "
             f"matched to its own output line: {', '.join(join.repeated_places)}"
         )
     if job.total_records is not None and join.records != job.total_records:
@@ -450,7 +534,17 @@ def _reconciled(
             f"{job.total_records:,}: it has changed since the job ran"
         )
     missing: int | None = len(join.missing_ids)
-    if join.without_record_id:
+    if inputs.answered:
+        if join.missing_ids:
+            warnings.add(
+                f"{counted(len(join.missing_ids), 'input record')} "
+                f"{plural(len(join.missing_ids), 'has')} no output line, but "
+                f"the job answered all {job.total_records:,} of its records: the input has "
+                "changed since it ran, and they are not submitted again"
+            )
+        missing = 0
+        join.missing_ids.clear()
+    elif join.without_record_id:
         missing = None
         warnings.add(
             f"{counted(join.without_record_id, 'input record')} without a recordId (Bedrock "
@@ -459,7 +553,8 @@ def _reconciled(
     elif join.succeeded_left() or from_outputs - without_id:
         strays = join.succeeded_left() + from_outputs - without_id
         warnings.add(
-            f"{counted(strays, 'output record')} name a recordId the input does not have: "
+            f"{counted(strays, 'output record')} {plural(strays, 'names')} a recordId the "
+            "input does not have: "
             "the input has changed since the job ran"
         )
     if from_outputs - unretryable:
