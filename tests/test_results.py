@@ -472,13 +472,9 @@ def test_show_names_the_jobs_folder_and_points_to_its_failures(server: RunningFa
 def test_the_installed_bjob_reads_s3_through_a_moto_server(
     server: RunningFake, tmp_path: Path
 ) -> None:
-    from moto.server import ThreadedMotoServer
+    from tests.s3proxy import moto_s3_behind_a_proxy
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    try:
-        host, port = moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+    with moto_s3_behind_a_proxy() as (endpoint, _):
         client = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
         client.create_bucket(Bucket=OUT)
         mixed(client)
@@ -495,8 +491,6 @@ def test_the_installed_bjob_reads_s3_through_a_moto_server(
         )
         assert result.code == 0, result.stderr
         assert json.loads(result.stdout)["records"]["failed"] == 4
-    finally:
-        moto.stop()
 
 
 def test_a_running_job_has_nothing_missing_yet(server: RunningFake, s3: Any) -> None:

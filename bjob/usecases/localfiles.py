@@ -62,12 +62,7 @@ def file_kind(mode: int) -> str:
 def check_new_file(path: Path, *, force: bool, option: str) -> None:
     """Before anything is read or asked: may bjob put a file at `path`? A usage error (exit 2)
     naming the path, otherwise."""
-    try:
-        found = path.lstat()
-    except FileNotFoundError:
-        found = None
-    except OSError as error:
-        raise unusable_path(path, error) from None
+    found = lstat_or_none(path)
     if found is not None:
         mode = found.st_mode
         if stat.S_ISDIR(mode):
@@ -86,6 +81,16 @@ def check_new_file(path: Path, *, force: bool, option: str) -> None:
                 hint="pass --force to replace it",
             )
     check_folder(path.parent, option=option)
+
+
+def lstat_or_none(path: Path) -> os.stat_result | None:
+    """What is at `path` itself (a symlink is not followed); None when nothing is."""
+    try:
+        return path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise unusable_path(path, error) from None
 
 
 def check_folder(folder: Path, *, option: str) -> None:
@@ -130,11 +135,12 @@ class AtomicFile:
         self.length += len(data)
         self.crc = zlib.crc32(data, self.crc)
 
-    def rewind(self) -> None:
+    def rewind(self) -> bool:
         """Start again from nothing (a read that broke off is being retried)."""
         self._file.seek(0)
         self._file.truncate()
         self.length, self.crc = 0, 0
+        return True
 
     def _finish(self) -> None:
         """Flushed to the disk and read back: the length and checksum it was given."""
@@ -213,12 +219,7 @@ def _put_in_place(temporary: str, path: Path, replace: bool) -> None:
             if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
                 raise unusable_path(path, error) from None
             # A file system without hard links: the check below is the best there is.
-    try:
-        found = path.lstat()
-    except FileNotFoundError:
-        found = None
-    except OSError as error:
-        raise unusable_path(path, error) from None
+    found = lstat_or_none(path)
     if found is not None:
         if not replace:
             raise BjobError(f"{path} exists; it is left as it is", ExitCode.USAGE)

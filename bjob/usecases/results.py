@@ -40,7 +40,7 @@ from bjob.model.results import (
     tally_lines,
 )
 from bjob.model.words import counted, plural
-from bjob.usecases.localfiles import AtomicFile, atomic_file, file_kind, unusable_path
+from bjob.usecases.localfiles import atomic_file, file_kind, lstat_or_none, unusable_path
 
 MANIFEST = "manifest.json.out"
 MANIFEST_LIMIT = 1 << 20
@@ -571,34 +571,22 @@ def _reconciled(
     return _Reconciled(missing, ids, unretryable, summary)
 
 
-class _FileSink:
-    """Lines into an atomic file, counted."""
+class _CountingSink:
+    """Lines to a writer, counted; `rewind` says whether they can be taken back."""
 
-    def __init__(self, file: AtomicFile) -> None:
-        self.file = file
+    def __init__(self, write: Callable[[bytes], object], rewind: Callable[[], bool]) -> None:
+        self._write, self._rewind = write, rewind
         self.lines = 0
 
     def write(self, data: bytes) -> None:
-        self.file.write(data)
+        self._write(data)
         self.lines += 1
 
     def rewind(self) -> bool:
-        self.file.rewind()
+        if not self._rewind():
+            return False
         self.lines = 0
         return True
-
-
-class _StreamSink:
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.lines = 0
-
-    def write(self, data: bytes) -> None:
-        self.stream.write(data)
-        self.lines += 1
-
-    def rewind(self) -> bool:
-        return self.lines == 0
 
 
 def write_retry_file(
@@ -616,13 +604,14 @@ def write_retry_file(
             hint="wait for it to end (bjob watch), then ask again",
         )
     if path is None:
-        stream_sink = _StreamSink(stdout)
+        # What went to a stream cannot be taken back: read again only before the first line.
+        stream_sink = _CountingSink(stdout.write, lambda: stream_sink.lines == 0)
         results = gather_results(job, clients, _with_sink(request, stream_sink))
         stdout.flush()
         return results, RetryWritten(None, stream_sink.lines, False)
-    existed = _lexists(path)
+    existed = lstat_or_none(path) is not None
     with atomic_file(path, replace=existed) as file:
-        sink = _FileSink(file)
+        sink = _CountingSink(file.write, file.rewind)
         results = gather_results(job, clients, _with_sink(request, sink))
         if not sink.lines and not existed:
             file.discard()
@@ -631,16 +620,6 @@ def write_retry_file(
 
 def _with_sink(request: ResultsRequest, sink: RetrySink) -> ResultsRequest:
     return ResultsRequest(prices=request.prices, retry_to=sink)
-
-
-def _lexists(path: Path) -> bool:
-    try:
-        path.lstat()
-    except FileNotFoundError:
-        return False
-    except OSError as error:
-        raise unusable_path(path, error) from None
-    return True
 
 
 def download_outputs(
@@ -722,12 +701,10 @@ def _name_max(folder: Path) -> int:
 def _cannot_replace(path: Path) -> str | None:
     """A folder, FIFO or device where the file goes is never replaced."""
     try:
-        found = path.lstat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        return f"{path}: {error.strerror}"
-    if stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode):
+        found = lstat_or_none(path)
+    except BjobError as error:
+        return error.message
+    if found is None or stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode):
         return None
     return f"{path} is {file_kind(found.st_mode)}, not replaced"
 
