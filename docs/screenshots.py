@@ -88,18 +88,19 @@ def check_view() -> RenderableType:
     """bjob check of the example input with the classic mistakes."""
     from rich.console import Group
 
-    from bjob.model.check import DEFAULT_LIMITS
     from bjob.render.check import report_lines
-    from bjob.usecases.check import check_sources, choose_format, find_sources
+    from bjob.usecases.check import check_input, find_sources
 
     os.chdir(ROOT)  # the places read examples/tickets.jsonl:18, as a user types them
 
     def no_aws() -> Any:
         raise AssertionError("a local check asks nothing of AWS")
 
-    sources = find_sources(["examples/tickets.jsonl"], no_aws)
-    fmt, assumed = choose_format(sources, None, "InvokeModel")
-    report = check_sources(sources, fmt, assumed, None, DEFAULT_LIMITS)
+    def no_stdin() -> Any:
+        raise AssertionError("the example is a file")
+
+    sources = find_sources(["examples/tickets.jsonl"], no_aws, no_stdin)
+    report, _ = check_input(sources, None, "InvokeModel", no_aws)
     return Group(*report_lines(report, strict=False))
 
 

@@ -159,8 +159,8 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     make = AwsClients._make_client
 
-    def counting(self: AwsClients, service: str, region: str) -> object:
-        client = make(self, service, region)
+    def counting(self: AwsClients, service: str, region: str, *args: int | None) -> object:
+        client = make(self, service, region, *args)
         client.meta.events.register(
             "before-call", lambda model, **_: calls.append(f"{service}.{model.name}")
         )

@@ -119,41 +119,50 @@ def check(*args: str, **kw: Any) -> Result:
     return invoke("check", *args, **kw)
 
 
+def check_for_model(server: RunningFake, *args: str, **kw: Any) -> Result:
+    """bjob check with --model: the model list and quotas from the fake server, never AWS."""
+    env = {"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url, **kw.pop("env", {})}
+    aws = ("--endpoint-url", server.url, "--region", "us-east-1")
+    return invoke("check", *args, *aws, env=env, **kw)
+
+
 @pytest.mark.parametrize("family", sorted(VALID))
-def test_a_good_file_of_every_format_raises_nothing(family: str, tmp_path: Path) -> None:
+def test_a_good_file_of_every_format_raises_nothing(
+    family: str, tmp_path: Path, server: RunningFake
+) -> None:
     model_id, body = VALID[family]
     path = write_jsonl(tmp_path / "in.jsonl", records(body))
-    result = check(str(path), "--model", model_id, "--json", "--strict")
+    result = check_for_model(server, str(path), "--model", model_id, "--json", "--strict")
     assert result.code == 0, result.stdout
     document = json.loads(result.stdout)
     jsonschema.validate(document, CHECK_SCHEMA)
     assert document["ok"] is True and document["problems"] == []
-    assert document["format"] == {
-        "name": family,
-        "title": document["format"]["title"],
-        "assumed": False,
-    }
+    assert document["format"]["name"] == family and document["format"]["assumed"] is False
 
 
 @pytest.mark.parametrize("family", sorted(set(VALID) - {"mistral-chat"}))
 def test_the_format_is_inferred_from_the_records(family: str, tmp_path: Path) -> None:
-    # (Mistral chat bodies look like Anthropic ones short of anthropic_version: without
-    # --model bjob assumes Anthropic, the far more common case, and says so.)
+    # (A Mistral chat body fits OpenAI-style chat as well: it is not told apart; see
+    # test_check_depth.)
     path = write_jsonl(tmp_path / "in.jsonl", records(VALID[family][1]))
     document = json.loads(check(str(path), "--json").stdout)
     assert document["format"]["name"] == family and document["format"]["assumed"] is True
     assert document["problems"] == []
 
 
-def test_converse_bodies_with_type_converse(tmp_path: Path) -> None:
+def test_converse_bodies_with_type_converse(tmp_path: Path, server: RunningFake) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", records(CONVERSE_BODY))
-    result = check(str(path), "--type", "Converse", "--model", HAIKU, "--json", "--strict")
+    result = check_for_model(
+        server, str(path), "--type", "Converse", "--model", HAIKU, "--json", "--strict"
+    )
     assert result.code == 0, result.stdout
     assert json.loads(result.stdout)["format"]["name"] == "converse"
     with_model_id = records({**CONVERSE_BODY, "modelId": HAIKU})
     write_jsonl(path, with_model_id)
-    document = json.loads(check(str(path), "--type", "Converse", "--json").stdout)
-    assert [problem["kind"] for problem in document["problems"]] == ["unknown-key"]
+    refused = check(str(path), "--type", "Converse", "--json")
+    document = json.loads(refused.stdout)
+    assert refused.code == 7
+    assert [problem["kind"] for problem in document["problems"]] == ["refused-key"]
 
 
 def problem_file(tmp_path: Path) -> Path:
@@ -176,9 +185,9 @@ def problem_file(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "problems.jsonl", lines)
 
 
-def test_every_kind_of_problem_at_its_line(tmp_path: Path) -> None:
+def test_every_kind_of_problem_at_its_line(tmp_path: Path, server: RunningFake) -> None:
     path = problem_file(tmp_path)
-    result = check(str(path), "--model", HAIKU, "--json")
+    result = check_for_model(server, str(path), "--model", HAIKU, "--json")
     assert result.code == 7
     document = json.loads(result.stdout)
     jsonschema.validate(document, CHECK_SCHEMA)
@@ -191,9 +200,9 @@ def test_every_kind_of_problem_at_its_line(tmp_path: Path) -> None:
         found[(p["severity"], p["kind"])].sort()
     assert found == {
         ("error", "missing-key"): [(3, "rec-00002")],
-        ("warning", "unknown-key"): [(5, "rec-00004")],
+        ("error", "refused-key"): [(5, "rec-00004")],
         ("error", "wrong-type"): [(7, "rec-00006")],
-        ("error", "duplicate-record-id"): [(9, "rec-00001")],
+        ("warning", "duplicate-record-id"): [(9, "rec-00001")],
         ("error", "not-json"): [(11, None), (17, None)],
         ("error", "model-input"): [(13, "rec-00012"), (15, "rec-00014")],
         ("warning", "empty-line"): [(19, None)],
@@ -204,8 +213,10 @@ def test_every_kind_of_problem_at_its_line(tmp_path: Path) -> None:
         for p in document["problems"]
         if p["kind"] not in ("not-json", "model-input")
     }
-    assert "lacks anthropic_version" in messages["missing-key"]
-    assert "modelInput.modelId" in messages["unknown-key"] and "reject" in messages["unknown-key"]
+    assert messages["missing-key"] == (
+        "modelInput lacks anthropic_version, which Anthropic Messages requires"
+    )
+    assert messages["refused-key"].startswith("modelInput.modelId: the model is the job's")
     assert messages["wrong-type"] == "modelInput.max_tokens is a string, not an integer"
     assert document["records"] == 119  # every line but the empty one
 
@@ -215,13 +226,13 @@ def test_the_report_for_people(tmp_path: Path) -> None:
     assert result.code == 7
     lines = result.stdout.splitlines()
     assert lines[0].startswith("✗ would fail: 119 records in 1 file; 7 errors, 3 warnings")
-    assert "Request format: Anthropic Messages (assumed from the first records" in lines[1]
+    assert "Request format: Anthropic Messages (told from the records" in lines[1]
     assert any(line.endswith("problems.jsonl:3  rec-00002") for line in lines)
     assert "\x1b" not in result.stdout
 
 
 def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
-    body = {**VALID["anthropic-messages"][1], "modelId": HAIKU}
+    body = {**VALID["anthropic-messages"][1], "cache_hint": True}
     path = write_jsonl(tmp_path / "in.jsonl", records(body))
     assert check(str(path)).code == 0
     strict = check(str(path), "--strict")
@@ -231,9 +242,12 @@ def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
 def test_a_job_against_the_default_limits(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "few.jsonl", records(VALID["anthropic-messages"][1], 40))
     document = json.loads(check(str(path), "--json").stdout)
-    assert document["limits"]["source"] == "defaults"
+    assert document["limits"]["min_records_per_job"] == {
+        "value": 100,
+        "source": "documented default",
+    }
     assert [(p["kind"], p["message"]) for p in document["problems"]] == [
-        ("too-few-records", "40 records: a job needs at least 100")
+        ("too-few-records", "40 records: a job needs at least 100 (documented default)")
     ]
 
 
@@ -246,8 +260,11 @@ def test_records_ids_repeated_across_files_of_a_folder(tmp_path: Path) -> None:
     assert [item["records"] for item in document["inputs"]] == [60, 60]
     [repeat] = document["problems"]
     assert repeat["kind"] == "duplicate-record-id" and repeat["count"] == 2
+    assert repeat["severity"] == "warning"  # each file is its own namespace to Bedrock
     assert [w["record_id"] for w in repeat["where"]] == ["rec-00058", "rec-00059"]
-    assert repeat["where"][0]["input"].endswith("b.jsonl")
+    assert repeat["where"][0]["input"].endswith("b.jsonl") and repeat["where"][0]["line"] == 1
+    assert repeat["where"][0]["first"].endswith("a.jsonl:59")
+    assert document["skipped_files"] == 1  # notes.txt
 
 
 @pytest.mark.parametrize(
@@ -324,21 +341,28 @@ def test_limits_from_service_quotas_and_the_fallback(server: RunningFake, tmp_pa
     env = {"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url}
     aws = ["--model", HAIKU, "--endpoint-url", server.url, "--region", "us-east-1", "--json"]
     document = json.loads(check(str(path), *aws, env=env).stdout)
+    applied, documented = "Service Quotas, applied", "documented default"
     assert document["limits"] == {
-        "min_records_per_job": 50,
-        "records_per_job": 50_000,
-        "records_per_input_file": 30,
-        "input_file_bytes": 1_000_000_000,
-        "job_bytes": 5_000_000_000,
-        "source": "service-quotas",
+        "min_records_per_job": {"value": 50, "source": applied},
+        "records_per_job": {"value": 50_000, "source": documented},
+        "records_per_input_file": {"value": 30, "source": applied},
+        "input_file_bytes": {"value": 1_000_000_000, "source": documented},
+        "job_bytes": {"value": 5_000_000_000, "source": documented},
+        "note": None,
     }
+    assert document["model_name"] == "Claude 3 Haiku"
     assert {p["kind"] for p in document["problems"]} == {"too-few-records", "file-too-many-records"}
+    # Applied values denied: AWS's defaults still arrive, and stand alone.
+    server.fake.default_quotas.append(
+        batch_quota("Minimum number of records per batch inference job for Claude 3 Haiku", 70)
+    )
     server.fake.fail_next(
         Fault("error", 403, "AccessDeniedException", "no", path_prefix="/ServiceQuotas")
     )
-    fallback = json.loads(check(str(path), *aws, env=env).stdout)
-    assert fallback["limits"]["source"].startswith("defaults (Service Quotas: not authorized")
-    assert fallback["limits"]["min_records_per_job"] == 100
+    fallback = check(str(path), *aws, env=env)
+    limits = json.loads(fallback.stdout)["limits"]
+    assert limits["min_records_per_job"] == {"value": 70, "source": "Service Quotas, AWS default"}
+    assert "not authorized (servicequotas:ListServiceQuotas)" in fallback.stderr
 
 
 def test_a_local_check_without_model_imports_no_boto3(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from bjob.aws.session import AwsClients
-from bjob.model.quotas import base_model_id, classify_quota
+from bjob.model.models import base_model_id
+from bjob.model.quotas import classify_quota
 from tests.conftest import REPO, FakeClock, Result, invoke, run_bjob
 from tests.fakebedrock import Fault, RunningFake, batch_quota, foundation_model, make_job
 
@@ -37,8 +38,8 @@ def deny(monkeypatch: pytest.MonkeyPatch, service: str, operation: str) -> None:
     """The caller lacks the permission: the service answers AccessDenied."""
     make = AwsClients._make_client
 
-    def denying(self: AwsClients, name: str, region: str) -> Any:
-        client = make(self, name, region)
+    def denying(self: AwsClients, name: str, region: str, *args: int | None) -> Any:
+        client = make(self, name, region, *args)
         if name == service:
 
             def refuse(**_: Any) -> None:
@@ -287,8 +288,15 @@ def test_a_source_without_permission_is_a_warning(
     models = document["models"]
     haiku = next(model for model in models if model["model_id"] == HAIKU)
     assert haiku["active_jobs"] == 3  # the rest is still shown
-    if missing == "quotas":
-        assert set(haiku["quotas"].values()) == {None}
+    if missing == "quotas":  # the applied values are not read; AWS's defaults still are
+        assert haiku["quotas"] == {
+            "concurrent_jobs": 10,
+            "records_per_job": None,
+            "min_records_per_job": None,
+            "records_per_input_file": 50_000,
+            "input_file_gb": 1,
+            "job_size_gb": None,
+        }
     elif missing == "metrics":
         assert haiku["metrics"] is None
     else:
@@ -303,7 +311,7 @@ def test_throttling_past_retries_is_a_warning(server: RunningFake, cloudwatch: A
     )
     result = quotas(server, now, "--json")
     assert result.code == 0
-    assert "Rate exceeded" in result.stderr and "quotas are not shown" in result.stderr
+    assert "Rate exceeded" in result.stderr and "applied values are not shown" in result.stderr
 
 
 def test_the_job_listing_failing_is_an_error(server: RunningFake, cloudwatch: Any) -> None:

@@ -345,8 +345,8 @@ def broken_bodies(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
             data = parsed["Body"].read()
             parsed["Body"] = StreamingBody(io.BytesIO(data[: len(data) // 2]), len(data))
 
-    def breaking(self: AwsClients, service: str, region: str) -> object:
-        client = make(self, service, region)
+    def breaking(self: AwsClients, service: str, region: str, *args: int | None) -> object:
+        client = make(self, service, region, *args)
         client.meta.events.register("provide-client-params.s3.GetObject", note_key)
         client.meta.events.register("after-call.s3.GetObject", cut)
         return client

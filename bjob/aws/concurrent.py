@@ -166,3 +166,26 @@ def map_all(
     the rest and is raised: a whole answer or none."""
     done = run_all(lambda item, _: work(item), items, workers=max_workers)
     return [result for result in done if not isinstance(result, BjobError)]
+
+
+def in_background(work: Callable[[], Result]) -> Callable[[], Result]:
+    """Start work() on a thread of its own (a lookup that can overlap reading files); the
+    function returned waits for it and gives its result, or raises what it raised."""
+    outcome = _Outcome[Result]()
+
+    def run() -> None:
+        try:
+            outcome.value = work()
+        except BaseException as error:  # noqa: BLE001 - carried to the waiting thread
+            outcome.error = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result() -> Result:
+        thread.join()
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value  # type: ignore[return-value]
+
+    return result

@@ -19,6 +19,7 @@ from bjob.model.quotas import (
     Quota,
     Series,
     classify_quota,
+    merge_quotas,
 )
 from bjob.model.timestamps import parse_moment
 
@@ -26,28 +27,62 @@ SERVICE_CODE = "bedrock"
 MAX_QUERIES = 500  # GetMetricData's limit per request
 
 
+class PermissionDenied(BjobError):
+    """A source the credentials may not read: a warning where the source is optional (and
+    unlike missing credentials, which no source can do without)."""
+
+
 def source_errors(service: str, permission: str) -> AbstractContextManager[None]:
-    """A failing source as a BjobError that names the permission it needs."""
+    """A failing source as a BjobError; a denial names the permission it needs. A body that
+    is not JSON (an HTML error page) is said in one line."""
+    from botocore.exceptions import ClientError
 
     def denied(error: Exception) -> BjobError | None:
         translated = translate_error(error, service=service)
-        if translated is not None and translated.code is ExitCode.NOT_AUTHORIZED:
-            return BjobError(f"{service}: not authorized ({permission})", ExitCode.NOT_AUTHORIZED)
+        if (
+            translated is not None
+            and translated.code is ExitCode.NOT_AUTHORIZED
+            and isinstance(error, ClientError)
+        ):
+            return PermissionDenied(
+                f"{service}: not authorized ({permission})", ExitCode.NOT_AUTHORIZED
+            )
         return None
 
     return translated_errors(service=service, translate=denied)
 
 
-def batch_quotas(client: Any) -> tuple[list[Quota], list[Quota]]:
-    """(applied, default) batch quotas of service code bedrock, every page of each."""
-    applied = _quotas(client, "list_service_quotas", "servicequotas:ListServiceQuotas", True)
-    defaults = _quotas(
-        client,
-        "list_aws_default_service_quotas",
-        "servicequotas:ListAWSDefaultServiceQuotas",
-        False,
+def batch_quotas(client: Any) -> tuple[list[Quota] | BjobError, list[Quota] | BjobError]:
+    """(applied, default) batch quotas of service code bedrock, every page of each; each
+    source stands alone: the one that fails is its error, the other is still read."""
+
+    def read(operation: str, permission: str, applied: bool) -> list[Quota] | BjobError:
+        try:
+            return _quotas(client, operation, permission, applied)
+        except BjobError as error:
+            return error
+
+    return (
+        read("list_service_quotas", "servicequotas:ListServiceQuotas", True),
+        read("list_aws_default_service_quotas", "servicequotas:ListAWSDefaultServiceQuotas", False),
     )
-    return applied, defaults
+
+
+def available_quotas(
+    sources: tuple[list[Quota] | BjobError, list[Quota] | BjobError], warnings: list[str]
+) -> list[Quota] | None:
+    """Applied values where the account has them, AWS's defaults for the rest, from whichever
+    source could be read (a warning for one that could not); None when neither could."""
+    applied, defaults = sources
+    for source, what in ((applied, "applied values"), (defaults, "AWS's defaults")):
+        if isinstance(source, BjobError):
+            warnings.append(f"{source.message}: {what} are not shown")
+    if isinstance(applied, BjobError) and isinstance(defaults, BjobError):
+        return None
+    return merge_quotas(
+        applied if not isinstance(applied, BjobError) else [],
+        defaults if not isinstance(defaults, BjobError) else [],
+    )
 
 
 def _quotas(client: Any, operation: str, permission: str, applied: bool) -> list[Quota]:

@@ -42,7 +42,7 @@ class AwsClients:
     def __init__(self, options: AwsOptions) -> None:
         self.options = options
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, int | None], Any] = {}
         self._core: Any = None  # the botocore session under it
         self._session: Any = None
 
@@ -83,15 +83,17 @@ class AwsClients:
         client: BedrockClient = self.client("bedrock", region)
         return client
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, attempts: int | None = None) -> Any:
+        """A client of `service` in `region`; `attempts` caps the retries (a lookup with a
+        fallback asks once: an endpoint that never answers costs one timeout)."""
         with self._lock, translated_errors(profile=self.options.profile):
             region = region or self.default_region()
-            key = (service, region)
+            key = (service, region, attempts)
             if key not in self._clients:
-                self._clients[key] = self._make_client(service, region)
+                self._clients[key] = self._make_client(service, region, attempts)
             return self._clients[key]
 
-    def _make_client(self, service: str, region: str) -> Any:
+    def _make_client(self, service: str, region: str, attempts: int | None = None) -> Any:
         from botocore.config import Config
 
         endpoint_url = self.options.endpoint_url if service == "bedrock" else None
@@ -104,6 +106,7 @@ class AwsClients:
             connect_timeout=self.options.connect_timeout or 60,
             read_timeout=self.options.read_timeout or 60,
             user_agent_extra=f"bjob/{__version__}",
+            retries={"total_max_attempts": attempts} if attempts is not None else None,
         )
         try:
             client = self._boto3_session().client(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,7 +28,8 @@ def check(
         list[str],
         typer.Argument(
             metavar="INPUT...",
-            help="A .jsonl file, a folder of them, or an s3:// URI of one object or a prefix.",
+            help="A .jsonl file, a folder of them, - for standard input (or a FIFO), or an "
+            "s3:// URI of one object or a prefix.",
             show_default=False,
         ),
     ],
@@ -37,8 +38,9 @@ def check(
         str | None,
         typer.Option(
             "--model",
-            metavar="MODEL_ID",
-            help="The model the job will use: its request format, and its quotas.",
+            metavar="MODEL",
+            help="The model the job will use (an id, ARN, inference profile, or a name or "
+            "part of one, such as haiku): its request format, and its quotas.",
             show_default=False,
         ),
     ] = None,
@@ -75,7 +77,8 @@ def check(
     def body(env: Environment) -> ExitCode:
         from functools import cache
 
-        from bjob.usecases.check import check_sources, choose_format, find_sources, job_limits
+        from bjob.render.output import print_warning
+        from bjob.usecases.check import check_input, find_sources
 
         if invocation_type not in ("InvokeModel", "Converse"):
             raise BjobError(
@@ -89,9 +92,14 @@ def check(
 
             return AwsClients(aws_options(ctx))
 
-        sources = find_sources(inputs, clients)
-        fmt, assumed = choose_format(sources, model, invocation_type)
-        report = check_sources(sources, fmt, assumed, model, job_limits(model, clients))
+        if inputs.count("-") > 1:
+            raise BjobError("- (standard input) can be given once", ExitCode.USAGE)
+        if "-" in inputs:
+            note_stdin_lines(env)
+        sources = find_sources(inputs, clients, lambda: binary_stdin(env))
+        report, warnings = check_input(sources, model, invocation_type, clients)
+        for warning in warnings:
+            print_warning(env.stderr, warning)
         if json_output:
             from bjob.render.check import report_to_dict
             from bjob.render.jsonout import dumps
@@ -104,3 +112,18 @@ def check(
         return ExitCode.OK if report.ok(strict) else ExitCode.INPUT_ERRORS
 
     run_command(ctx, debug, body)
+
+
+def note_stdin_lines(env: Environment) -> None:
+    if env.is_terminal(env.stdin):
+        print("bjob: reading JSON lines from standard input (end with Ctrl-D)", file=env.stderr)
+
+
+def binary_stdin(env: Environment) -> IO[bytes]:
+    """Standard input as bytes: its binary side, or (a test's StringIO) its text encoded."""
+    buffer = getattr(env.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer  # type: ignore[no-any-return]
+    import io
+
+    return io.BytesIO(env.stdin.read().encode())

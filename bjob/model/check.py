@@ -4,11 +4,20 @@ Pure state and functions; reading the files is the use case's business."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bjob.model.requestformats import RequestFormat, body_problems
+from bjob.model.requestformats import (
+    FORMATS,
+    INFERABLE,
+    RequestFormat,
+    best_fits,
+    body_problems,
+    near_fits,
+)
+from bjob.model.words import counted
 
 Severity = Literal["error", "warning"]
 MAX_WHERE = 5  # places named per problem
@@ -24,6 +33,8 @@ class Where:
     input: str
     line: int | None
     record_id: str | None
+    column: int | None = None
+    first: str | None = None  # for a repeat: where the first use is ("file:line")
 
 
 @dataclass
@@ -36,17 +47,39 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Limit:
+    value: float
+    source: str  # "Service Quotas, applied", "Service Quotas, AWS default", "documented default"
+
+
+@dataclass(frozen=True)
 class Limits:
-    min_records_per_job: float
-    records_per_job: float
-    records_per_input_file: float
-    input_file_bytes: float
-    job_bytes: float
-    source: str  # "service-quotas", or "defaults" and why
+    min_records_per_job: Limit
+    records_per_job: Limit
+    records_per_input_file: Limit
+    input_file_bytes: Limit
+    job_bytes: Limit
+    note: str | None = None  # why the documented defaults were used, when they were
+
+    def items(self) -> list[tuple[str, Limit]]:
+        return [
+            ("min_records_per_job", self.min_records_per_job),
+            ("records_per_job", self.records_per_job),
+            ("records_per_input_file", self.records_per_input_file),
+            ("input_file_bytes", self.input_file_bytes),
+            ("job_bytes", self.job_bytes),
+        ]
 
 
 GB = 1_000_000_000
-DEFAULT_LIMITS = Limits(100, 50_000, 50_000, 1 * GB, 5 * GB, "defaults")
+DOCUMENTED = "documented default"
+DEFAULT_LIMITS = Limits(
+    Limit(100, DOCUMENTED),
+    Limit(50_000, DOCUMENTED),
+    Limit(50_000, DOCUMENTED),
+    Limit(1 * GB, DOCUMENTED),
+    Limit(5 * GB, DOCUMENTED),
+)
 
 
 @dataclass(frozen=True)
@@ -56,14 +89,50 @@ class InputFile:
     bytes: int
 
 
+# What a file that is not JSON lines at all starts with.
+_NOT_JSONL = (
+    (b"\x1f\x8b", "compressed with gzip: Bedrock reads plain JSONL (gunzip it first)"),
+    (b"\xff\xfe", "encoded as UTF-16: Bedrock reads UTF-8 (save it as UTF-8)"),
+    (b"\xfe\xff", "encoded as UTF-16: Bedrock reads UTF-8 (save it as UTF-8)"),
+    (b"PK\x03\x04", "a zip archive: Bedrock reads plain JSONL"),
+)
+# The keys of an OpenAI batch file's lines, which Bedrock does not read.
+_OPENAI_BATCH_KEYS = ("custom_id", "body")
+
+
+def not_json_reason(raw: bytes, error: ValueError) -> tuple[str, int | None]:
+    """Why a line is not JSON, and the column (1-based, in bytes) where it goes wrong."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"not UTF-8 (byte 0x{raw[bad.start]:02X})", bad.start + 1
+    position = getattr(error, "pos", None)
+    if not isinstance(position, int):
+        return "not JSON", None
+    rest = raw[position : position + 9]
+    for token in (b"NaN", b"Infinity", b"-Infinity"):
+        if rest.startswith(token):
+            return f"{token.decode()} is not JSON: write null or a number", position + 1
+    message = getattr(error, "msg", "") or ""
+    if "after document" in message:
+        return "more after the JSON object (two records on one line?)", position + 1
+    return f"not JSON: {message}" if message else "not JSON", position + 1
+
+
 class CheckTally:
     """Problems grouped by (severity, kind, message), with their count and first places; the
-    only per-record state is the set of record ids (for repeats)."""
+    per-record state is each recordId's first line (for repeats) and, when the format is to
+    be inferred, how many records each family fits best."""
 
-    def __init__(self, fmt: RequestFormat | None) -> None:
+    def __init__(self, fmt: RequestFormat | None, infer: bool = False) -> None:
         self.format = fmt
+        self.infer = infer
         self.problems: dict[tuple[str, str, str], Problem] = {}
-        self.record_ids: set[str] = set()
+        self.record_ids: dict[str, int] = {}  # id -> first line
+        self.fits: Counter[str] = Counter()  # family -> records it fits best
+        self.near: Counter[str] = Counter()  # family -> records it fits but for one key
+        self.stopped = False  # the file is not JSON lines at all: the rest is not read
+        self._fit_cache: dict[tuple[tuple[str, type], ...], tuple[list[str], list[str]]] = {}
 
     def note(
         self,
@@ -73,25 +142,22 @@ class CheckTally:
         input_uri: str,
         line: int | None,
         record_id: str | None = None,
+        column: int | None = None,
+        first: str | None = None,
     ) -> None:
         problem = self.problems.get((severity, kind, message))
         if problem is None:
             problem = self.problems[(severity, kind, message)] = Problem(severity, kind, message)
         problem.count += 1
         if len(problem.where) < MAX_WHERE:
-            problem.where.append(Where(input_uri, line, record_id))
+            problem.where.append(Where(input_uri, line, record_id, column, first))
 
     def line(self, raw: bytes, input_uri: str, number: int, loads: Callable[[bytes], Any]) -> bool:
         """Check one line; True when it is a record (counted toward the job)."""
-        if number == 1 and raw.startswith(BOM):
-            self.note(
-                "warning",
-                "byte-order-mark",
-                "the file starts with a byte-order mark: save it as UTF-8 without one",
-                input_uri,
-                number,
-            )
-            raw = raw[len(BOM) :]
+        if number == 1:
+            raw = self._first_line(raw, input_uri)
+            if self.stopped:
+                return False
         if not raw or raw.isspace():
             self.note("warning", "empty-line", "an empty line", input_uri, number)
             return False
@@ -106,127 +172,202 @@ class CheckTally:
             return True
         try:
             document = loads(raw)
-        except ValueError:
-            self.note("error", "not-json", "not JSON", input_uri, number)
+        except (ValueError, RecursionError) as error:
+            if isinstance(error, RecursionError):
+                reason, column = "nested deeper than a JSON parser goes", None
+            else:
+                reason, column = not_json_reason(raw, error)
+            self.note("error", "not-json", reason, input_uri, number, column=column)
             return True
         if not isinstance(document, dict):
             self.note("error", "not-json", "not a JSON object", input_uri, number)
             return True
-        record_id = document.get("recordId")
-        named = record_id if isinstance(record_id, str) else None
-        if record_id is not None:
-            if named is None:
-                self.note("warning", "record-id", "recordId is not a string", input_uri, number)
-            elif record_id in self.record_ids:
+        named = self._record_id(document, input_uri, number)
+        body = document.get("modelInput")
+        if body is None:
+            if all(key in document for key in _OPENAI_BATCH_KEYS):
                 self.note(
                     "error",
-                    "duplicate-record-id",
-                    "a recordId used before: outputs cannot be joined back to inputs",
+                    "openai-batch",
+                    'an OpenAI batch line: Bedrock reads {"recordId", "modelInput"} '
+                    "(custom_id -> recordId, body -> modelInput; method and url go)",
                     input_uri,
                     number,
                     named,
                 )
             else:
-                self.record_ids.add(record_id)
-        body = document.get("modelInput")
-        if body is None:
-            self.note("error", "model-input", "no modelInput", input_uri, number, named)
+                self.note("error", "model-input", "no modelInput", input_uri, number, named)
         elif not isinstance(body, dict):
             self.note(
                 "error", "model-input", "modelInput is not a JSON object", input_uri, number, named
             )
-        elif self.format is not None:
-            for severity, kind, message in body_problems(body, self.format):
-                self.note(severity, kind, message, input_uri, number, named)
+        else:
+            if self.infer:
+                self.count_fits(body)
+            if self.format is not None:
+                for severity, kind, message in body_problems(body, self.format):
+                    self.note(severity, kind, message, input_uri, number, named)
         return True
 
+    def _first_line(self, raw: bytes, input_uri: str) -> bytes:
+        for magic, why in _NOT_JSONL:
+            if raw.startswith(magic):
+                self.note("error", "not-jsonl", f"the file is {why}", input_uri, None)
+                self.stopped = True
+                return raw
+        if raw.startswith(BOM):
+            self.note(
+                "warning",
+                "byte-order-mark",
+                "the file starts with a byte-order mark: save it as UTF-8 without one",
+                input_uri,
+                1,
+            )
+            return raw[len(BOM) :]
+        return raw
+
+    def _record_id(self, document: dict[str, Any], input_uri: str, number: int) -> str | None:
+        record_id = document.get("recordId")
+        if record_id is None:
+            return None
+        if not isinstance(record_id, str):
+            self.note("warning", "record-id", "recordId is not a string", input_uri, number)
+            return None
+        first = self.record_ids.setdefault(record_id, number)
+        if first != number:
+            self.note(
+                "warning",
+                "duplicate-record-id",
+                "a recordId used before in the file: the outputs of these records cannot be "
+                "told apart by recordId",
+                input_uri,
+                number,
+                record_id,
+                first=f"{input_uri}:{first}",
+            )
+        return record_id
+
+    def count_fits(self, body: Mapping[str, Any]) -> None:
+        """Count which families this body fits best (memoized by its keys and their types)."""
+        signature = tuple((key, type(value)) for key, value in body.items())
+        found = self._fit_cache.get(signature)
+        if found is None:
+            found = self._fit_cache[signature] = (
+                best_fits(body, INFERABLE),
+                near_fits(body, INFERABLE),
+            )
+        self.fits.update(found[0])
+        self.near.update(found[1])
+
     def merge(self, other: CheckTally) -> None:
-        """Another file's problems counted in (their first places after these); its record
-        ids are not: a repeat across files is found by cross_file_repeats."""
+        """Another file's problems and fits counted in (their first places after these); its
+        record ids are not: a repeat across files is found by cross_file_repeats."""
         for key, problem in other.problems.items():
             into = self.problems.setdefault(
                 key, Problem(problem.severity, problem.kind, problem.message)
             )
             into.count += problem.count
             into.where = (into.where + problem.where)[:MAX_WHERE]
+        self.fits.update(other.fits)
+        self.near.update(other.near)
+
+
+@dataclass(frozen=True)
+class FormatChoice:
+    """The family a file's bodies follow, as far as they tell: one, or several it could be."""
+
+    format: RequestFormat | None
+    candidates: tuple[str, ...] = ()  # when it cannot be told: what it could be
+
+
+def choose_from_fits(fits: Counter[str], near: Counter[str]) -> FormatChoice:
+    """The family most records fit best; when several tie, none (Nova's InvokeModel body
+    and Converse's check alike: Converse stands for both)."""
+    if not fits:
+        return FormatChoice(None)
+    top = max(fits.values())
+    leaders = [name for name, count in fits.items() if count == top]
+    if len(leaders) == 1:
+        return FormatChoice(FORMATS[leaders[0]])
+    if set(leaders) == {"amazon-nova", "converse"}:
+        return FormatChoice(FORMATS["converse"])
+    could = [
+        *leaders,
+        *(name for name, count in near.items() if count >= top and name not in leaders),
+    ]
+    return FormatChoice(None, tuple(sorted(could)))
 
 
 def limit_problems(inputs: Sequence[InputFile], limits: Limits) -> list[Problem]:
-    """The job as a whole against the limits."""
+    """The job as a whole against the limits, each naming where its number comes from."""
     problems = []
     records = sum(item.records for item in inputs)
     total_bytes = sum(item.bytes for item in inputs)
     job = Where("(the job)", None, None)
-    if records < limits.min_records_per_job:
-        problems.append(
-            Problem(
-                "error",
-                "too-few-records",
-                f"{records:,} records: a job needs at least {limits.min_records_per_job:,.0f}",
-                1,
-                [job],
-            )
+
+    def over(kind: str, text: str, limit: Limit, where: Where) -> None:
+        problems.append(Problem("error", kind, f"{text} ({limit.source})", 1, [where]))
+
+    low, high = limits.min_records_per_job, limits.records_per_job
+    if records < low.value:
+        over(
+            "too-few-records",
+            f"{counted(records, 'record')}: a job needs at least {low.value:,.0f}",
+            low,
+            job,
         )
-    if records > limits.records_per_job:
-        problems.append(
-            Problem(
-                "error",
-                "too-many-records",
-                f"{records:,} records: a job takes at most {limits.records_per_job:,.0f}",
-                1,
-                [job],
-            )
+    if records > high.value:
+        over(
+            "too-many-records",
+            f"{counted(records, 'record')}: a job takes at most {high.value:,.0f}",
+            high,
+            job,
         )
-    if total_bytes > limits.job_bytes:
-        problems.append(
-            Problem(
-                "error",
-                "job-too-large",
-                f"{total_bytes:,} bytes: a job takes at most {limits.job_bytes:,.0f}",
-                1,
-                [job],
-            )
+    if total_bytes > limits.job_bytes.value:
+        over(
+            "job-too-large",
+            f"{total_bytes:,} bytes: a job takes at most {limits.job_bytes.value:,.0f}",
+            limits.job_bytes,
+            job,
         )
     for item in inputs:
         here = Where(item.uri, None, None)
-        if item.records > limits.records_per_input_file:
-            problems.append(
-                Problem(
-                    "error",
-                    "file-too-many-records",
-                    f"{item.records:,} records "
-                    f"in one file: at most {limits.records_per_input_file:,.0f}",
-                    1,
-                    [here],
-                )
+        per_file = limits.records_per_input_file
+        if item.records > per_file.value:
+            over(
+                "file-too-many-records",
+                f"{counted(item.records, 'record')} in one file: at most {per_file.value:,.0f}",
+                per_file,
+                here,
             )
-        if item.bytes > limits.input_file_bytes:
-            problems.append(
-                Problem(
-                    "error",
-                    "file-too-large",
-                    f"{item.bytes:,} bytes in one file: at most {limits.input_file_bytes:,.0f}",
-                    1,
-                    [here],
-                )
+        if item.bytes > limits.input_file_bytes.value:
+            over(
+                "file-too-large",
+                f"{item.bytes:,} bytes in one file: at most {limits.input_file_bytes.value:,.0f}",
+                limits.input_file_bytes,
+                here,
             )
     return problems
 
 
-def cross_file_repeats(id_sets: Iterable[tuple[str, set[str]]]) -> list[Problem]:
-    """Record ids that appear in more than one input file: where each repeat is, by file."""
-    seen: set[str] = set()
+def cross_file_repeats(id_maps: Iterable[tuple[str, Mapping[str, int]]]) -> list[Problem]:
+    """Record ids that appear in more than one input file: each repeat, with its first use.
+    Bedrock keeps each file's records apart (its own <file>.out), so this is a warning."""
+    first: dict[str, str] = {}
     problem = Problem(
-        "error",
+        "warning",
         "duplicate-record-id",
-        "a recordId used in another input file: outputs cannot be joined back",
+        "a recordId used in another input file: Bedrock keeps each file apart, but a join on "
+        "recordId alone mixes them",
     )
-    for uri, ids in id_sets:
-        for record_id in sorted(ids & seen):
-            problem.count += 1
-            if len(problem.where) < MAX_WHERE:
-                problem.where.append(Where(uri, None, record_id))
-        seen |= ids
+    for uri, ids in id_maps:
+        for record_id, line in ids.items():
+            place = f"{uri}:{line}"
+            earlier = first.setdefault(record_id, place)
+            if earlier != place and not earlier.startswith(f"{uri}:"):
+                problem.count += 1
+                if len(problem.where) < MAX_WHERE:
+                    problem.where.append(Where(uri, line, record_id, first=earlier))
     return [problem] if problem.count else []
 
 
@@ -240,9 +381,13 @@ class CheckReport:
     inputs: tuple[InputFile, ...]
     format: RequestFormat | None
     format_assumed: bool  # inferred from the records rather than given by --model/--type
-    model_id: str | None
+    model_id: str | None  # the base model id --model resolved to
     limits: Limits
     problems: tuple[Problem, ...]
+    model_name: str | None = None
+    candidates: tuple[str, ...] = ()  # formats the bodies could be, when it cannot be told
+    notes: tuple[str, ...] = ()  # what was not checked, and why (never a problem)
+    skipped_files: int = 0  # in folders: files that are not .jsonl, or hidden
 
     @property
     def records(self) -> int:
@@ -255,19 +400,27 @@ class CheckReport:
         return not self.count("error") and not (strict and self.count("warning"))
 
 
-def limits_from_quotas(values: Mapping[str, float]) -> Limits:
-    """Limits from a model's quotas; the documented defaults where a quota is missing."""
+# The quota kinds (model/quotas.py) each limit comes from, and the scale to bytes.
+_QUOTA_FOR_LIMIT = {
+    "min_records_per_job": ("min_records_per_job", 1),
+    "records_per_job": ("records_per_job", 1),
+    "records_per_input_file": ("records_per_input_file", 1),
+    "input_file_bytes": ("input_file_gb", GB),
+    "job_bytes": ("job_size_gb", GB),
+}
 
-    def pick(kind: str, default: float, scale: float = 1) -> float:
-        value = values.get(kind)
-        return value * scale if value is not None else default
 
-    base = DEFAULT_LIMITS
-    return Limits(
-        pick("min_records_per_job", base.min_records_per_job),
-        pick("records_per_job", base.records_per_job),
-        pick("records_per_input_file", base.records_per_input_file),
-        pick("input_file_gb", base.input_file_bytes, GB),
-        pick("job_size_gb", base.job_bytes, GB),
-        "service-quotas",
-    )
+def limits_from_quotas(quotas: Mapping[str, tuple[float, bool]], note: str | None = None) -> Limits:
+    """Limits from a model's quotas (kind -> (value, applied)); the documented defaults where
+    a quota is missing. Each limit says where it comes from."""
+    chosen: dict[str, Limit] = {}
+    for name, default in DEFAULT_LIMITS.items():
+        kind, scale = _QUOTA_FOR_LIMIT[name]
+        found = quotas.get(kind)
+        if found is None:
+            chosen[name] = default
+        else:
+            value, applied = found
+            where = "Service Quotas, applied" if applied else "Service Quotas, AWS default"
+            chosen[name] = Limit(value * scale, where)
+    return Limits(**chosen, note=note)

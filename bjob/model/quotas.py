@@ -9,7 +9,6 @@ are recognised by their words, never by code (see ../shared/DOMAIN.md).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -42,16 +41,6 @@ METRICS: dict[str, str] = {
 METRICS_WINDOW = timedelta(hours=1)
 METRICS_PERIOD_SECONDS = 300
 STALL_WINDOW = timedelta(minutes=30)
-# Model ids as jobs name them: a cross-region inference profile ("us.anthropic..."), or an
-# ARN of a foundation model or profile; the base model is what quotas and metrics count.
-_PROFILE_PREFIX = re.compile(r"^(us|eu|apac|global|jp|au|ca|us-gov)\.")
-
-
-def base_model_id(model_id: str) -> str:
-    """ "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-...:0" and
-    "us.anthropic.claude-3-haiku-...:0" are both "anthropic.claude-3-haiku-...:0"."""
-    name = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
-    return _PROFILE_PREFIX.sub("", name)
 
 
 def classify_quota(name: str) -> tuple[QuotaKind, str] | None:

@@ -1,249 +1,736 @@
-"""The request bodies the models take, as data: one table per format family, the top-level
-keys of `modelInput` each requires and allows, and their JSON types. Taken from the Bedrock
-model parameter docs (Inference request parameters for foundation models; the Converse API
-reference). Checks are on the top level only: what a request body must and may hold.
+"""The request bodies the models take, as data: one table per format family, in depth (keys,
+JSON types, allowed values, nesting), each naming its source, and one walk that checks a
+body against a table, naming the JSON path of what it finds (`modelInput.messages[0].role`).
+
+Sources: the Bedrock user guide's "Inference request parameters and response fields for
+foundation models" page of each family (docs.aws.amazon.com/bedrock/latest/userguide/
+model-parameters-*.html), the Converse API reference (API_runtime_Converse), and the Amazon
+Nova user guide (using-invoke-api). What a table is unsure of is not an error: an unknown
+key is a warning (the model is likely to reject it), and inside nested objects unknown keys
+are let be (new options appear there first). Errors are what the model's validation is
+documented to refuse: a missing or mistyped required key, a value outside its documented set,
+an empty list that must hold something, and keys Bedrock refuses outright in a body.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bjob.model.quotas import base_model_id
+from bjob.model.models import base_model_id
 
-JsonType = str  # "string", "integer", "number", "boolean", "array", "object"
-
-
-@dataclass(frozen=True)
-class RequestFormat:
-    name: str
-    title: str
-    required: Mapping[str, tuple[JsonType, ...]]
-    optional: Mapping[str, tuple[JsonType, ...]]
-
-    def knows(self, key: str) -> bool:
-        return key in self.required or key in self.optional
-
-
-ANTHROPIC_MESSAGES = RequestFormat(
-    "anthropic-messages",
-    "Anthropic Messages",
-    required={"anthropic_version": ("string",), "max_tokens": ("integer",), "messages": ("array",)},
-    optional={
-        "system": ("string", "array"),
-        "temperature": ("number",),
-        "top_p": ("number",),
-        "top_k": ("integer",),
-        "stop_sequences": ("array",),
-        "tools": ("array",),
-        "tool_choice": ("object",),
-        "anthropic_beta": ("array",),
-        "thinking": ("object",),
-        "metadata": ("object",),
-    },
+Severity = Literal["error", "warning"]
+# The kinds of problem a body check finds (dropped when the format turns out otherwise).
+BODY_KINDS = frozenset(
+    {"missing-key", "wrong-type", "bad-value", "empty", "refused-key", "unknown-key"}
 )
-CONVERSE = RequestFormat(
-    "converse",
-    "Converse",
-    required={"messages": ("array",)},
-    optional={
-        "system": ("array",),
-        "inferenceConfig": ("object",),
-        "toolConfig": ("object",),
-        "guardrailConfig": ("object",),
-        "additionalModelRequestFields": ("object",),
-        "additionalModelResponseFieldPaths": ("array",),
-        "promptVariables": ("object",),
-        "requestMetadata": ("object",),
-        "performanceConfig": ("object",),
-    },
-)
-NOVA = RequestFormat(
-    "amazon-nova",
-    "Amazon Nova (messages-v1)",
-    required={"messages": ("array",)},
-    optional={
-        "schemaVersion": ("string",),
-        "system": ("array",),
-        "inferenceConfig": ("object",),
-        "toolConfig": ("object",),
-    },
-)
-TITAN_TEXT = RequestFormat(
-    "titan-text",
-    "Amazon Titan Text",
-    required={"inputText": ("string",)},
-    optional={"textGenerationConfig": ("object",)},
-)
-TITAN_EMBEDDINGS = RequestFormat(
-    "titan-embeddings",
-    "Amazon Titan Text Embeddings",
-    required={"inputText": ("string",)},
-    optional={"dimensions": ("integer",), "normalize": ("boolean",), "embeddingTypes": ("array",)},
-)
-LLAMA = RequestFormat(
-    "meta-llama",
-    "Meta Llama",
-    required={"prompt": ("string",)},
-    optional={
-        "temperature": ("number",),
-        "top_p": ("number",),
-        "max_gen_len": ("integer",),
-        "images": ("array",),
-    },
-)
-MISTRAL_TEXT = RequestFormat(
-    "mistral-text",
-    "Mistral text completion",
-    required={"prompt": ("string",)},
-    optional={
-        "max_tokens": ("integer",),
-        "stop": ("array",),
-        "temperature": ("number",),
-        "top_p": ("number",),
-        "top_k": ("integer",),
-    },
-)
-MISTRAL_CHAT = RequestFormat(
-    "mistral-chat",
-    "Mistral chat completion",
-    required={"messages": ("array",)},
-    optional={
-        "max_tokens": ("integer",),
-        "temperature": ("number",),
-        "top_p": ("number",),
-        "stop": ("array",),
-        "tools": ("array",),
-        "tool_choice": ("string", "object"),
-        "response_format": ("object",),
-    },
-)
-# In order of preference when inferring: the first of equal matches wins.
-INVOKE_MODEL_FORMATS = (
-    ANTHROPIC_MESSAGES,
-    NOVA,
-    TITAN_TEXT,
-    TITAN_EMBEDDINGS,
-    LLAMA,
-    MISTRAL_TEXT,
-    MISTRAL_CHAT,
-)
-FORMATS = {fmt.name: fmt for fmt in (*INVOKE_MODEL_FORMATS, CONVERSE)}
-
-# Model id prefixes (after any cross-region prefix), most specific first.
-_BY_MODEL = (
-    ("anthropic.", ANTHROPIC_MESSAGES),
-    ("amazon.nova", NOVA),
-    ("amazon.titan-embed", TITAN_EMBEDDINGS),
-    ("amazon.titan-text", TITAN_TEXT),
-    ("amazon.titan-tg1", TITAN_TEXT),
-    ("meta.llama", LLAMA),
-    ("mistral.mistral-large-2407", MISTRAL_CHAT),
-    ("mistral.mistral-large-2411", MISTRAL_CHAT),
-    ("mistral.pixtral", MISTRAL_CHAT),
-    ("mistral.", MISTRAL_TEXT),
-)
+BodyProblem = tuple[Severity, str, str]  # (severity, kind, message)
+JsonType = str  # "string", "integer", "number", "boolean", "array", "object", "null"
 
 
-def format_for_model(model_id: str | None, invocation_type: str) -> RequestFormat | None:
-    """The format a model takes: Converse's whatever the model for the Converse type; None
-    for a model bjob has no table for."""
-    if invocation_type == "Converse":
-        return CONVERSE
-    if model_id is None:
-        return None
-    base = base_model_id(model_id)
-    for prefix, fmt in _BY_MODEL:
-        if base.startswith(prefix):
-            return fmt
-    return None
-
-
-def infer_format(samples: Iterable[Mapping[str, Any]]) -> RequestFormat | None:
-    """The InvokeModel format that best fits these request bodies: most known keys, fewest
-    unknown ones; None when none knows any of their keys."""
-    scores = {fmt.name: 0 for fmt in INVOKE_MODEL_FORMATS}
-    known_any: set[str] = set()
-    for body in samples:
-        for fmt in INVOKE_MODEL_FORMATS:
-            for key in body:
-                if fmt.knows(key):
-                    scores[fmt.name] += 1
-                    known_any.add(fmt.name)
-                else:
-                    scores[fmt.name] -= 1
-    candidates = [fmt for fmt in INVOKE_MODEL_FORMATS if fmt.name in known_any]
-    return max(candidates, key=lambda fmt: scores[fmt.name], default=None)
+def json_type(value: Any) -> JsonType:
+    kind = _JSON_TYPES.get(type(value))
+    if kind is not None:
+        return kind
+    return next((name for base, name in _JSON_TYPES.items() if isinstance(value, base)), "null")
 
 
 _JSON_TYPES: dict[type, JsonType] = {
     str: "string",
+    bool: "boolean",
     int: "integer",
     float: "number",
-    bool: "boolean",
     list: "array",
     dict: "object",
     type(None): "null",
 }
 
 
-def json_type(value: Any) -> JsonType:
-    return _JSON_TYPES.get(type(value)) or next(
-        (name for kind, name in _JSON_TYPES.items() if isinstance(value, kind)), "null"
-    )
+class Shape:
+    """What a value must be. `check` appends problems for `value` found at `path`."""
+
+    types: tuple[JsonType, ...] = ()
+
+    def accepts_type(self, value: Any) -> bool:
+        kind = json_type(value)
+        return kind in self.types or (kind == "integer" and "number" in self.types)
+
+    def check(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if not self.accepts_type(value):
+            out.append(_wrong_type(path, self.types, value))
+        else:
+            self.check_value(value, path, out)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        """The value, its JSON type already right."""
 
 
-def _accepts(types: tuple[JsonType, ...], value: Any) -> bool:
-    actual = json_type(value)
-    return actual in types or (actual == "integer" and "number" in types)
+@dataclass(frozen=True, eq=False)
+class Str(Shape):
+    allowed: frozenset[str] | None = None
+    why: str = ""  # said when a value is not allowed
+    types = ("string",)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if self.allowed is not None and value not in self.allowed:
+            choices = ", ".join(sorted(self.allowed))
+            why = f" ({self.why})" if self.why else ""
+            out.append(("error", "bad-value", f"{path} is {value!r}: not one of {choices}{why}"))
 
 
-BodyProblem = tuple[Literal["error", "warning"], str, str]  # (severity, kind, message)
+@dataclass(frozen=True, eq=False)
+class Int(Shape):
+    minimum: int | None = None
+    allowed: frozenset[int] | None = None
+    types = ("integer",)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if self.minimum is not None and value < self.minimum:
+            out.append(("error", "bad-value", f"{path} is {value}: at least {self.minimum}"))
+        elif self.allowed is not None and value not in self.allowed:
+            choices = ", ".join(str(number) for number in sorted(self.allowed))
+            out.append(("error", "bad-value", f"{path} is {value}: one of {choices}"))
 
 
-def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProblem]:
-    """What in a request body the format rejects: missing and mistyped keys are errors, keys
-    it does not know are warnings (the model is likely to reject them). Runs for every
-    record: the common case, a body with nothing wrong, costs a few dictionary lookups."""
-    problems: list[BodyProblem] = []
-    for key, types in fmt.required.items():
-        value = body.get(key, _MISSING)
-        if value is _MISSING:
-            problems.append(
-                ("error", "missing-key", f"modelInput lacks {key}, which {fmt.title} requires")
-            )
-        elif not _accepts(types, value):
-            problems.append(_wrong_type(key, types, value))
-    for key, value in body.items():
-        if key in fmt.required:
-            continue
-        allowed = fmt.optional.get(key)
-        if allowed is None:
-            problems.append(
-                (
-                    "warning",
-                    "unknown-key",
-                    f"modelInput.{key} is not part of "
-                    f"{fmt.title}: the model is likely to reject it",
+@dataclass(frozen=True, eq=False)
+class Num(Shape):
+    types = ("number",)
+
+
+@dataclass(frozen=True, eq=False)
+class Bool(Shape):
+    types = ("boolean",)
+
+
+@dataclass(frozen=True, eq=False)
+class AnyValue(Shape):
+    types = ("string", "integer", "number", "boolean", "array", "object", "null")
+
+
+@dataclass(frozen=True, eq=False)
+class Arr(Shape):
+    items: Shape | None = None
+    non_empty: bool = False
+    types = ("array",)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if self.non_empty and not value:
+            out.append(("error", "empty", f"{path} is empty: it needs at least one item"))
+        if self.items is not None:
+            for index, item in enumerate(value):
+                self.items.check(item, f"{path}[{index}]", out)
+
+
+@dataclass(frozen=True, eq=False)
+class Obj(Shape):
+    required: Mapping[str, Shape] = field(default_factory=dict)
+    optional: Mapping[str, Shape] = field(default_factory=dict)
+    # Keys Bedrock refuses in this object, and why: errors.
+    refused: Mapping[str, str] = field(default_factory=dict)
+    # At least one of these keys (Titan Multimodal's inputText/inputImage, a content block).
+    one_of: tuple[str, ...] = ()
+    unknown: Literal["warning", "ignore"] = "ignore"
+    title: str = ""  # named in an unknown key's warning
+    types = ("object",)
+
+    def knows(self, key: str) -> bool:
+        return key in self.required or key in self.optional
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        for key, shape in self.required.items():
+            if key in value:
+                shape.check(value[key], f"{path}.{key}", out)
+            else:
+                out.append(("error", "missing-key", f"{path} lacks {key}{self._needs()}"))
+        if self.one_of and not any(key in value for key in self.one_of):
+            keys = " or ".join(self.one_of)
+            out.append(("error", "missing-key", f"{path} has none of {keys}{self._needs()}"))
+        for key, item in value.items():
+            if key in self.required:
+                continue
+            option = self.optional.get(key)
+            if option is not None:
+                if item is not None:
+                    option.check(item, f"{path}.{key}", out)
+            elif key in self.refused:
+                out.append(("error", "refused-key", f"{path}.{key}: {self.refused[key]}"))
+            elif self.unknown == "warning":
+                about = f"part of {self.title}" if self.title else "a known key"
+                out.append(
+                    (
+                        "warning",
+                        "unknown-key",
+                        f"{path}.{key} is not {about}: the model is likely to reject it",
+                    )
                 )
+
+    def _needs(self) -> str:
+        return f", which {self.title} requires" if self.title else ""
+
+
+@dataclass(frozen=True, eq=False)
+class Tagged(Shape):
+    """Objects told apart by a tag key ("type"): each tag's own object shape."""
+
+    tag: str
+    variants: Mapping[str, Obj]
+    types = ("object",)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        tag = value.get(self.tag)
+        if tag is None:
+            out.append(("error", "missing-key", f"{path} lacks {self.tag}"))
+            return
+        variant = self.variants.get(tag) if isinstance(tag, str) else None
+        if variant is None:
+            choices = ", ".join(self.variants)
+            out.append(
+                ("error", "bad-value", f"{path}.{self.tag} is {tag!r}: not one of {choices}")
             )
-        elif value is not None and not _accepts(allowed, value):
-            problems.append(_wrong_type(key, allowed, value))
-    return problems
+            return
+        variant.check_value(value, path, out)
 
 
-_MISSING = object()
+@dataclass(frozen=True, eq=False)
+class Either(Shape):
+    """One of several shapes, chosen by the value's JSON type (a string, or a list of
+    blocks)."""
+
+    options: tuple[Shape, ...]
+
+    @property
+    def types(self) -> tuple[JsonType, ...]:  # type: ignore[override]
+        return tuple(kind for option in self.options for kind in option.types)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        for option in self.options:
+            if option.accepts_type(value):
+                option.check_value(value, path, out)
+                return
 
 
-def _wrong_type(key: str, types: tuple[JsonType, ...], value: Any) -> BodyProblem:
+def _wrong_type(path: str, types: Sequence[JsonType], value: Any) -> BodyProblem:
     expected = " or ".join(_article(kind) for kind in types)
-    return (
-        "error",
-        "wrong-type",
-        f"modelInput.{key} is {_article(json_type(value))}, not {expected}",
-    )
+    return ("error", "wrong-type", f"{path} is {_article(json_type(value))}, not {expected}")
 
 
 def _article(kind: JsonType) -> str:
     return f"{'an' if kind[0] in 'aeio' else 'a'} {kind}"
+
+
+def _strs(*values: str) -> frozenset[str]:
+    return frozenset(values)
+
+
+STRINGS = Arr(Str())
+ANY_OBJECT = Obj()
+# Keys that belong to the record or the job, never to a request body: Bedrock refuses a body
+# that carries them (the modelId of a batch job is the job's, not each record's).
+_NOT_IN_A_BODY = {
+    "modelId": "the model is the job's (--model), not a key of the request body",
+    "model": "the model is the job's (--model), not a key of the request body",
+    "recordId": "recordId goes beside modelInput, not inside it",
+}
+
+# --- Anthropic Claude, Messages API (model-parameters-anthropic-claude-messages-request-
+# response.html): content is a string or a list of typed blocks.
+_ANTHROPIC_SOURCE = Obj(required={"type": Str()})
+ANTHROPIC_BLOCK = Tagged(
+    "type",
+    {
+        "text": Obj(required={"text": Str()}),
+        "image": Obj(required={"source": _ANTHROPIC_SOURCE}),
+        "document": Obj(required={"source": _ANTHROPIC_SOURCE}),
+        "tool_use": Obj(required={"id": Str(), "name": Str(), "input": ANY_OBJECT}),
+        "tool_result": Obj(
+            required={"tool_use_id": Str()},
+            optional={"content": Either((Str(), Arr(ANY_OBJECT))), "is_error": Bool()},
+        ),
+        "thinking": Obj(required={"thinking": Str()}, optional={"signature": Str()}),
+        "redacted_thinking": Obj(required={"data": Str()}),
+        "search_result": Obj(required={"source": Str(), "title": Str(), "content": Arr()}),
+        "server_tool_use": Obj(required={"id": Str(), "name": Str()}),
+        "web_search_tool_result": Obj(required={"tool_use_id": Str()}),
+        "container_upload": Obj(required={"file_id": Str()}),
+    },
+)
+_ANTHROPIC_CONTENT = Either((Str(), Arr(ANTHROPIC_BLOCK, non_empty=True)))
+ANTHROPIC_MESSAGES = Obj(
+    title="Anthropic Messages",
+    unknown="warning",
+    required={
+        "anthropic_version": Str(),
+        "max_tokens": Int(minimum=1),
+        "messages": Arr(
+            Obj(
+                required={
+                    "role": Str(
+                        _strs("user", "assistant"),
+                        why="a system prompt goes in the top-level system key",
+                    ),
+                    "content": _ANTHROPIC_CONTENT,
+                }
+            ),
+            non_empty=True,
+        ),
+    },
+    optional={
+        "system": Either((Str(), Arr(Tagged("type", {"text": Obj(required={"text": Str()})})))),
+        "temperature": Num(),
+        "top_p": Num(),
+        "top_k": Int(minimum=0),
+        "stop_sequences": STRINGS,
+        "tools": Arr(ANY_OBJECT),
+        "tool_choice": ANY_OBJECT,
+        "anthropic_beta": STRINGS,
+        "thinking": Obj(required={"type": Str()}),
+        "metadata": ANY_OBJECT,
+    },
+    refused=_NOT_IN_A_BODY,
+)
+
+# --- Converse (API_runtime_Converse): content is a list of blocks, each an object with one
+# member naming its kind; system is a list of blocks too.
+_CONVERSE_BLOCK_KINDS = (
+    "text",
+    "image",
+    "document",
+    "video",
+    "audio",
+    "toolUse",
+    "toolResult",
+    "guardContent",
+    "cachePoint",
+    "reasoningContent",
+    "citationsContent",
+    "searchResult",
+)
+CONVERSE_BLOCK = Obj(
+    optional={"text": Str(), "image": ANY_OBJECT, "document": ANY_OBJECT, "video": ANY_OBJECT},
+    one_of=_CONVERSE_BLOCK_KINDS,
+)
+_CONVERSE_MESSAGE = Obj(
+    required={
+        "role": Str(
+            _strs("user", "assistant"), why="a system prompt goes in the top-level system key"
+        ),
+        "content": Arr(CONVERSE_BLOCK, non_empty=True),
+    }
+)
+_SYSTEM_BLOCKS = Arr(Obj(optional={"text": Str()}, one_of=("text", "guardContent", "cachePoint")))
+CONVERSE = Obj(
+    title="Converse",
+    unknown="warning",
+    required={"messages": Arr(_CONVERSE_MESSAGE, non_empty=True)},
+    optional={
+        "system": _SYSTEM_BLOCKS,
+        "inferenceConfig": Obj(
+            optional={
+                "maxTokens": Int(minimum=1),
+                "temperature": Num(),
+                "topP": Num(),
+                "stopSequences": STRINGS,
+            }
+        ),
+        "toolConfig": ANY_OBJECT,
+        "guardrailConfig": ANY_OBJECT,
+        "additionalModelRequestFields": ANY_OBJECT,
+        "additionalModelResponseFieldPaths": STRINGS,
+        "promptVariables": ANY_OBJECT,
+        "requestMetadata": ANY_OBJECT,
+        "performanceConfig": ANY_OBJECT,
+    },
+    refused=_NOT_IN_A_BODY,
+)
+
+# --- Amazon Nova, InvokeModel (messages-v1; Nova user guide, using-invoke-api): Converse's
+# shape, with schemaVersion; inferenceConfig spelled maxTokens/topP/topK (and, in the first
+# docs, max_new_tokens/top_p/top_k).
+NOVA = Obj(
+    title="Amazon Nova (messages-v1)",
+    unknown="warning",
+    required={"messages": Arr(_CONVERSE_MESSAGE, non_empty=True)},
+    optional={
+        "schemaVersion": Str(),
+        "system": _SYSTEM_BLOCKS,
+        "inferenceConfig": Obj(
+            optional={
+                "maxTokens": Int(minimum=1),
+                "max_new_tokens": Int(minimum=1),
+                "temperature": Num(),
+                "topP": Num(),
+                "top_p": Num(),
+                "topK": Int(minimum=0),
+                "top_k": Int(minimum=0),
+                "stopSequences": STRINGS,
+                "reasoningConfig": ANY_OBJECT,
+            }
+        ),
+        "toolConfig": ANY_OBJECT,
+    },
+    refused=_NOT_IN_A_BODY,
+)
+
+# --- Amazon Titan Text (model-parameters-titan-text.html).
+TITAN_TEXT = Obj(
+    title="Amazon Titan Text",
+    unknown="warning",
+    required={"inputText": Str()},
+    optional={
+        "textGenerationConfig": Obj(
+            optional={
+                "maxTokenCount": Int(minimum=0),
+                "temperature": Num(),
+                "topP": Num(),
+                "stopSequences": STRINGS,
+            }
+        )
+    },
+    refused=_NOT_IN_A_BODY,
+)
+# --- Amazon Titan Text Embeddings G1 (v1: inputText only) and V2 (dimensions 256/512/1024,
+# normalize, embeddingTypes float/binary) (model-parameters-titan-embed-text.html).
+TITAN_EMBEDDINGS_V1 = Obj(
+    title="Amazon Titan Text Embeddings G1",
+    unknown="warning",
+    required={"inputText": Str()},
+    refused=_NOT_IN_A_BODY,
+)
+TITAN_EMBEDDINGS = Obj(
+    title="Amazon Titan Text Embeddings V2",
+    unknown="warning",
+    required={"inputText": Str()},
+    optional={
+        "dimensions": Int(allowed=frozenset({256, 512, 1024})),
+        "normalize": Bool(),
+        "embeddingTypes": Arr(Str(_strs("float", "binary"))),
+    },
+    refused=_NOT_IN_A_BODY,
+)
+# --- Amazon Titan Multimodal Embeddings G1 (model-parameters-titan-embed-mm.html): text,
+# an image (base64), or both.
+TITAN_MULTIMODAL = Obj(
+    title="Amazon Titan Multimodal Embeddings",
+    unknown="warning",
+    optional={
+        "inputText": Str(),
+        "inputImage": Str(),
+        "embeddingConfig": Obj(
+            optional={"outputEmbeddingLength": Int(allowed=frozenset({256, 384, 1024}))}
+        ),
+    },
+    one_of=("inputText", "inputImage"),
+    refused=_NOT_IN_A_BODY,
+)
+# --- Meta Llama (model-parameters-meta.html).
+LLAMA = Obj(
+    title="Meta Llama",
+    unknown="warning",
+    required={"prompt": Str()},
+    optional={
+        "temperature": Num(),
+        "top_p": Num(),
+        "max_gen_len": Int(minimum=1),
+        "images": STRINGS,
+    },
+    refused=_NOT_IN_A_BODY,
+)
+# --- Mistral AI (model-parameters-mistral-text-completion.html and -chat-completion.html):
+# text completion takes a prompt (Mistral 7B, Mixtral 8x7B, Mistral Large 24.02, Mistral
+# Small); chat completion takes messages (Mistral Large 24.07 and later, Pixtral Large).
+MISTRAL_TEXT = Obj(
+    title="Mistral text completion",
+    unknown="warning",
+    required={"prompt": Str()},
+    optional={
+        "max_tokens": Int(minimum=1),
+        "stop": STRINGS,
+        "temperature": Num(),
+        "top_p": Num(),
+        "top_k": Int(minimum=0),
+    },
+    refused=_NOT_IN_A_BODY,
+)
+_CHAT_CONTENT = Either((Str(), Arr(ANY_OBJECT)))
+MISTRAL_CHAT = Obj(
+    title="Mistral chat completion",
+    unknown="warning",
+    required={
+        "messages": Arr(
+            Obj(
+                required={"role": Str(_strs("system", "user", "assistant", "tool"))},
+                optional={"content": _CHAT_CONTENT, "tool_calls": Arr(), "tool_call_id": Str()},
+            ),
+            non_empty=True,
+        )
+    },
+    optional={
+        "max_tokens": Int(minimum=1),
+        "temperature": Num(),
+        "top_p": Num(),
+        "stop": Either((Str(), STRINGS)),
+        "random_seed": Int(),
+        "tools": Arr(ANY_OBJECT),
+        "tool_choice": Either((Str(), ANY_OBJECT)),
+        "response_format": ANY_OBJECT,
+    },
+    refused=_NOT_IN_A_BODY,
+)
+# --- OpenAI-style chat completions (gpt-oss; model-parameters-openai.html).
+OPENAI_CHAT = Obj(
+    title="OpenAI-style chat completion",
+    unknown="warning",
+    required={
+        "messages": Arr(
+            Obj(
+                required={"role": Str(_strs("system", "developer", "user", "assistant", "tool"))},
+                optional={"content": _CHAT_CONTENT, "tool_calls": Arr(), "tool_call_id": Str()},
+            ),
+            non_empty=True,
+        )
+    },
+    optional={
+        "max_completion_tokens": Int(minimum=1),
+        "max_tokens": Int(minimum=1),
+        "temperature": Num(),
+        "top_p": Num(),
+        "stop": Either((Str(), STRINGS)),
+        "seed": Int(),
+        "n": Int(minimum=1),
+        "reasoning_effort": Str(_strs("low", "medium", "high")),
+        "tools": Arr(ANY_OBJECT),
+        "tool_choice": Either((Str(), ANY_OBJECT)),
+        "response_format": ANY_OBJECT,
+        "frequency_penalty": Num(),
+        "presence_penalty": Num(),
+        "logprobs": Bool(),
+        "top_logprobs": Int(minimum=0),
+        "stream": Bool(),
+    },
+    refused={key: why for key, why in _NOT_IN_A_BODY.items() if key != "model"},
+)
+# --- Cohere (model-parameters-cohere-command.html, -command-r-plus.html, -embed.html).
+COHERE_COMMAND = Obj(
+    title="Cohere Command",
+    unknown="warning",
+    required={"prompt": Str()},
+    optional={
+        "temperature": Num(),
+        "p": Num(),
+        "k": Int(minimum=0),
+        "max_tokens": Int(minimum=1),
+        "stop_sequences": STRINGS,
+        "return_likelihoods": Str(_strs("GENERATION", "ALL", "NONE")),
+        "stream": Bool(),
+        "num_generations": Int(minimum=1),
+        "logit_bias": ANY_OBJECT,
+        "truncate": Str(_strs("NONE", "START", "END")),
+    },
+    refused=_NOT_IN_A_BODY,
+)
+COHERE_COMMAND_R = Obj(
+    title="Cohere Command R",
+    unknown="warning",
+    required={"message": Str()},
+    optional={
+        "chat_history": Arr(ANY_OBJECT),
+        "documents": Arr(ANY_OBJECT),
+        "search_queries_only": Bool(),
+        "preamble": Str(),
+        "max_tokens": Int(minimum=1),
+        "temperature": Num(),
+        "p": Num(),
+        "k": Int(minimum=0),
+        "prompt_truncation": Str(),
+        "frequency_penalty": Num(),
+        "presence_penalty": Num(),
+        "seed": Int(),
+        "return_prompt": Bool(),
+        "tools": Arr(ANY_OBJECT),
+        "tool_results": Arr(ANY_OBJECT),
+        "stop_sequences": STRINGS,
+        "raw_prompting": Bool(),
+    },
+    refused=_NOT_IN_A_BODY,
+)
+COHERE_EMBED = Obj(
+    title="Cohere Embed",
+    unknown="warning",
+    required={
+        "input_type": Str(
+            _strs("search_document", "search_query", "classification", "clustering", "image")
+        )
+    },
+    optional={
+        "texts": STRINGS,
+        "images": STRINGS,
+        "inputs": Arr(ANY_OBJECT),
+        "truncate": Str(_strs("NONE", "START", "END", "LEFT", "RIGHT")),
+        "embedding_types": STRINGS,
+        "output_dimension": Int(minimum=1),
+        "max_tokens": Int(minimum=1),
+    },
+    one_of=("texts", "images", "inputs"),
+    refused=_NOT_IN_A_BODY,
+)
+
+
+@dataclass(frozen=True)
+class RequestFormat:
+    """One family's request body, and the page it comes from."""
+
+    name: str
+    shape: Obj
+    source: str
+
+    @property
+    def title(self) -> str:
+        return self.shape.title
+
+
+_USER_GUIDE = "Bedrock user guide, "
+ALL_FORMATS = (
+    RequestFormat(
+        "anthropic-messages",
+        ANTHROPIC_MESSAGES,
+        _USER_GUIDE + "model-parameters-anthropic-claude-messages-request-response",
+    ),
+    RequestFormat("amazon-nova", NOVA, "Amazon Nova user guide, using-invoke-api"),
+    RequestFormat("titan-text", TITAN_TEXT, _USER_GUIDE + "model-parameters-titan-text"),
+    RequestFormat(
+        "titan-embeddings", TITAN_EMBEDDINGS, _USER_GUIDE + "model-parameters-titan-embed-text"
+    ),
+    RequestFormat(
+        "titan-embeddings-v1",
+        TITAN_EMBEDDINGS_V1,
+        _USER_GUIDE + "model-parameters-titan-embed-text",
+    ),
+    RequestFormat(
+        "titan-multimodal-embeddings",
+        TITAN_MULTIMODAL,
+        _USER_GUIDE + "model-parameters-titan-embed-mm",
+    ),
+    RequestFormat("meta-llama", LLAMA, _USER_GUIDE + "model-parameters-meta"),
+    RequestFormat(
+        "mistral-text", MISTRAL_TEXT, _USER_GUIDE + "model-parameters-mistral-text-completion"
+    ),
+    RequestFormat(
+        "mistral-chat", MISTRAL_CHAT, _USER_GUIDE + "model-parameters-mistral-chat-completion"
+    ),
+    RequestFormat("openai-chat", OPENAI_CHAT, _USER_GUIDE + "model-parameters-openai"),
+    RequestFormat(
+        "cohere-command", COHERE_COMMAND, _USER_GUIDE + "model-parameters-cohere-command"
+    ),
+    RequestFormat(
+        "cohere-command-r", COHERE_COMMAND_R, _USER_GUIDE + "model-parameters-cohere-command-r-plus"
+    ),
+    RequestFormat("cohere-embed", COHERE_EMBED, _USER_GUIDE + "model-parameters-embed"),
+    RequestFormat("converse", CONVERSE, "Bedrock API reference, API_runtime_Converse"),
+)
+FORMATS = {fmt.name: fmt for fmt in ALL_FORMATS}
+CONVERSE_FORMAT = FORMATS["converse"]
+# Families a file's bodies are told apart among when no model is given (InvokeModel ones and
+# Converse; Titan Embeddings G1 is V2's subset, so V2 stands for both).
+INFERABLE = tuple(fmt for fmt in ALL_FORMATS if fmt.name != "titan-embeddings-v1")
+
+# Base model id prefixes, most specific first: which table a model's bodies follow.
+_BY_MODEL = (
+    ("anthropic.", "anthropic-messages"),
+    ("amazon.nova", "amazon-nova"),
+    ("amazon.titan-embed-image", "titan-multimodal-embeddings"),
+    ("amazon.titan-embed-g1-text", "titan-embeddings-v1"),
+    ("amazon.titan-embed-text-v1", "titan-embeddings-v1"),
+    ("amazon.titan-embed-text", "titan-embeddings"),
+    ("amazon.titan-text", "titan-text"),
+    ("amazon.titan-tg1", "titan-text"),
+    ("meta.llama", "meta-llama"),
+    ("mistral.mistral-large-2407", "mistral-chat"),
+    ("mistral.mistral-large-2411", "mistral-chat"),
+    ("mistral.pixtral", "mistral-chat"),
+    ("mistral.", "mistral-text"),
+    ("openai.", "openai-chat"),
+    ("cohere.command-r", "cohere-command-r"),
+    ("cohere.command", "cohere-command"),
+    ("cohere.embed", "cohere-embed"),
+)
+
+
+def format_for_model(model_id: str | None, invocation_type: str) -> RequestFormat | None:
+    """The format a model takes: Converse's for the Converse type, whatever the model; None
+    for a model bjob has no table for."""
+    if invocation_type == "Converse":
+        return CONVERSE_FORMAT
+    if model_id is None:
+        return None
+    base = base_model_id(model_id)
+    for prefix, name in _BY_MODEL:
+        if base.startswith(prefix):
+            return FORMATS[name]
+    return None
+
+
+def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProblem]:
+    """What in a request body the format refuses (errors) or is likely to (warnings), each
+    naming its JSON path."""
+    problems: list[BodyProblem] = []
+    fmt.shape.check_value(body, "modelInput", problems)
+    return problems
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How well a body's top level fits a family: errors, and keys the family does not know."""
+
+    errors: int
+    unknown: int
+    missing_only: bool  # every error is a missing required key
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.errors, self.unknown)
+
+
+def top_level_fit(body: Mapping[str, Any], fmt: RequestFormat) -> Fit:
+    """The top level only, cheaply: enough to tell the families apart."""
+    shape = fmt.shape
+    errors = missing = unknown = 0
+    for key, item in shape.required.items():
+        if key not in body:
+            errors += 1
+            missing += 1
+        elif not item.accepts_type(body[key]):
+            errors += 1
+    if shape.one_of and not any(key in body for key in shape.one_of):
+        errors += 1
+        missing += 1
+    for key, value in body.items():
+        if key in shape.required:
+            continue
+        option = shape.optional.get(key)
+        if option is None:
+            if key in shape.refused:
+                errors += 1
+            else:
+                unknown += 1
+        elif value is not None and not option.accepts_type(value):
+            errors += 1
+    return Fit(errors, unknown, errors == missing)
+
+
+def best_fits(body: Mapping[str, Any], formats: Iterable[RequestFormat]) -> list[str]:
+    """The families this body fits best (fewest errors, then fewest unknown keys)."""
+    fits = [(top_level_fit(body, fmt).key, fmt.name) for fmt in formats]
+    best = min(key for key, _ in fits)
+    return [name for key, name in fits if key == best]
+
+
+def near_fits(body: Mapping[str, Any], formats: Iterable[RequestFormat]) -> list[str]:
+    """Families the body would fit but for a missing required key (an Anthropic body without
+    anthropic_version): named among what a file could be."""
+    names = []
+    for fmt in formats:
+        fit = top_level_fit(body, fmt)
+        if fit.errors == 1 and fit.missing_only and not fit.unknown:
+            names.append(fmt.name)
+    return names

@@ -8,8 +8,11 @@ from rich.text import Text
 
 from bjob.model.check import CheckReport, Problem, Where
 from bjob.model.environment import Environment
+from bjob.model.words import counted
 from bjob.render.terminal import inert
 from bjob.render.view import print_renderables, stdout_shape
+
+CHECK_MARK, CROSS_MARK, TIMES = "✓", "✗", "×"
 
 
 def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
@@ -19,27 +22,31 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
         "ok": report.ok(strict),
         "records": report.records,
         "model_id": report.model_id,
+        "model_name": report.model_name,
         "format": (
             {
                 "name": report.format.name,
                 "title": report.format.title,
                 "assumed": report.format_assumed,
+                "source": report.format.source,
             }
             if report.format is not None
             else None
         ),
+        "format_candidates": list(report.candidates),
         "inputs": [
             {"uri": item.uri, "records": item.records, "bytes": item.bytes}
             for item in report.inputs
         ],
+        "skipped_files": report.skipped_files,
         "limits": {
-            "min_records_per_job": int(limits.min_records_per_job),
-            "records_per_job": int(limits.records_per_job),
-            "records_per_input_file": int(limits.records_per_input_file),
-            "input_file_bytes": int(limits.input_file_bytes),
-            "job_bytes": int(limits.job_bytes),
-            "source": limits.source,
+            **{
+                name: {"value": int(limit.value), "source": limit.source}
+                for name, limit in limits.items()
+            },
+            "note": limits.note,
         },
+        "notes": list(report.notes),
         "problems": [
             {
                 "severity": problem.severity,
@@ -47,7 +54,13 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
                 "message": problem.message,
                 "count": problem.count,
                 "where": [
-                    {"input": where.input, "line": where.line, "record_id": where.record_id}
+                    {
+                        "input": where.input,
+                        "line": where.line,
+                        "column": where.column,
+                        "record_id": where.record_id,
+                        "first": where.first,
+                    }
                     for where in problem.where
                 ],
             }
@@ -62,16 +75,22 @@ def print_report(env: Environment, report: CheckReport, strict: bool) -> None:
 
 
 def report_lines(report: CheckReport, strict: bool) -> list[Text]:
-    """The verdict, the format and limits used, then each problem and its first places."""
+    """The verdict, the model, format and limits used, then each problem and its first
+    places."""
     lines: list[Text] = [_verdict(report, strict)]
+    if report.model_id is not None:
+        named = f"{report.model_name} ({report.model_id})" if report.model_name else report.model_id
+        lines.append(Text(f"Model: {inert(named)}", style="dim"))
     if report.format is not None:
         how = (
-            "assumed from the first records; --model or --type sets it"
+            "told from the records; --model or --type sets it"
             if report.format_assumed
             else f"for {report.model_id or 'the Converse type'}"
         )
         lines.append(Text(f"Request format: {report.format.title} ({inert(how)})", style="dim"))
-    lines.append(Text(f"Limits: {report.limits.source}", style="dim"))
+    for note in report.notes:
+        lines.append(Text(f"Note: {inert(note)}", style="dim"))
+    lines += _limit_lines(report)
     for problem in report.problems:
         lines.append(Text())
         lines.append(_heading(problem))
@@ -86,24 +105,57 @@ def report_lines(report: CheckReport, strict: bool) -> list[Text]:
     return lines
 
 
-def _counted(count: int, what: str) -> str:
-    return f"{count:,} {what}{'' if count == 1 else 's'}"
+_LIMIT_WORDS = {
+    "min_records_per_job": "at least {} records a job",
+    "records_per_job": "at most {} records a job",
+    "records_per_input_file": "{} records a file",
+    "input_file_bytes": "{} a file",
+    "job_bytes": "{} a job",
+}
+
+
+def _limit_lines(report: CheckReport) -> list[Text]:
+    """The limits applied and where each comes from: one line when they share a source."""
+    limits = report.limits
+    amounts = {
+        name: f"{limit.value / 1e9:,.3g} GB" if name.endswith("_bytes") else f"{limit.value:,.0f}"
+        for name, limit in limits.items()
+    }
+    sources = {limit.source for _, limit in limits.items()}
+    if len(sources) == 1:
+        [source] = sources
+        text = (
+            f"Limits: {amounts['min_records_per_job']}–{amounts['records_per_job']} records "
+            f"and {amounts['job_bytes']} a job; {amounts['records_per_input_file']} records "
+            f"and {amounts['input_file_bytes']} a file"
+        )
+        lines = [Text(text, style="dim"), Text(f"        ({source})", style="dim")]
+    else:
+        lines = [Text("Limits:", style="dim")]
+        for name, limit in limits.items():
+            words = _LIMIT_WORDS[name].format(amounts[name])
+            lines.append(Text(f"  {words} — {limit.source}", style="dim"))
+    if limits.note:
+        lines.append(Text(f"        ({inert(limits.note)})", style="dim"))
+    return lines
 
 
 def _verdict(report: CheckReport, strict: bool) -> Text:
     errors, warnings = report.count("error"), report.count("warning")
-    counted = f"{_counted(report.records, 'record')} in {_counted(len(report.inputs), 'file')}"
+    what = f"{counted(report.records, 'record')} in {counted(len(report.inputs), 'file')}"
+    if report.skipped_files:
+        what += f" ({counted(report.skipped_files, 'other file')} skipped)"
     if report.ok(strict):
-        text = Text("✓ ready", style="bold green")
-        text.append(f": {counted}")
+        text = Text(f"{CHECK_MARK} ready", style="bold green")
+        text.append(f": {what}")
         if warnings:
-            text.append(f"; {_counted(warnings, 'warning')}", style="yellow")
+            text.append(f"; {counted(warnings, 'warning')}", style="yellow")
         return text
-    text = Text("✗ would fail", style="bold red")
-    text.append(f": {counted}; {_counted(errors, 'error')}")
+    text = Text(f"{CROSS_MARK} would fail", style="bold red")
+    text.append(f": {what}; {counted(errors, 'error')}")
     if warnings:
         text.append(
-            f", {_counted(warnings, 'warning')}{' (--strict)' if strict else ''}", style="yellow"
+            f", {counted(warnings, 'warning')}{' (--strict)' if strict else ''}", style="yellow"
         )
     return text
 
@@ -112,12 +164,18 @@ def _heading(problem: Problem) -> Text:
     text = Text(
         f"{problem.severity:<7}", style="bold red" if problem.severity == "error" else "bold yellow"
     )
-    text.append(f" {problem.count:>7,}×  ")
+    text.append(f" {problem.count:>7,}{TIMES}  ")
     text.append(inert(problem.message))
     text.append(f"  [{problem.kind}]", style="dim")
     return text
 
 
 def _place(where: Where) -> str:
-    place = inert(where.input) + (f":{where.line}" if where.line is not None else "")
-    return place + (f"  {inert(where.record_id)}" if where.record_id is not None else "")
+    place = inert(where.input)
+    if where.line is not None:
+        place += f":{where.line}" + (f":{where.column}" if where.column is not None else "")
+    if where.record_id is not None:
+        place += f"  {inert(where.record_id)}"
+    if where.first is not None:
+        place += f"  (first at {inert(where.first)})"
+    return place

@@ -22,7 +22,7 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError
 from bjob.model.job import Job
 from bjob.model.locations import output_folder
-from bjob.model.quotas import base_model_id
+from bjob.model.models import base_model_id
 from bjob.render.terminal import inert, wants_style
 
 DASH = "—"

@@ -1,28 +1,32 @@
-"""Checking a job's input before it is submitted: local .jsonl files and folders, or S3
-objects and prefixes, read as streams (several at once) the way Bedrock will read them."""
+"""Checking a job's input before it is submitted: local .jsonl files and folders, standard
+input, FIFOs, or S3 objects and prefixes, read as streams (several at once) the way Bedrock
+will read them; the model resolved, and its quotas looked up while the files are read."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, run_all
+from bjob.aws.concurrent import Cancel, in_background, run_all
 from bjob.model.check import (
     DEFAULT_LIMITS,
     MAX_BODY_BYTES,
     SAMPLES_FOR_INFERENCE,
     CheckReport,
     CheckTally,
+    FormatChoice,
     InputFile,
     Limits,
     Problem,
     Where,
+    choose_from_fits,
     cross_file_repeats,
     in_order,
     limit_problems,
@@ -31,7 +35,8 @@ from bjob.model.check import (
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
-from bjob.model.requestformats import RequestFormat, format_for_model, infer_format
+from bjob.model.models import ResolvedModel, base_model_id, looks_like_an_id, resolve_model
+from bjob.model.requestformats import BODY_KINDS, RequestFormat, format_for_model
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -39,23 +44,41 @@ if TYPE_CHECKING:
 READERS = 4  # input files read at once
 CANCEL_EVERY_LINES = 1000  # how often a file being checked looks whether to stop
 ClientsFactory = Callable[[], "AwsClients"]
+Lines = Callable[[], Iterator[bytes]]
 
 
 @dataclass(frozen=True)
 class Source:
-    """One input file: where it is, its size, and its lines read as a stream."""
+    """One input file: where it is, its size (None for a stream: counted as read), and its
+    lines read as a stream; a stream (stdin, a FIFO) can be read only once."""
 
     uri: str
-    size: int
-    lines: Callable[[], Iterator[bytes]]
+    size: int | None
+    lines: Lines
+    rereadable: bool = True
 
 
-def find_sources(inputs: Sequence[str], clients: ClientsFactory) -> list[Source]:
+@dataclass(frozen=True)
+class Sources:
+    items: list[Source]
+    skipped: int  # files in folders that are not .jsonl, or hidden
+
+
+def find_sources(
+    inputs: Sequence[str], clients: ClientsFactory, stdin: Callable[[], IO[bytes]]
+) -> Sources:
     """Every .jsonl file the INPUTs name, in order; a usage error (2) for one that cannot be
     read or names no .jsonl file."""
     sources: list[Source] = []
+    skipped = 0
     for text in inputs:
-        found = _s3_sources(text, clients) if text.startswith("s3://") else _local_sources(text)
+        if text == "-":
+            found = [Source("-", None, lambda: _stream_lines(stdin()), rereadable=False)]
+        elif text.startswith("s3://"):
+            found = _s3_sources(text, clients)
+        else:
+            found, passed_over = _local_sources(text)
+            skipped += passed_over
         if not found:
             raise BjobError(
                 f"{text}: no .jsonl files",
@@ -63,49 +86,62 @@ def find_sources(inputs: Sequence[str], clients: ClientsFactory) -> list[Source]
                 hint="Bedrock reads the files ending in .jsonl",
             )
         sources += found
-    return list({source.uri: source for source in sources}.values())
+    unique = list({source.uri: source for source in sources}.values())
+    return Sources(unique, skipped)
 
 
-def _local_sources(text: str) -> list[Source]:
+def _local_sources(text: str) -> tuple[list[Source], int]:
     path = Path(text)
-    if path.is_dir():
-        files = sorted(item for item in path.rglob("*.jsonl") if item.is_file())
-    elif path.is_file():
-        if path.suffix != ".jsonl":
-            raise BjobError(
-                f"{text}: not a .jsonl file",
-                ExitCode.USAGE,
-                hint="Bedrock reads only files ending in .jsonl",
-            )
-        files = [path]
-    else:
-        raise BjobError(f"{text}: no such file or folder", ExitCode.USAGE)
-    sources = []
-    for item in files:
-        try:
-            size = item.stat().st_size
-            if not os.access(item, os.R_OK):
-                raise PermissionError(f"permission denied: {item}")
-        except OSError as error:
-            raise BjobError(f"{item}: cannot be read: {error}", ExitCode.USAGE) from None
-        sources.append(Source(str(item), size, _opener(item)))
-    return sources
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        raise BjobError(f"{text}: no such file or folder", ExitCode.USAGE) from None
+    except OSError as error:
+        raise BjobError(f"{text}: cannot be read: {error.strerror}", ExitCode.USAGE) from None
+    if stat.S_ISDIR(found.st_mode):
+        files, skipped = [], 0
+        for item in sorted(path.rglob("*")):
+            if not item.is_file():
+                continue
+            hidden = any(part.startswith(".") for part in item.relative_to(path).parts)
+            if hidden or item.suffix != ".jsonl":
+                skipped += 1
+            else:
+                files.append(item)
+        return [_file_source(item) for item in files], skipped
+    if not stat.S_ISREG(found.st_mode):  # a FIFO, /dev/stdin, process substitution
+        return [Source(text, None, lambda: _file_lines(path), rereadable=False)], 0
+    if path.suffix != ".jsonl":
+        raise BjobError(
+            f"{text}: not a .jsonl file",
+            ExitCode.USAGE,
+            hint="Bedrock reads only files ending in .jsonl",
+        )
+    return [_file_source(path)], 0
 
 
-def _opener(path: Path) -> Callable[[], Iterator[bytes]]:
-    return lambda: _file_lines(path)
+def _file_source(path: Path) -> Source:
+    try:
+        size = path.stat().st_size
+        if not os.access(path, os.R_OK):
+            raise PermissionError(f"permission denied: {path}")
+    except OSError as error:
+        raise BjobError(f"{path}: cannot be read: {error}", ExitCode.USAGE) from None
+    return Source(str(path), size, lambda: _file_lines(path))
 
 
 def _file_lines(path: Path) -> Iterator[bytes]:
     """The file's lines, never more than one (cut after MAX_BODY_BYTES + 1 bytes) in memory."""
     try:
         with open(path, "rb") as file:
-            yield from (
-                line.rstrip(b"\r")
-                for line in split_lines(iter(lambda: file.read(CHUNK_BYTES), b""), MAX_BODY_BYTES)
-            )
+            yield from _stream_lines(file)
     except OSError as error:
         raise BjobError(f"{path}: cannot be read: {error}", ExitCode.USAGE) from None
+
+
+def _stream_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    chunks = iter(lambda: stream.read(CHUNK_BYTES), b"")
+    return (line.removesuffix(b"\r") for line in split_lines(chunks, MAX_BODY_BYTES))
 
 
 def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
@@ -127,108 +163,222 @@ def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
             if item.location.key.endswith(".jsonl")
         ]
 
-    def lines(location: S3Location) -> Callable[[], Iterator[bytes]]:
+    def lines(location: S3Location) -> Lines:
         return lambda: (
-            line.rstrip(b"\r")
+            line.removesuffix(b"\r")
             for line in iter_lines(client, location, None, max_line=MAX_BODY_BYTES)
         )
 
     return [Source(item.location.uri, item.size, lines(item.location)) for item in objects]
 
 
-def choose_format(
-    sources: Sequence[Source], model_id: str | None, invocation_type: str
-) -> tuple[RequestFormat | None, bool]:
-    """(the format, whether it was inferred): the model's, or the one the first records fit."""
-    if model_id is not None or invocation_type == "Converse":
-        return format_for_model(model_id, invocation_type), False
-    samples = []
-    for source in sources:
-        for raw in itertools.islice(source.lines(), SAMPLES_FOR_INFERENCE * 2):
-            try:
-                document = orjson.loads(raw)
-            except ValueError:
-                continue
-            body = document.get("modelInput") if isinstance(document, dict) else None
-            if isinstance(body, dict):
-                samples.append(body)
-            if len(samples) >= SAMPLES_FOR_INFERENCE:
-                break
-        if samples:
-            break
-    return infer_format(samples), True
+@dataclass(frozen=True)
+class ModelLookup:
+    """What --model resolved to, and the limits its quotas set."""
+
+    model: ResolvedModel
+    limits: Limits
+    warnings: tuple[str, ...]
 
 
-def check_sources(
-    sources: Sequence[Source],
-    fmt: RequestFormat | None,
-    format_assumed: bool,
-    model_id: str | None,
-    limits: Limits,
-) -> CheckReport:
-    """Every line of every source, several sources at once; then the job against its limits."""
+def check_input(
+    sources: Sources,
+    model_text: str | None,
+    invocation_type: str,
+    clients: ClientsFactory,
+) -> tuple[CheckReport, tuple[str, ...]]:
+    """Every line of every source against the model's request format (or the one the
+    records fit), and the job against the model's quotas (looked up while the files are
+    read); the report, and warnings about the lookups."""
+    lookup: Callable[[], ModelLookup] | None = None
+    fmt: RequestFormat | None = None
+    if model_text is not None:
+        if looks_like_an_id(model_text):  # the format is known now; names and quotas later
+            fmt = format_for_model(base_model_id(model_text), invocation_type)
+            lookup = in_background(lambda: lookup_model(model_text, clients))
+        else:  # a name: the region's model list says which model it is
+            resolved = lookup_model(model_text, clients)
+            fmt = format_for_model(resolved.model.model_id, invocation_type)
+            lookup = lambda: resolved  # noqa: E731
+    elif invocation_type == "Converse":
+        fmt = format_for_model(None, invocation_type)
+    infer = model_text is None and invocation_type != "Converse"
+    items = sources.items
+    choice = FormatChoice(fmt)
+    if infer:
+        items, choice = _provisional_format(items)
+    tallies, inputs = _check_all(items, choice.format, infer)
+    merged = CheckTally(choice.format)
+    for tally in tallies:
+        merged.merge(tally)
+    notes: list[str] = []
+    if infer:
+        final = choose_from_fits(merged.fits, merged.near)
+        if final.format is not choice.format:
+            if final.format is not None and all(source.rereadable for source in items):
+                tallies, inputs = _check_all(items, final.format, False)
+                merged = CheckTally(final.format)
+                for tally in tallies:
+                    merged.merge(tally)
+            else:  # what the bodies were checked against is not what they turned out to be
+                _drop_body_problems(merged)
+                if final.format is not None:
+                    notes.append(
+                        "the bodies were not checked in depth: their format was told only "
+                        "after reading a stream; pass --model"
+                    )
+        choice = final
+    found = lookup() if lookup is not None else None
+    limits = found.limits if found is not None else DEFAULT_LIMITS
+    problems = list(merged.problems.values())
+    problems += cross_file_repeats(
+        (item.uri, tally.record_ids) for tally, item in zip(tallies, inputs, strict=True)
+    )
+    problems += limit_problems(inputs, limits)
+    if choice.candidates:
+        problems.append(_could_be(choice.candidates))
+    if model_text is not None and fmt is None:
+        about = found.model.model_id if found is not None else model_text
+        notes.append(f"bjob has no request table for {about}: bodies are not checked in depth")
+    report = CheckReport(
+        tuple(inputs),
+        choice.format,
+        infer,
+        found.model.model_id if found is not None else None,
+        limits,
+        in_order(problems),
+        model_name=found.model.name if found is not None else None,
+        candidates=choice.candidates,
+        notes=tuple(notes),
+        skipped_files=sources.skipped,
+    )
+    return report, found.warnings if found is not None else ()
+
+
+def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice]:
+    """The format the first records fit, to check every body against while the whole file
+    is counted; the first source's first lines are kept, so that a stream is read once."""
+    if not items:
+        return items, FormatChoice(None)
+    first = items[0]
+    lines = first.lines()
+    peeked = list(itertools.islice(lines, SAMPLES_FOR_INFERENCE))
+    sample = CheckTally(None, infer=True)
+    for raw in peeked:
+        try:
+            document = orjson.loads(raw)
+        except (ValueError, RecursionError):
+            continue
+        body = document.get("modelInput") if isinstance(document, dict) else None
+        if isinstance(body, dict):
+            sample.count_fits(body)
+    replayed = Source(
+        first.uri, first.size, _replay_once(peeked, lines, first.lines), first.rereadable
+    )
+    return [replayed, *items[1:]], choose_from_fits(sample.fits, sample.near)
+
+
+def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Lines:
+    """The lines already peeked and then the rest, the first time; afterwards, read anew."""
+    used = False
+
+    def lines() -> Iterator[bytes]:
+        nonlocal used
+        if used:
+            return again()
+        used = True
+        return itertools.chain(peeked, rest)
+
+    return lines
+
+
+def _check_all(
+    items: Sequence[Source], fmt: RequestFormat | None, infer: bool
+) -> tuple[list[CheckTally], list[InputFile]]:
+    """Every source, several at once: its tally and what it holds."""
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
-        tally = CheckTally(fmt)
-        records = 0
+        tally = CheckTally(fmt, infer)
+        records = size = 0
         for number, raw in enumerate(source.lines(), start=1):
             records += tally.line(raw, source.uri, number, orjson.loads)
+            size += len(raw) + 1
+            if tally.stopped:
+                break
             if not number % CANCEL_EVERY_LINES:
                 cancel.check()
-        return tally, InputFile(source.uri, records, source.size)
+        return tally, InputFile(source.uri, records, source.size if source.size else size)
 
     checked = [
         result
-        for result in run_all(check, sources, workers=READERS)
+        for result in run_all(check, items, workers=READERS)
         if not isinstance(result, BjobError)
     ]
-    inputs = tuple(item for _, item in checked)
-    merged = CheckTally(fmt)
-    for tally, _ in checked:
-        merged.merge(tally)
-    problems = list(merged.problems.values())
-    problems += cross_file_repeats((item.uri, tally.record_ids) for (tally, item) in checked)
-    problems += limit_problems(inputs, limits)
-    if fmt is None:
-        about = f"for {model_id}" if model_id else "that fits these records"
-        problems.append(
-            Problem(
-                "warning",
-                "no-format",
-                f"bjob knows no request format {about}: only the JSONL shape was checked",
-                1,
-                [Where("(the job)", None, None)],
-            )
-        )
-    return CheckReport(inputs, fmt, format_assumed, model_id, limits, in_order(problems))
+    return [tally for tally, _ in checked], [item for _, item in checked]
 
 
-def job_limits(model_id: str | None, clients: ClientsFactory) -> Limits:
-    """The model's batch limits from Service Quotas (matched by its display name), else the
-    documented defaults, with why in `source`."""
-    if model_id is None:
-        return DEFAULT_LIMITS
+def _drop_body_problems(tally: CheckTally) -> None:
+    for key in [key for key, problem in tally.problems.items() if problem.kind in BODY_KINDS]:
+        del tally.problems[key]
+
+
+def _could_be(candidates: Sequence[str]) -> Problem:
+    from bjob.model.requestformats import FORMATS
+
+    titles = ", ".join(FORMATS[name].title for name in candidates)
+    return Problem(
+        "warning",
+        "format-unknown",
+        f"the request bodies fit several formats ({titles}): they were not checked in "
+        "depth; pass --model to check them against the model's",
+        1,
+        [Where("(the job)", None, None)],
+    )
+
+
+def lookup_model(text: str, clients: ClientsFactory) -> ModelLookup:
+    """The model `text` means, from the region's model list, and its batch limits from
+    Service Quotas. A source the credentials may not read, or that does not answer, is a
+    warning (an id still resolves; the limits fall back to the documented defaults);
+    missing credentials or configuration are errors, as for every command."""
     from bjob.aws.bedrock import foundation_model_names
-    from bjob.aws.quotas import batch_quotas, source_errors
-    from bjob.model.quotas import base_model_id, merge_quotas
+    from bjob.aws.quotas import PermissionDenied, available_quotas, batch_quotas, source_errors
 
+    aws = clients()
+    warnings: list[str] = []
+    names: dict[str, str] | None = None
     try:
-        aws = clients()
         with source_errors("Bedrock", "bedrock:ListFoundationModels"):
-            names = foundation_model_names(aws.bedrock())
-        name = names.get(base_model_id(model_id))
-        if name is None:
-            return _defaults(f"{model_id} is not a foundation model in the region")
-        quotas = merge_quotas(*batch_quotas(aws.client("service-quotas")))
+            names = foundation_model_names(aws.client("bedrock", attempts=1))
     except BjobError as error:
-        return _defaults(error.message)
-    values: dict[str, float] = {
-        quota.kind: quota.value for quota in quotas if quota.model_name == name
+        if not _optional(error, PermissionDenied):
+            raise
+        warnings.append(f"{error.message}: the model's name and quotas are not known")
+    model = resolve_model(text, names)
+    if model.name is None:
+        unlisted = f"{model.model_id} is not a foundation model the region lists"
+        return ModelLookup(model, replace(DEFAULT_LIMITS, note=unlisted), tuple(warnings))
+    try:
+        quotas = available_quotas(batch_quotas(aws.client("service-quotas", attempts=1)), warnings)
+    except BjobError as error:
+        if not _optional(error, PermissionDenied):
+            raise
+        warnings.append(error.message)
+        quotas = None
+    found: dict[str, tuple[float, bool]] = {
+        quota.kind: (quota.value, quota.applied)
+        for quota in quotas or ()
+        if quota.model_name == model.name
     }
-    if not values:
-        return _defaults(f"Service Quotas lists no batch quotas for {name}")
-    return limits_from_quotas(values)
+    note: str | None = None
+    if quotas is None:
+        note = "Service Quotas could not be read"
+    elif not found:
+        note = f"Service Quotas lists no batch quotas for {model.name}"
+    return ModelLookup(model, limits_from_quotas(found, note), tuple(warnings))
 
 
-def _defaults(why: str) -> Limits:
-    return replace(DEFAULT_LIMITS, source=f"defaults ({why})")
+def _optional(error: BjobError, denied: type[BjobError]) -> bool:
+    """A lookup failure to work around: a denial, or a service that did not answer; not
+    missing credentials, an unknown profile or no region."""
+    return isinstance(error, denied) or error.code is ExitCode.TEMPORARY

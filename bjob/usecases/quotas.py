@@ -10,16 +10,14 @@ from datetime import datetime
 
 from bjob.aws.bedrock import foundation_model_names
 from bjob.aws.concurrent import map_all
-from bjob.aws.quotas import batch_metrics, batch_quotas, source_errors
+from bjob.aws.quotas import available_quotas, batch_metrics, batch_quotas, source_errors
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError
+from bjob.model.models import base_model_id
 from bjob.model.quotas import (
     ModelMetrics,
-    Quota,
     RegionQueues,
-    base_model_id,
     build_queues,
-    merge_quotas,
     with_metrics,
 )
 from bjob.usecases.polling import discover_active_jobs
@@ -48,11 +46,7 @@ def _region(
             names = foundation_model_names(clients.bedrock(region))
     except BjobError as error:
         warnings.append(f"{error.message}: models are shown by id, quotas by their own names")
-    quotas: list[Quota] | None = None
-    try:
-        quotas = merge_quotas(*batch_quotas(clients.client("service-quotas", region)))
-    except BjobError as error:
-        warnings.append(f"{error.message}: quotas are not shown")
+    quotas = available_quotas(batch_quotas(clients.client("service-quotas", region)), warnings)
     models = [
         model
         for model in build_queues(names, active, quotas)
