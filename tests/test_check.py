@@ -352,6 +352,15 @@ def test_limits_from_service_quotas_and_the_fallback(server: RunningFake, tmp_pa
     }
     assert document["model_name"] == "Claude 3 Haiku"
     assert {p["kind"] for p in document["problems"]} == {"too-few-records", "file-too-many-records"}
+    # Asked again within ten minutes: the region's models and quotas come from the cache.
+    server.fake.requests.clear()
+    again = json.loads(check(str(path), *aws, env=env).stdout)
+    assert again["limits"] == document["limits"] and server.fake.requests == []
+    import shutil
+
+    from bjob.usecases.remember import cache_dir
+
+    shutil.rmtree(cache_dir() / "lookups")
     # Applied values denied: AWS's defaults still arrive, and stand alone.
     server.fake.default_quotas.append(
         batch_quota("Minimum number of records per batch inference job for Claude 3 Haiku", 70)

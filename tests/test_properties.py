@@ -130,3 +130,53 @@ def test_any_output_or_input_line_is_classified_never_crashes(lines: list[bytes]
         assert counted <= len(lines)
         for problem in check.problems.values():
             assert problem.count >= 1 and problem.severity in ("error", "warning")
+
+
+_message = st.fixed_dictionaries(
+    {
+        "role": st.sampled_from(["user", "assistant", "system", "bot"]),
+        "content": st.one_of(
+            st.text(max_size=5),
+            st.lists(
+                st.fixed_dictionaries(
+                    {"type": st.sampled_from(["text", "image", "txt"]), "text": st.text(max_size=3)}
+                ),
+                max_size=2,
+            ),
+            st.lists(st.fixed_dictionaries({"text": st.text(max_size=3)}), max_size=2),
+        ),
+    }
+)
+_body_keys = st.sampled_from(
+    [
+        "messages",
+        "max_tokens",
+        "anthropic_version",
+        "system",
+        "inputText",
+        "dimensions",
+        "prompt",
+        "modelId",
+        "inferenceConfig",
+        "texts",
+        "input_type",
+    ]
+)
+_bodies = st.dictionaries(
+    _body_keys,
+    st.one_of(_json_values, st.lists(_message, max_size=2), st.sampled_from([256, 1, 0])),
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_bodies)
+def test_the_fast_check_and_the_full_one_agree(body: dict[str, Any]) -> None:
+    """A body the fast path passes has no problem the full walk would find, and one it
+    fails has at least one: the verdict never depends on which path ran."""
+    from bjob.model.requestformats import FORMATS
+
+    for fmt in FORMATS.values():
+        problems: list[Any] = []
+        fmt.shape.check_value(body, "modelInput", problems)
+        assert fmt.shape.ok_value(body) == (problems == []), (fmt.name, body, problems)

@@ -25,6 +25,7 @@ from bjob.model.timestamps import parse_moment
 
 SERVICE_CODE = "bedrock"
 MAX_QUERIES = 500  # GetMetricData's limit per request
+QUOTA_PAGE_SIZE = 100  # the most ListServiceQuotas gives a page: Bedrock has hundreds
 
 
 class PermissionDenied(BjobError):
@@ -88,7 +89,10 @@ def available_quotas(
 def _quotas(client: Any, operation: str, permission: str, applied: bool) -> list[Quota]:
     found = []
     with source_errors("Service Quotas", permission):
-        for page in client.get_paginator(operation).paginate(ServiceCode=SERVICE_CODE):
+        pages = client.get_paginator(operation).paginate(
+            ServiceCode=SERVICE_CODE, PaginationConfig={"PageSize": QUOTA_PAGE_SIZE}
+        )
+        for page in pages:
             for item in page.get("Quotas", []):
                 name, value = item.get("QuotaName"), item.get("Value")
                 known = classify_quota(name) if isinstance(name, str) else None

@@ -129,10 +129,10 @@ class CheckTally:
         self.infer = infer
         self.problems: dict[tuple[str, str, str], Problem] = {}
         self.record_ids: dict[str, int] = {}  # id -> first line
-        self.fits: Counter[str] = Counter()  # family -> records it fits best
-        self.near: Counter[str] = Counter()  # family -> records it fits but for one key
+        # Bodies by their keys: how many, and one of them (what the families are told by).
+        self.shapes: Counter[tuple[str, ...]] = Counter()
+        self.examples: dict[tuple[str, ...], Mapping[str, Any]] = {}
         self.stopped = False  # the file is not JSON lines at all: the rest is not read
-        self._fit_cache: dict[tuple[tuple[str, type], ...], tuple[list[str], list[str]]] = {}
 
     def note(
         self,
@@ -158,7 +158,7 @@ class CheckTally:
             raw = self._first_line(raw, input_uri)
             if self.stopped:
                 return False
-        if not raw or raw.isspace():
+        if not raw or raw.isspace():  # (a line of spaces is short: isspace stops at once)
             self.note("warning", "empty-line", "an empty line", input_uri, number)
             return False
         if len(raw) > MAX_BODY_BYTES:
@@ -248,16 +248,24 @@ class CheckTally:
         return record_id
 
     def count_fits(self, body: Mapping[str, Any]) -> None:
-        """Count which families this body fits best (memoized by its keys and their types)."""
-        signature = tuple((key, type(value)) for key, value in body.items())
-        found = self._fit_cache.get(signature)
-        if found is None:
-            found = self._fit_cache[signature] = (
-                best_fits(body, INFERABLE),
-                near_fits(body, INFERABLE),
-            )
-        self.fits.update(found[0])
-        self.near.update(found[1])
+        """Count the body's shape (its keys): which families it fits is worked out once per
+        shape, at the end (fits)."""
+        shape = tuple(body)
+        self.shapes[shape] += 1
+        if shape not in self.examples:
+            self.examples[shape] = body
+
+    def fits(self) -> tuple[Counter[str], Counter[str]]:
+        """(family -> records it fits best, family -> records it fits but for one key)."""
+        best: Counter[str] = Counter()
+        near: Counter[str] = Counter()
+        for shape, count in self.shapes.items():
+            body = self.examples[shape]
+            for name in best_fits(body, INFERABLE):
+                best[name] += count
+            for name in near_fits(body, INFERABLE):
+                near[name] += count
+        return best, near
 
     def merge(self, other: CheckTally) -> None:
         """Another file's problems and fits counted in (their first places after these); its
@@ -268,8 +276,9 @@ class CheckTally:
             )
             into.count += problem.count
             into.where = (into.where + problem.where)[:MAX_WHERE]
-        self.fits.update(other.fits)
-        self.near.update(other.near)
+        self.shapes.update(other.shapes)
+        for shape, body in other.examples.items():
+            self.examples.setdefault(shape, body)
 
 
 @dataclass(frozen=True)
@@ -280,9 +289,10 @@ class FormatChoice:
     candidates: tuple[str, ...] = ()  # when it cannot be told: what it could be
 
 
-def choose_from_fits(fits: Counter[str], near: Counter[str]) -> FormatChoice:
+def choose_format(tally: CheckTally) -> FormatChoice:
     """The family most records fit best; when several tie, none (Nova's InvokeModel body
     and Converse's check alike: Converse stands for both)."""
+    fits, near = tally.fits()
     if not fits:
         return FormatChoice(None)
     top = max(fits.values())

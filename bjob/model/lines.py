@@ -8,18 +8,22 @@ from collections.abc import Iterator
 CHUNK_BYTES = 1 << 20  # read a megabyte at a time: few calls, little memory
 
 
-def split_lines(chunks: Iterator[bytes], max_line: int | None = None) -> Iterator[bytes]:
-    """Lines from a stream of chunks, holding at most one line (or max_line + 1 bytes)."""
+def split_lines(
+    chunks: Iterator[bytes], max_line: int | None = None, crlf: bool = False
+) -> Iterator[bytes]:
+    """Lines from a stream of chunks, holding at most one line (or max_line + 1 bytes);
+    with `crlf`, a line's \r before its \n is dropped too."""
     carry = b""
     skipping = False  # in the rest of a line already given, cut, as too long
     for chunk in chunks:
         lines = (carry + chunk).split(b"\n")
         carry = lines.pop()
-        for line in lines:
-            if skipping:
-                skipping = False
-                continue
-            yield line
+        if skipping and lines:
+            skipping = False
+            del lines[0]
+        if crlf and b"\r" in chunk:
+            lines = [line.removesuffix(b"\r") for line in lines]
+        yield from lines
         if max_line is not None and len(carry) > max_line:
             if not skipping:
                 yield carry[: max_line + 1]

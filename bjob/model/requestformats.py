@@ -14,7 +14,8 @@ an empty list that must hold something, and keys Bedrock refuses outright in a b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,6 +37,15 @@ def json_type(value: Any) -> JsonType:
     return next((name for base, name in _JSON_TYPES.items() if isinstance(value, base)), "null")
 
 
+_PYTHON_TYPES: dict[JsonType, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
 _JSON_TYPES: dict[type, JsonType] = {
     str: "string",
     bool: "boolean",
@@ -65,6 +75,17 @@ class Shape:
     def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
         """The value, its JSON type already right."""
 
+    def emit(self, expr: str, code: _Code) -> None:
+        """Lines of the fast check (see _Code) that return False unless `expr` is right."""
+        code.line(f"if type({expr}) not in {code.constant(self.python_types())}: return False")
+        self.emit_value(expr, code)
+
+    def emit_value(self, expr: str, code: _Code) -> None:
+        """The same, the value's type already right."""
+
+    def python_types(self) -> frozenset[type]:
+        return frozenset(kind for name in self.types for kind in _PYTHON_TYPES[name])
+
 
 @dataclass(frozen=True, eq=False)
 class Str(Shape):
@@ -77,6 +98,10 @@ class Str(Shape):
             choices = ", ".join(sorted(self.allowed))
             why = f" ({self.why})" if self.why else ""
             out.append(("error", "bad-value", f"{path} is {value!r}: not one of {choices}{why}"))
+
+    def emit_value(self, expr: str, code: _Code) -> None:
+        if self.allowed is not None:
+            code.line(f"if {expr} not in {code.constant(self.allowed)}: return False")
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +116,12 @@ class Int(Shape):
         elif self.allowed is not None and value not in self.allowed:
             choices = ", ".join(str(number) for number in sorted(self.allowed))
             out.append(("error", "bad-value", f"{path} is {value}: one of {choices}"))
+
+    def emit_value(self, expr: str, code: _Code) -> None:
+        if self.minimum is not None:
+            code.line(f"if {expr} < {self.minimum}: return False")
+        if self.allowed is not None:
+            code.line(f"if {expr} not in {code.constant(self.allowed)}: return False")
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,6 +138,9 @@ class Bool(Shape):
 class AnyValue(Shape):
     types = ("string", "integer", "number", "boolean", "array", "object", "null")
 
+    def emit(self, expr: str, code: _Code) -> None:
+        pass
+
 
 @dataclass(frozen=True, eq=False)
 class Arr(Shape):
@@ -120,6 +154,14 @@ class Arr(Shape):
         if self.items is not None:
             for index, item in enumerate(value):
                 self.items.check(item, f"{path}[{index}]", out)
+
+    def emit_value(self, expr: str, code: _Code) -> None:
+        if self.non_empty:
+            code.line(f"if not {expr}: return False")
+        if self.items is not None and not isinstance(self.items, AnyValue):
+            item = code.name()
+            with code.block(f"for {item} in {expr}:"):
+                self.items.emit(item, code)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,6 +207,44 @@ class Obj(Shape):
                     )
                 )
 
+    def emit_value(self, expr: str, code: _Code) -> None:
+        value = code.name()
+        code.line(f"{value} = {expr}")
+        for key, shape in self.required.items():
+            item = code.name()
+            code.line(f"if {key!r} not in {value}: return False")
+            code.line(f"{item} = {value}[{key!r}]")
+            shape.emit(item, code)
+        if self.one_of:
+            keys = " or ".join(f"{key!r} in {value}" for key in self.one_of)
+            code.line(f"if not ({keys}): return False")
+        if self.unknown == "warning":
+            known = code.constant(frozenset(self.required) | frozenset(self.optional))
+            code.line(f"if not {value}.keys() <= {known}: return False")
+        elif self.refused:
+            refused = code.constant(frozenset(self.refused))
+            code.line(f"if not {value}.keys().isdisjoint({refused}): return False")
+        for key, shape in self.optional.items():
+            if isinstance(shape, AnyValue):
+                continue
+            item = code.name()
+            with code.block(f"if {key!r} in {value}:"):
+                code.line(f"{item} = {value}[{key!r}]")
+                with code.block(f"if {item} is not None:"):
+                    shape.emit(item, code)
+                    code.line("pass")
+
+    @property
+    def ok_value(self) -> Callable[[Mapping[str, Any]], bool]:
+        """No problem at all with the object: the fast answer for the common case (a body
+        with nothing wrong), compiled once; check_value says what and where only when this
+        is False."""
+        ok = self.__dict__.get("_ok")
+        if ok is None:
+            ok = _compile(self)
+            object.__setattr__(self, "_ok", ok)
+        return ok
+
     def _needs(self) -> str:
         return f", which {self.title} requires" if self.title else ""
 
@@ -191,6 +271,17 @@ class Tagged(Shape):
             return
         variant.check_value(value, path, out)
 
+    def emit_value(self, expr: str, code: _Code) -> None:
+        tag = code.name()
+        code.line(f"{tag} = {expr}.get({self.tag!r})")
+        keyword = "if"
+        for name, variant in self.variants.items():
+            with code.block(f"{keyword} {tag} == {name!r} and type({tag}) is str:"):
+                variant.emit_value(expr, code)
+                code.line("pass")
+            keyword = "elif"
+        code.line("else: return False")
+
 
 @dataclass(frozen=True, eq=False)
 class Either(Shape):
@@ -208,6 +299,58 @@ class Either(Shape):
             if option.accepts_type(value):
                 option.check_value(value, path, out)
                 return
+
+    def emit(self, expr: str, code: _Code) -> None:
+        kind = code.name()
+        code.line(f"{kind} = type({expr})")
+        keyword = "if"
+        for option in self.options:
+            with code.block(f"{keyword} {kind} in {code.constant(option.python_types())}:"):
+                option.emit_value(expr, code)
+                code.line("pass")
+            keyword = "elif"
+        code.line("else: return False")
+
+
+class _Code:
+    """Python source for a table's fast check, built once per table: nested ifs and loops
+    that return False at the first thing wrong, with no path strings and no calls, several
+    times quicker per body than walking the table's objects."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 1
+        self.constants: dict[str, Any] = {}
+        self.count = 0
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    def name(self) -> str:
+        self.count += 1
+        return f"v{self.count}"
+
+    def constant(self, value: Any) -> str:
+        name = f"C{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.line(header)
+        self.depth += 1
+        yield
+        self.depth -= 1
+
+
+def _compile(shape: Obj) -> Callable[[Any], bool]:
+    code = _Code()
+    shape.emit_value("body", code)
+    source = "def ok(body):\n" + "\n".join(code.lines) + "\n    return True\n"
+    scope: dict[str, Any] = dict(code.constants)
+    exec(compile(source, f"<fast check: {shape.title or 'object'}>", "exec"), scope)  # noqa: S102
+    ok: Callable[[Any], bool] = scope["ok"]
+    return ok
 
 
 def _wrong_type(path: str, types: Sequence[JsonType], value: Any) -> BodyProblem:
@@ -583,10 +726,14 @@ class RequestFormat:
     name: str
     shape: Obj
     source: str
+    fast_check: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False, compare=False)
 
     @property
     def title(self) -> str:
         return self.shape.title
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fast_check", self.shape.ok_value)
 
 
 _USER_GUIDE = "Bedrock user guide, "
@@ -673,6 +820,8 @@ def format_for_model(model_id: str | None, invocation_type: str) -> RequestForma
 def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProblem]:
     """What in a request body the format refuses (errors) or is likely to (warnings), each
     naming its JSON path."""
+    if fmt.fast_check(body):
+        return []
     problems: list[BodyProblem] = []
     fmt.shape.check_value(body, "modelInput", problems)
     return problems

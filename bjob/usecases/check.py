@@ -8,7 +8,7 @@ import itertools
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from bjob.model.check import (
     Limits,
     Problem,
     Where,
-    choose_from_fits,
+    choose_format,
     cross_file_repeats,
     in_order,
     limit_problems,
@@ -36,7 +36,9 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import ResolvedModel, base_model_id, looks_like_an_id, resolve_model
+from bjob.model.quotas import Quota
 from bjob.model.requestformats import BODY_KINDS, RequestFormat, format_for_model
+from bjob.usecases.localfiles import read_json, write_private_json
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -141,7 +143,7 @@ def _file_lines(path: Path) -> Iterator[bytes]:
 
 def _stream_lines(stream: IO[bytes]) -> Iterator[bytes]:
     chunks = iter(lambda: stream.read(CHUNK_BYTES), b"")
-    return (line.removesuffix(b"\r") for line in split_lines(chunks, MAX_BODY_BYTES))
+    return split_lines(chunks, MAX_BODY_BYTES, crlf=True)
 
 
 def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
@@ -213,7 +215,7 @@ def check_input(
         merged.merge(tally)
     notes: list[str] = []
     if infer:
-        final = choose_from_fits(merged.fits, merged.near)
+        final = choose_format(merged)
         if final.format is not choice.format:
             if final.format is not None and all(source.rereadable for source in items):
                 tallies, inputs = _check_all(items, final.format, False)
@@ -275,7 +277,7 @@ def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice
     replayed = Source(
         first.uri, first.size, _replay_once(peeked, lines, first.lines), first.rereadable
     )
-    return [replayed, *items[1:]], choose_from_fits(sample.fits, sample.near)
+    return [replayed, *items[1:]], choose_format(sample)
 
 
 def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Lines:
@@ -299,15 +301,18 @@ def _check_all(
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt, infer)
-        records = size = 0
-        for number, raw in enumerate(source.lines(), start=1):
-            records += tally.line(raw, source.uri, number, orjson.loads)
-            size += len(raw) + 1
-            if tally.stopped:
+        uri, line, loads = source.uri, tally.line, orjson.loads
+        lines = source.lines()
+        counted: Iterator[bytes] = _counting(lines) if source.size is None else lines
+        records = 0
+        for number, raw in enumerate(counted, start=1):
+            records += line(raw, uri, number, loads)
+            if number == 1 and tally.stopped:
                 break
             if not number % CANCEL_EVERY_LINES:
                 cancel.check()
-        return tally, InputFile(source.uri, records, source.size if source.size else size)
+        size = source.size if source.size is not None else getattr(counted, "size", 0)
+        return tally, InputFile(source.uri, records, size)
 
     checked = [
         result
@@ -315,6 +320,21 @@ def _check_all(
         if not isinstance(result, BjobError)
     ]
     return [tally for tally, _ in checked], [item for _, item in checked]
+
+
+class _counting:  # noqa: N801 - an iterator, used as a function
+    """Lines passed through, their bytes counted (a stream has no size until it is read)."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines, self.size = lines, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        line = next(self.lines)
+        self.size += len(line) + 1
+        return line
 
 
 def _drop_body_problems(tally: CheckTally) -> None:
@@ -336,35 +356,45 @@ def _could_be(candidates: Sequence[str]) -> Problem:
     )
 
 
-def lookup_model(text: str, clients: ClientsFactory) -> ModelLookup:
+LOOKUP_SECONDS = 600  # how long the region's model list and quotas are kept in the cache
+LOOKUP_VERSION = 1
+
+
+def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -> ModelLookup:
     """The model `text` means, from the region's model list, and its batch limits from
-    Service Quotas. A source the credentials may not read, or that does not answer, is a
-    warning (an id still resolves; the limits fall back to the documented defaults);
-    missing credentials or configuration are errors, as for every command."""
-    from bjob.aws.bedrock import foundation_model_names
-    from bjob.aws.quotas import PermissionDenied, available_quotas, batch_quotas, source_errors
+    Service Quotas: read at most every LOOKUP_SECONDS per region and identity (kept in the
+    user's cache folder: Service Quotas takes several pages for Bedrock). A source the
+    credentials may not read, or that does not answer, is a warning (an id still resolves;
+    the limits fall back to the documented defaults); missing credentials or configuration
+    are errors, as for every command."""
+    import time
 
     aws = clients()
-    warnings: list[str] = []
-    names: dict[str, str] | None = None
-    try:
-        with source_errors("Bedrock", "bedrock:ListFoundationModels"):
-            names = foundation_model_names(aws.client("bedrock", attempts=1))
-    except BjobError as error:
-        if not _optional(error, PermissionDenied):
-            raise
-        warnings.append(f"{error.message}: the model's name and quotas are not known")
+    moment = time.time() if now is None else now
+    path = _lookup_cache(aws)
+    cached = read_json(path) if path is not None else None
+    if (
+        isinstance(cached, dict)
+        and cached.get("version") == LOOKUP_VERSION
+        and 0 <= moment - float(cached.get("at", 0)) < LOOKUP_SECONDS
+    ):
+        names = cached["names"]
+        quotas: list[Quota] | None = [Quota(*item) for item in cached["quotas"]]
+        warnings: list[str] = []
+    else:
+        names, quotas, warnings = _read_lookups(aws)
+        if path is not None and names is not None and quotas is not None and not warnings:
+            document = {
+                "version": LOOKUP_VERSION,
+                "at": moment,
+                "names": names,
+                "quotas": [list(astuple(quota)) for quota in quotas],
+            }
+            write_private_json(path, document)
     model = resolve_model(text, names)
     if model.name is None:
         unlisted = f"{model.model_id} is not a foundation model the region lists"
         return ModelLookup(model, replace(DEFAULT_LIMITS, note=unlisted), tuple(warnings))
-    try:
-        quotas = available_quotas(batch_quotas(aws.client("service-quotas", attempts=1)), warnings)
-    except BjobError as error:
-        if not _optional(error, PermissionDenied):
-            raise
-        warnings.append(error.message)
-        quotas = None
     found: dict[str, tuple[float, bool]] = {
         quota.kind: (quota.value, quota.applied)
         for quota in quotas or ()
@@ -376,6 +406,54 @@ def lookup_model(text: str, clients: ClientsFactory) -> ModelLookup:
     elif not found:
         note = f"Service Quotas lists no batch quotas for {model.name}"
     return ModelLookup(model, limits_from_quotas(found, note), tuple(warnings))
+
+
+def _read_lookups(aws: AwsClients) -> tuple[dict[str, str] | None, list[Quota] | None, list[str]]:
+    """The region's model names and batch quotas, each source on its own (one attempt)."""
+    from bjob.aws.bedrock import foundation_model_names
+    from bjob.aws.quotas import PermissionDenied, available_quotas, batch_quotas, source_errors
+
+    warnings: list[str] = []
+    names: dict[str, str] | None = None
+    try:
+        with source_errors("Bedrock", "bedrock:ListFoundationModels"):
+            names = foundation_model_names(aws.client("bedrock", attempts=1))
+    except BjobError as error:
+        if not _optional(error, PermissionDenied):
+            raise
+        warnings.append(f"{error.message}: the model's name and quotas are not known")
+        return None, None, warnings
+    try:
+        quotas = available_quotas(batch_quotas(aws.client("service-quotas", attempts=1)), warnings)
+    except BjobError as error:
+        if not _optional(error, PermissionDenied):
+            raise
+        warnings.append(error.message)
+        quotas = None
+    return names, quotas, warnings
+
+
+def _lookup_cache(aws: AwsClients) -> Path | None:
+    """Where this region and identity's lookups are kept; None when the region is not known
+    without asking botocore (the cache is to save its start-up too)."""
+    import hashlib
+
+    from bjob.aws.localconfig import aws_variable
+    from bjob.usecases.remember import cache_dir
+
+    options = aws.options
+    region = options.region or aws_variable("AWS_REGION") or aws_variable("AWS_DEFAULT_REGION")
+    if region is None:
+        return None
+    identity = [
+        region,
+        options.profile or aws_variable("AWS_PROFILE") or "",
+        aws_variable("AWS_ACCESS_KEY_ID") or "",
+        options.endpoint_url or "",
+        aws_variable("AWS_ENDPOINT_URL_SERVICE_QUOTAS") or aws_variable("AWS_ENDPOINT_URL") or "",
+    ]
+    digest = hashlib.sha256("\0".join(identity).encode()).hexdigest()[:24]
+    return cache_dir() / "lookups" / f"{digest}.json"
 
 
 def _optional(error: BjobError, denied: type[BjobError]) -> bool:

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bjob.model.exits import BjobError, ExitCode
 
@@ -166,11 +167,12 @@ class AtomicFile:
 
 @contextmanager
 def atomic_file(
-    path: Path, *, replace: bool, expected_length: int | None = None
+    path: Path, *, replace: bool, expected_length: int | None = None, private: bool = False
 ) -> Iterator[AtomicFile]:
     """A file at `path`, whole or not at all. Without `replace`, a path that exists by the
     time the file is complete is left alone (exit 2); with it, only a regular file or a
-    symlink is replaced. `expected_length`: what the source said it holds."""
+    symlink is replaced. `expected_length`: what the source said it holds. `private`: readable
+    by the user only (a cache)."""
     try:
         descriptor, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name[:64]}.", suffix=PARTIAL_SUFFIX
@@ -193,7 +195,8 @@ def atomic_file(
                 f"{path}: {file.length:,} bytes arrived of the {expected_length:,} expected",
                 ExitCode.TEMPORARY,
             )
-        os.chmod(temporary, 0o644 & ~_current_umask())
+        if not private:  # mkstemp made it 0600
+            os.chmod(temporary, 0o644 & ~_current_umask())
         _put_in_place(temporary, path, replace)
     finally:
         file.close()
@@ -241,3 +244,26 @@ def _current_umask() -> int:
             _umask = os.umask(0o022)
             os.umask(_umask)
         return _umask
+
+
+def write_private_json(path: Path, document: Any) -> None:
+    """A cache file: written whole (atomic_file), readable by the user only, in a folder
+    made for the user only; one that cannot be written is skipped without a word."""
+    import json
+
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with atomic_file(path, replace=True, private=True) as file:
+            file.write(json.dumps(document).encode())
+    except (OSError, BjobError):
+        pass
+
+
+def read_json(path: Path) -> Any:
+    """A cache file's document; None when it cannot be read."""
+    import json
+
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None

@@ -8,15 +8,13 @@ convenience: a cache that cannot be read or written is skipped without a word.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from bjob.model.job import Job
+from bjob.usecases.localfiles import read_json, write_private_json
 
 MAX_JOBS = 500
 VERSION = 1
@@ -34,10 +32,7 @@ def cache_path() -> Path:
 
 def remembered_jobs(path: Path | None = None) -> list[dict[str, Any]]:
     """The remembered jobs, most recently seen first: {"arn", "id", "name", "region", "status"}."""
-    try:
-        data = json.loads((path or cache_path()).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+    data = read_json(path or cache_path())
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return []
     jobs = data.get("jobs")
@@ -63,21 +58,3 @@ def remember_jobs(jobs: Iterable[Job], path: Path | None = None) -> None:
     seen = {entry["arn"] for entry in fresh}
     kept = fresh + [entry for entry in remembered_jobs(path) if entry.get("arn") not in seen]
     write_private_json(path, {"version": VERSION, "jobs": kept[:MAX_JOBS]})
-
-
-def write_private_json(path: Path, document: Any) -> None:
-    """Write atomically (a reader never sees half a file), readable by the user only;
-    a cache that cannot be written is skipped."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # mkstemp creates the file readable and writable by the user only.
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".bjob-", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                json.dump(document, file)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
-        pass
