@@ -81,7 +81,7 @@ def make_job(
 class Fault:
     """What the next matching request gets instead of a normal answer."""
 
-    kind: str  # "error", "malformed", "slow", "drop"; "pass" answers normally
+    kind: str  # "error", "malformed", "html", "slow", "drop"; "pass" answers normally
     status: int = 500
     code: str = "InternalServerException"
     message: str = "Internal server error"
@@ -224,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.seconds)
             elif fault.kind == "malformed":
                 self._send(200, fault.body.encode())
+                return
+            elif fault.kind == "html":  # a proxy's error page, not the service's JSON
+                self._send(fault.status, fault.body.encode(), {"Content-Type": "text/html"})
                 return
             elif fault.kind == "error":
                 self._error(fault.status, fault.code, fault.message)

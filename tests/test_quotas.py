@@ -168,6 +168,14 @@ def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {model["model_name"]: model for model in document["models"]}
 
 
+def figures(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Each metric's latest value (and stalled), without when it was measured."""
+    return {
+        name: value["value"] if isinstance(value, dict) else value
+        for name, value in metrics.items()
+    }
+
+
 def test_models_jobs_quotas_and_the_queue(
     server: RunningFake, cloudwatch: Any, aws_calls: list[str]
 ) -> None:
@@ -198,13 +206,16 @@ def test_models_jobs_quotas_and_the_queue(
         "input_file_gb": 1,
         "job_size_gb": None,
     }
-    assert haiku["metrics"] == {
+    assert figures(haiku["metrics"]) == {
         "records_pending": 12_000,
         "tokens_pending": 3_000_000,
         "input_tokens_per_minute": 0,
         "output_tokens_per_minute": None,
         "stalled": True,
     }
+    latest = (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert haiku["metrics"]["records_pending"]["as_of"] == latest
+    assert haiku["metrics"]["records_pending"]["stale"] is False
     sonnet = models["Claude Sonnet 4"]  # quotas, no jobs
     assert sonnet["active_jobs"] == 0 and sonnet["quotas"]["concurrent_jobs"] == 10
     assert sonnet["quotas"]["job_size_gb"] == 5
@@ -245,7 +256,7 @@ def test_no_metrics_at_all(server: RunningFake, cloudwatch: Any) -> None:
     now = setup(server)
     document = json.loads(quotas(server, now, "--json").stdout)
     haiku = by_name(document)["Claude 3 Haiku"]
-    assert haiku["metrics"] == {
+    assert figures(haiku["metrics"]) == {
         "records_pending": None,
         "tokens_pending": None,
         "input_tokens_per_minute": None,
@@ -258,7 +269,8 @@ def test_a_queue_that_moves_is_not_stalled(server: RunningFake, cloudwatch: Any)
     now = setup(server)
     put_queue(cloudwatch, HAIKU, now, pending=500, input_tokens=[0, 0, 0, 0, 0, 4000])
     haiku = by_name(json.loads(quotas(server, now, "--json").stdout))["Claude 3 Haiku"]
-    assert haiku["metrics"]["stalled"] is False and haiku["metrics"]["records_pending"] == 500
+    assert haiku["metrics"]["stalled"] is False
+    assert haiku["metrics"]["records_pending"]["value"] == 500
 
 
 @pytest.mark.parametrize(
@@ -420,7 +432,7 @@ def test_the_installed_bjob_reads_cloudwatch_through_a_moto_server(server: Runni
         )
         assert result.code == 0, result.stderr
         haiku = by_name(json.loads(result.stdout))["Claude 3 Haiku"]
-        assert haiku["metrics"]["records_pending"] == 7
+        assert haiku["metrics"]["records_pending"]["value"] == 7
         assert haiku["quotas"]["concurrent_jobs"] == 20
     finally:
         moto.stop()
@@ -437,3 +449,141 @@ def test_hostile_names_from_aws_are_shown_not_obeyed(server: RunningFake, cloudw
     for control in ("\x1b[2J", "\u202e"):
         assert control not in result.stdout
     assert "\\x1b[2J" in result.stdout and "[bold]x[/]" in result.stdout
+
+
+def put_points(
+    cloudwatch: Any, model_id: str, metric: str, points: list[tuple[datetime, float]]
+) -> None:
+    cloudwatch.put_metric_data(
+        Namespace="AWS/Bedrock/Batch",
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "ModelId", "Value": model_id}],
+                "Timestamp": moment,
+                "Value": value,
+            }
+            for moment, value in points
+        ],
+    )
+
+
+def test_old_figures_are_stale_and_never_stalled(server: RunningFake, cloudwatch: Any) -> None:
+    """Metrics that stopped 40 minutes ago: shown with their age, not as current, and a
+    queue whose figures stopped is not called stalled."""
+    now = setup(server)
+    old = [(now - timedelta(minutes=minutes), 800.0) for minutes in (58, 50, 45, 40)]
+    put_points(cloudwatch, HAIKU, "NumberOfRecordsPendingProcessing", old)
+    put_points(
+        cloudwatch, HAIKU, "NumberOfInputTokensProcessedPerMinute", [(t, 0.0) for t, _ in old]
+    )
+    document = json.loads(quotas(server, now, "--json").stdout)
+    pending = by_name(document)["Claude 3 Haiku"]["metrics"]
+    assert pending["records_pending"]["value"] == 800 and pending["records_pending"]["stale"]
+    assert pending["stalled"] is False
+    table = quotas(server, now, env={"COLUMNS": "160"}).stdout
+    assert "800 (stale, 40 min old)" in table
+
+
+def test_a_queue_that_drained_is_not_stalled(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    moments = [now - timedelta(minutes=minutes) for minutes in range(50, 0, -5)]
+    pending = [(moment, 0.0 if index == 5 else 300.0) for index, moment in enumerate(moments)]
+    put_points(cloudwatch, HAIKU, "NumberOfRecordsPendingProcessing", pending)
+    put_points(
+        cloudwatch, HAIKU, "NumberOfInputTokensProcessedPerMinute", [(m, 0.0) for m in moments]
+    )
+    haiku = by_name(json.loads(quotas(server, now, "--json").stdout))["Claude 3 Haiku"]
+    assert haiku["metrics"]["stalled"] is False  # it emptied within the last 30 minutes
+
+
+def test_the_latest_value_is_the_latest_minute(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    points = [(now - timedelta(minutes=3), 5000.0), (now - timedelta(minutes=2), 40.0)]
+    put_points(cloudwatch, HAIKU, "NumberOfRecordsPendingProcessing", points)
+    put_points(cloudwatch, HAIKU, "NumberOfInputTokensProcessedPerMinute", [(points[1][0], 1234.6)])
+    metrics = by_name(json.loads(quotas(server, now, "--json").stdout))["Claude 3 Haiku"]["metrics"]
+    assert metrics["records_pending"]["value"] == 40  # not the 5,000 of the same 5 minutes
+    assert metrics["input_tokens_per_minute"]["value"] == 1235  # a whole number of tokens
+
+
+def test_variants_and_profiles_are_one_row(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    server.fake.foundation_models.append(foundation_model(f"{HAIKU}:48k", "Claude 3 Haiku"))
+    server.fake.add_job(
+        make_job(
+            "haiku0000999", "Submitted", modelId=f"{HAIKU}:48k", submitted=now - timedelta(hours=1)
+        )
+    )
+    server.fake.add_job(
+        make_job(
+            "haiku0000998", "Submitted", modelId=f"eu.{HAIKU}", submitted=now - timedelta(hours=1)
+        )
+    )
+    document = json.loads(quotas(server, now, "--json").stdout)
+    rows = [model for model in document["models"] if model["model_name"] == "Claude 3 Haiku"]
+    assert len(rows) == 1 and rows[0]["model_id"] == HAIKU
+    assert rows[0]["jobs_by_status"] == {"InProgress": 1, "Scheduled": 2, "Submitted": 2}
+
+
+@pytest.mark.parametrize("given", ["claude 3 haiku", f"us.{HAIKU}", f"{HAIKU}:48k", "3 Haik"])
+def test_model_takes_what_check_takes(server: RunningFake, cloudwatch: Any, given: str) -> None:
+    now = setup(server)
+    result = quotas(server, now, "--model", given, "--json")
+    assert result.code == 0, result.stderr
+    assert [model["model_id"] for model in json.loads(result.stdout)["models"]] == [HAIKU]
+
+
+def test_a_model_that_matches_nothing_is_a_usage_error(
+    server: RunningFake, cloudwatch: Any
+) -> None:
+    now = setup(server)
+    result = quotas(server, now, "--model", "Claude Sonet 4")
+    assert result.code == 2 and result.stdout == ""
+    assert "no foundation model in the region is called that" in result.stderr
+    assert "did you mean 'claude sonnet 4'" in result.stderr
+
+
+def test_narrow_terminals_say_what_they_leave_out(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    put_queue(cloudwatch, HAIKU, now, pending=12, input_tokens=[5, 5, 5])
+    narrow = quotas(server, now, env={"COLUMNS": "80"}).stdout
+    assert "columns: widen the terminal or use --json" in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+
+
+def test_no_color_keeps_the_sparklines(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    put_queue(cloudwatch, HAIKU, now, pending=12, input_tokens=[100, 500, 900])
+    shown = quotas(server, now, tty=True, env={"NO_COLOR": "1", "COLUMNS": "160"}).stdout
+    assert "\x1b[" not in shown and any(spark in shown for spark in "▁▂▃▄▅▆▇█")
+
+
+def test_a_repeated_region_is_one_region(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    result = quotas(server, now, "--region", "us-east-1", "--json")
+    document = json.loads(result.stdout)
+    assert isinstance(document, dict) and document["region"] == "us-east-1"
+
+
+def test_an_html_error_page_is_one_line(server: RunningFake, cloudwatch: Any) -> None:
+    now = setup(server)
+    server.fake.fail_next(
+        Fault(
+            "html",
+            502,
+            body="<html><body><h1>502 Bad Gateway</h1>\n<p>nginx</p></body></html>",
+            path_prefix="/ServiceQuotas",
+        ),
+        times=3,
+    )
+    result = quotas(server, now, "--json")
+    assert result.code == 0
+    [warning] = [
+        line
+        for line in result.stderr.splitlines()
+        if "Service Quotas" in line
+        or "ListServiceQuotas" in line
+        or "service did not answer" in line
+    ]
+    assert "<html>" not in warning and "\n" not in warning

@@ -119,7 +119,7 @@ def batch_metrics(client: Any, model_ids: Sequence[str], now: datetime) -> dict[
                             "Dimensions": [{"Name": "ModelId", "Value": model_id}],
                         },
                         "Period": METRICS_PERIOD_SECONDS,
-                        "Stat": "Maximum" if metric.endswith("_pending") else "Average",
+                        "Stat": "Average",
                     },
                     "ReturnData": True,
                 }

@@ -39,8 +39,11 @@ METRICS: dict[str, str] = {
     "output_tokens_per_minute": "NumberOfOutputTokensProcessedPerMinute",
 }
 METRICS_WINDOW = timedelta(hours=1)
-METRICS_PERIOD_SECONDS = 300
+# One point a minute, each the minute's average: the latest value is the latest minute's,
+# not the largest over a longer bucket.
+METRICS_PERIOD_SECONDS = 60
 STALL_WINDOW = timedelta(minutes=30)
+STALE_AFTER = timedelta(minutes=15)  # a figure older than this is not shown as current
 
 
 def classify_quota(name: str) -> tuple[QuotaKind, str] | None:
@@ -93,6 +96,17 @@ class Series:
     def latest(self) -> float | None:
         return self.points[-1][1] if self.points else None
 
+    @property
+    def as_of(self) -> datetime | None:
+        """When the latest value was measured."""
+        return self.points[-1][0] if self.points else None
+
+    def stale(self, now: datetime) -> bool:
+        return self.as_of is not None and now - self.as_of > STALE_AFTER
+
+    def since(self, moment: datetime) -> list[float]:
+        return [value for at, value in self.points if at >= moment]
+
     def values(self) -> list[float]:
         return [value for _, value in self.points]
 
@@ -105,17 +119,25 @@ class ModelMetrics:
         series = self.series.get(metric)
         return series.latest if series is not None else None
 
+    def get(self, metric: str) -> Series:
+        return self.series.get(metric) or Series()
+
     def stalled(self, now: datetime) -> bool:
-        """Records are pending, and no input tokens were processed for the last 30 minutes."""
-        pending = self.latest("records_pending")
-        if not pending:
+        """Records are pending now (a fresh figure) and have been for the last 30 minutes,
+        and no token was processed in those 30 minutes. A queue that drained, or metrics
+        that stopped (nothing fresh), is not stalled."""
+        pending = self.get("records_pending")
+        latest = pending.latest
+        if not latest or pending.stale(now) or not pending.points:
             return False
-        recent = [
-            value
-            for moment, value in self.series.get("input_tokens_per_minute", Series()).points
-            if moment >= now - STALL_WINDOW
-        ]
-        return not any(recent)
+        window = now - STALL_WINDOW
+        if pending.points[0][0] > window or not all(pending.since(window)):
+            return False  # the data does not cover the window, or the queue emptied in it
+        processed = (
+            *self.get("input_tokens_per_minute").since(window),
+            *self.get("output_tokens_per_minute").since(window),
+        )
+        return not any(processed)
 
 
 @dataclass(frozen=True)
@@ -132,9 +154,6 @@ class ModelQueue:
     def active_jobs(self) -> int:
         return sum(self.jobs_by_status.values())
 
-    def matches(self, text: str) -> bool:
-        needle = text.lower()
-        return any(needle in (value or "").lower() for value in (self.model_id, self.model_name))
 
 
 @dataclass(frozen=True)

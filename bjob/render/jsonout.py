@@ -38,10 +38,10 @@ def job_to_dict(job: Job, now: datetime) -> dict[str, Any]:
             "success_rate": job.success_rate,
         },
         "times": {
-            "submitted": _iso(job.submit_time),
-            "last_modified": _iso(job.last_modified_time),
-            "ended": _iso(job.end_time),
-            "expires": _iso(job.expiration_time),
+            "submitted": iso_moment(job.submit_time),
+            "last_modified": iso_moment(job.last_modified_time),
+            "ended": iso_moment(job.end_time),
+            "expires": iso_moment(job.expiration_time),
             "elapsed_seconds": job.elapsed_seconds(now),
             "timeout_hours": job.timeout_hours,
         },
@@ -84,7 +84,8 @@ def dumps_array(items: list[Any]) -> str:
     return f"[\n{lines}\n]"
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_moment(moment: datetime | None) -> str | None:
+    """A moment as scripts read it: ISO-8601, UTC as Z."""
     return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import RenderableType
@@ -15,8 +16,8 @@ from bjob.model.quotas import (
     ModelQueue,
     QuotaKind,
     RegionQueues,
-    Series,
 )
+from bjob.render.jsonout import iso_moment
 from bjob.render.terminal import inert
 from bjob.render.view import DASH, Column, fitted_table, print_renderables, stdout_shape
 
@@ -34,10 +35,20 @@ def queues_to_dict(queues: RegionQueues) -> dict[str, Any]:
 
 
 def _model_to_dict(model: ModelQueue, queues: RegionQueues) -> dict[str, Any]:
-    metrics = None
+    metrics: dict[str, Any] | None = None
     if model.metrics is not None:
-        metrics = {name: model.metrics.latest(name) for name in METRICS}
-        metrics["stalled"] = model.metrics.stalled(queues.observed_at)
+        now = queues.observed_at
+        metrics = {}
+        for name in METRICS:
+            series = model.metrics.get(name)
+            value = series.latest
+            metrics[name] = {
+                # Records are counted; rates are per minute, to the token.
+                "value": round(value) if value is not None else None,
+                "as_of": iso_moment(series.as_of),
+                "stale": series.stale(now),
+            }
+        metrics["stalled"] = model.metrics.stalled(now)
     return {
         "model_id": model.model_id,
         "model_name": model.model_name,
@@ -54,6 +65,7 @@ def _number(value: float | None) -> float | int | None:
 
 def print_queues(env: Environment, regions: Sequence[RegionQueues]) -> None:
     styled, width = stdout_shape(env)
+    shapes = env.is_terminal(env.stdout)  # colour is not shape: NO_COLOR keeps sparklines
     parts: list[RenderableType] = []
     for queues in regions:
         heading = Text(queues.region, style="bold")
@@ -64,7 +76,7 @@ def print_queues(env: Environment, regions: Sequence[RegionQueues]) -> None:
         heading.append(f"  {len(queues.models)} models · the queue over the last hour", style="dim")
         parts += [
             heading,
-            _queue_table(queues, styled, width),
+            _queue_table(queues, styled, width, shapes),
             _limits_table(queues, styled, width),
         ]
     print_renderables(env, parts, styled=styled, width=width)
@@ -74,11 +86,11 @@ def _label(model: ModelQueue) -> Text:
     return Text(inert(model.model_name or model.model_id or DASH))
 
 
-def _queue_table(queues: RegionQueues, styled: bool, width: int) -> RenderableType:
+def _queue_table(queues: RegionQueues, styled: bool, width: int, shapes: bool) -> RenderableType:
     models = queues.models
 
     def metric(name: str) -> list[Text]:
-        return [_metric(model, name, styled) for model in models]
+        return [_metric(model, name, queues.observed_at, shapes) for model in models]
 
     def by_status(model: ModelQueue) -> Text:
         counts = sorted(
@@ -116,7 +128,7 @@ def _queue_table(queues: RegionQueues, styled: bool, width: int) -> RenderableTy
         "Tokens pending",
         "Model id",
     ]
-    return fitted_table(columns, extras, width, styled=styled)
+    return fitted_table(columns, extras, width, styled=styled, say_dropped=True)
 
 
 def _jobs(model: ModelQueue) -> Text:
@@ -128,15 +140,24 @@ def _jobs(model: ModelQueue) -> Text:
     return Text(f"{model.active_jobs} of {limit:,.0f}", style="bold red" if full else "")
 
 
-def _metric(model: ModelQueue, name: str, styled: bool) -> Text:
+def _metric(model: ModelQueue, name: str, now: datetime, shapes: bool) -> Text:
+    """The latest figure (marked stale, with its age, when it is old) and, where the output
+    has room for shapes (a terminal, colour or not), the hour as a sparkline."""
     if model.metrics is None:
         return Text(DASH)
-    series = model.metrics.series.get(name, Series())
+    series = model.metrics.get(name)
     latest = series.latest
     text = Text(f"{latest:,.0f}" if latest is not None else DASH)
-    if styled and len(series.points) > 1:
+    if series.as_of is not None and series.stale(now):
+        text.append(f" (stale, {_age(now - series.as_of)} old)", style="yellow")
+    if shapes and len(series.points) > 1:
         text.append(" " + sparkline(series.values()), style="cyan")
     return text
+
+
+def _age(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
 
 
 def sparkline(values: Sequence[float]) -> str:
@@ -171,7 +192,9 @@ def _limits_table(queues: RegionQueues, styled: bool, width: int) -> RenderableT
         Column("File", [limit(model, "input_file_gb", " GB") for model in models], justify="right"),
         Column("Job", [limit(model, "job_size_gb", " GB") for model in models], justify="right"),
     ]
-    return fitted_table(columns, ["Records a file", "File", "Job"], width, styled=styled)
+    return fitted_table(
+        columns, ["Records a file", "File", "Job"], width, styled=styled, say_dropped=True
+    )
 
 
 def _records_a_job(model: ModelQueue) -> Text:

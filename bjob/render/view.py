@@ -143,11 +143,12 @@ def fitted_table(
     *,
     styled: bool,
     footer: int = 0,
+    say_dropped: bool = False,
 ) -> Table:
     """The columns that fit in the width, in their order: every `keep` column, then the
     columns named in `extras`, in that order, while they fit. Statuses and numbers are never
     cut; only a `fold` column folds, when even the kept ones do not fit. The last `footer`
-    rows are set apart (totals)."""
+    rows are set apart (totals). With `say_dropped`, a caption counts the columns left out."""
     from rich import box
 
     gap = 2  # one space of padding and SIMPLE_HEAD's blank divider; two spaces in plain text
@@ -163,11 +164,19 @@ def fitted_table(
             chosen.add(header)
             used += gap + extra.width
     shown = [column for column in columns if column.header in chosen]
+    dropped = len(columns) - len(shown)
     table = Table(
         box=box.SIMPLE_HEAD if styled else None,
         pad_edge=False,
         show_edge=False,
         padding=(0, 1, 0, 0) if styled else (0, 1),
+        caption=(
+            f"+{dropped} column{'s' if dropped != 1 else ''}: widen the terminal or use --json"
+            if say_dropped and dropped
+            else None
+        ),
+        caption_justify="left",
+        caption_style="dim",
     )
     for column in shown:
         if column.fold:

@@ -13,7 +13,7 @@ from bjob.aws.concurrent import map_all
 from bjob.aws.quotas import available_quotas, batch_metrics, batch_quotas, source_errors
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError
-from bjob.model.models import base_model_id
+from bjob.model.models import base_model_id, resolve_model
 from bjob.model.quotas import (
     ModelMetrics,
     RegionQueues,
@@ -41,16 +41,20 @@ def _region(
         model = base_model_id(job.model_id) if job.model_id else "?"
         active.setdefault(model, Counter())[job.status or "?"] += 1
     names: dict[str, str] = {}
+    listed = True
     try:
         with source_errors("Bedrock", "bedrock:ListFoundationModels"):
-            names = foundation_model_names(clients.bedrock(region))
+            for model_id, name in foundation_model_names(clients.bedrock(region)).items():
+                names.setdefault(base_model_id(model_id), name)  # variants are their base's
     except BjobError as error:
         warnings.append(f"{error.message}: models are shown by id, quotas by their own names")
+        listed = False
+    wanted = resolve_model(model_filter, names if listed else None) if model_filter else None
     quotas = available_quotas(batch_quotas(clients.client("service-quotas", region)), warnings)
     models = [
         model
         for model in build_queues(names, active, quotas)
-        if model_filter is None or model.matches(model_filter)
+        if wanted is None or model.model_id == wanted.model_id
     ]
     measured = [model.model_id for model in models if model.model_id]
     metrics: dict[str, ModelMetrics] | None = None
