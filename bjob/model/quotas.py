@@ -155,7 +155,6 @@ class ModelQueue:
         return sum(self.jobs_by_status.values())
 
 
-
 @dataclass(frozen=True)
 class RegionQueues:
     region: str
