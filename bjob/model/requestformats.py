@@ -376,6 +376,14 @@ _NOT_IN_A_BODY = {
     "recordId": "recordId goes beside modelInput, not inside it",
 }
 
+
+def _body(title: str, **shape: Any) -> Obj:
+    """A request body's table: keys it does not know are warnings, and the keys that belong
+    to the record or the job are refused (unless the table says otherwise)."""
+    shape.setdefault("refused", _NOT_IN_A_BODY)
+    return Obj(title=title, unknown="warning", **shape)
+
+
 # --- Anthropic Claude, Messages API (model-parameters-anthropic-claude-messages-request-
 # response.html): content is a string or a list of typed blocks.
 _ANTHROPIC_SOURCE = Obj(required={"type": Str()})
@@ -399,9 +407,8 @@ ANTHROPIC_BLOCK = Tagged(
     },
 )
 _ANTHROPIC_CONTENT = Either((Str(), Arr(ANTHROPIC_BLOCK, non_empty=True)))
-ANTHROPIC_MESSAGES = Obj(
-    title="Anthropic Messages",
-    unknown="warning",
+ANTHROPIC_MESSAGES = _body(
+    "Anthropic Messages",
     required={
         "anthropic_version": Str(),
         "max_tokens": Int(minimum=1),
@@ -430,7 +437,6 @@ ANTHROPIC_MESSAGES = Obj(
         "thinking": Obj(required={"type": Str()}),
         "metadata": ANY_OBJECT,
     },
-    refused=_NOT_IN_A_BODY,
 )
 
 # --- Converse (API_runtime_Converse): content is a list of blocks, each an object with one
@@ -462,9 +468,8 @@ _CONVERSE_MESSAGE = Obj(
     }
 )
 _SYSTEM_BLOCKS = Arr(Obj(optional={"text": Str()}, one_of=("text", "guardContent", "cachePoint")))
-CONVERSE = Obj(
-    title="Converse",
-    unknown="warning",
+CONVERSE = _body(
+    "Converse",
     required={"messages": Arr(_CONVERSE_MESSAGE, non_empty=True)},
     optional={
         "system": _SYSTEM_BLOCKS,
@@ -484,15 +489,13 @@ CONVERSE = Obj(
         "requestMetadata": ANY_OBJECT,
         "performanceConfig": ANY_OBJECT,
     },
-    refused=_NOT_IN_A_BODY,
 )
 
 # --- Amazon Nova, InvokeModel (messages-v1; Nova user guide, using-invoke-api): Converse's
 # shape, with schemaVersion; inferenceConfig spelled maxTokens/topP/topK (and, in the first
 # docs, max_new_tokens/top_p/top_k).
-NOVA = Obj(
-    title="Amazon Nova (messages-v1)",
-    unknown="warning",
+NOVA = _body(
+    "Amazon Nova (messages-v1)",
     required={"messages": Arr(_CONVERSE_MESSAGE, non_empty=True)},
     optional={
         "schemaVersion": Str(),
@@ -512,13 +515,11 @@ NOVA = Obj(
         ),
         "toolConfig": ANY_OBJECT,
     },
-    refused=_NOT_IN_A_BODY,
 )
 
 # --- Amazon Titan Text (model-parameters-titan-text.html).
-TITAN_TEXT = Obj(
-    title="Amazon Titan Text",
-    unknown="warning",
+TITAN_TEXT = _body(
+    "Amazon Titan Text",
     required={"inputText": Str()},
     optional={
         "textGenerationConfig": Obj(
@@ -530,32 +531,26 @@ TITAN_TEXT = Obj(
             }
         )
     },
-    refused=_NOT_IN_A_BODY,
 )
 # --- Amazon Titan Text Embeddings G1 (v1: inputText only) and V2 (dimensions 256/512/1024,
 # normalize, embeddingTypes float/binary) (model-parameters-titan-embed-text.html).
-TITAN_EMBEDDINGS_V1 = Obj(
-    title="Amazon Titan Text Embeddings G1",
-    unknown="warning",
+TITAN_EMBEDDINGS_V1 = _body(
+    "Amazon Titan Text Embeddings G1",
     required={"inputText": Str()},
-    refused=_NOT_IN_A_BODY,
 )
-TITAN_EMBEDDINGS = Obj(
-    title="Amazon Titan Text Embeddings V2",
-    unknown="warning",
+TITAN_EMBEDDINGS = _body(
+    "Amazon Titan Text Embeddings V2",
     required={"inputText": Str()},
     optional={
         "dimensions": Int(allowed=frozenset({256, 512, 1024})),
         "normalize": Bool(),
         "embeddingTypes": Arr(Str(_strs("float", "binary"))),
     },
-    refused=_NOT_IN_A_BODY,
 )
 # --- Amazon Titan Multimodal Embeddings G1 (model-parameters-titan-embed-mm.html): text,
 # an image (base64), or both.
-TITAN_MULTIMODAL = Obj(
-    title="Amazon Titan Multimodal Embeddings",
-    unknown="warning",
+TITAN_MULTIMODAL = _body(
+    "Amazon Titan Multimodal Embeddings",
     optional={
         "inputText": Str(),
         "inputImage": Str(),
@@ -564,12 +559,10 @@ TITAN_MULTIMODAL = Obj(
         ),
     },
     one_of=("inputText", "inputImage"),
-    refused=_NOT_IN_A_BODY,
 )
 # --- Meta Llama (model-parameters-meta.html).
-LLAMA = Obj(
-    title="Meta Llama",
-    unknown="warning",
+LLAMA = _body(
+    "Meta Llama",
     required={"prompt": Str()},
     optional={
         "temperature": Num(),
@@ -577,14 +570,12 @@ LLAMA = Obj(
         "max_gen_len": Int(minimum=1),
         "images": STRINGS,
     },
-    refused=_NOT_IN_A_BODY,
 )
 # --- Mistral AI (model-parameters-mistral-text-completion.html and -chat-completion.html):
 # text completion takes a prompt (Mistral 7B, Mixtral 8x7B, Mistral Large 24.02, Mistral
 # Small); chat completion takes messages (Mistral Large 24.07 and later, Pixtral Large).
-MISTRAL_TEXT = Obj(
-    title="Mistral text completion",
-    unknown="warning",
+MISTRAL_TEXT = _body(
+    "Mistral text completion",
     required={"prompt": Str()},
     optional={
         "max_tokens": Int(minimum=1),
@@ -593,12 +584,10 @@ MISTRAL_TEXT = Obj(
         "top_p": Num(),
         "top_k": Int(minimum=0),
     },
-    refused=_NOT_IN_A_BODY,
 )
 _CHAT_CONTENT = Either((Str(), Arr(ANY_OBJECT)))
-MISTRAL_CHAT = Obj(
-    title="Mistral chat completion",
-    unknown="warning",
+MISTRAL_CHAT = _body(
+    "Mistral chat completion",
     required={
         "messages": Arr(
             Obj(
@@ -618,12 +607,10 @@ MISTRAL_CHAT = Obj(
         "tool_choice": Either((Str(), ANY_OBJECT)),
         "response_format": ANY_OBJECT,
     },
-    refused=_NOT_IN_A_BODY,
 )
 # --- OpenAI-style chat completions (gpt-oss; model-parameters-openai.html).
-OPENAI_CHAT = Obj(
-    title="OpenAI-style chat completion",
-    unknown="warning",
+OPENAI_CHAT = _body(
+    "OpenAI-style chat completion",
     required={
         "messages": Arr(
             Obj(
@@ -654,9 +641,8 @@ OPENAI_CHAT = Obj(
     refused={key: why for key, why in _NOT_IN_A_BODY.items() if key != "model"},
 )
 # --- Cohere (model-parameters-cohere-command.html, -command-r-plus.html, -embed.html).
-COHERE_COMMAND = Obj(
-    title="Cohere Command",
-    unknown="warning",
+COHERE_COMMAND = _body(
+    "Cohere Command",
     required={"prompt": Str()},
     optional={
         "temperature": Num(),
@@ -670,11 +656,9 @@ COHERE_COMMAND = Obj(
         "logit_bias": ANY_OBJECT,
         "truncate": Str(_strs("NONE", "START", "END")),
     },
-    refused=_NOT_IN_A_BODY,
 )
-COHERE_COMMAND_R = Obj(
-    title="Cohere Command R",
-    unknown="warning",
+COHERE_COMMAND_R = _body(
+    "Cohere Command R",
     required={"message": Str()},
     optional={
         "chat_history": Arr(ANY_OBJECT),
@@ -695,11 +679,9 @@ COHERE_COMMAND_R = Obj(
         "stop_sequences": STRINGS,
         "raw_prompting": Bool(),
     },
-    refused=_NOT_IN_A_BODY,
 )
-COHERE_EMBED = Obj(
-    title="Cohere Embed",
-    unknown="warning",
+COHERE_EMBED = _body(
+    "Cohere Embed",
     required={
         "input_type": Str(
             _strs("search_document", "search_query", "classification", "clustering", "image")
@@ -715,7 +697,6 @@ COHERE_EMBED = Obj(
         "max_tokens": Int(minimum=1),
     },
     one_of=("texts", "images", "inputs"),
-    refused=_NOT_IN_A_BODY,
 )
 
 
