@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from bjob.model.models import base_model_id
@@ -707,14 +708,15 @@ class RequestFormat:
     name: str
     shape: Obj
     source: str
-    fast_check: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False, compare=False)
 
     @property
     def title(self) -> str:
         return self.shape.title
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "fast_check", self.shape.ok_value)
+    @cached_property
+    def fast_check(self) -> Callable[[Mapping[str, Any]], bool]:
+        """The table compiled, the first time a body is checked against it."""
+        return self.shape.ok_value
 
 
 _USER_GUIDE = "Bedrock user guide, "
