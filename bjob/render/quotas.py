@@ -17,6 +17,7 @@ from bjob.model.quotas import (
     QuotaKind,
     RegionQueues,
 )
+from bjob.model.words import counted
 from bjob.render.jsonout import iso_moment
 from bjob.render.terminal import inert
 from bjob.render.view import DASH, Column, fitted_table, print_renderables, stdout_shape
@@ -73,7 +74,9 @@ def print_queues(env: Environment, regions: Sequence[RegionQueues]) -> None:
             heading.append("  no batch quotas or unfinished jobs", style="dim")
             parts.append(heading)
             continue
-        heading.append(f"  {len(queues.models)} models · the queue over the last hour", style="dim")
+        heading.append(
+            f"  {counted(len(queues.models), 'model')} · the queue over the last hour", style="dim"
+        )
         parts += [
             heading,
             _queue_table(queues, styled, width, shapes),
