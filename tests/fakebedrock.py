@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 ACCOUNT = "123456789012"
+TERMINAL = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
 ID_RE = re.compile(r"^[a-z0-9]{12}$")
 ARN_RE = re.compile(
     r"^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/[a-z0-9]{12}$"
@@ -117,6 +118,7 @@ class FakeBedrock:
     applied_quotas: list[dict[str, Any]] = field(default_factory=list)
     default_quotas: list[dict[str, Any]] = field(default_factory=list)
     quota_page_size: int = 2
+    stops: list[str] = field(default_factory=list)  # the ARNs StopModelInvocationJob took
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -129,6 +131,7 @@ class FakeBedrock:
             self.foundation_models.clear()
             self.applied_quotas.clear()
             self.default_quotas.clear()
+            self.stops.clear()
 
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
         arn = str(response["jobArn"])
@@ -266,8 +269,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
             return
         state = dict(fake.current(arn, advance=False))
-        state["status"] = "Stopping"
-        fake.add_job(state)
+        if state.get("status") in TERMINAL:
+            self._error(400, "ValidationException", f"Job {arn} is already {state['status']}")
+            return
+        if state.get("status") == "Stopping":
+            self._error(400, "ConflictException", f"Job {arn} is already being stopped")
+            return
+        with fake.lock:
+            fake.stops.append(arn)
+        stopping = {**state, "status": "Stopping"}
+        stopped = {**state, "status": "Stopped", "endTime": state.get("lastModifiedTime")}
+        fake.add_job(stopping, stopped)  # the next Get says Stopping, the one after Stopped
         self._json({})
 
     def _list(self, query: dict[str, list[str]], region: str | None) -> None:

@@ -142,3 +142,22 @@ def foundation_model_names(client: BedrockClient) -> dict[str, str]:
         for summary in response.get("modelSummaries", [])
         if summary.get("modelId") and summary.get("modelName")
     }
+
+
+# What the service answers a stop of a job that has already ended (both are seen).
+_NOT_STOPPABLE = {"ValidationException", "ConflictException"}
+
+
+def stop_job(job_arn: str, region: str | None, clients: AwsClients) -> str | None:
+    """StopModelInvocationJob: None when the stop was taken; the service's words when it
+    refuses because the job cannot be stopped (it has ended, or is ending), which the
+    caller checks by reading the job."""
+    with translated_errors(job_arn, clients.options.profile):
+        try:
+            clients.bedrock(region).stop_model_invocation_job(jobIdentifier=job_arn)
+        except Exception as error:
+            if error_code(error) in _NOT_STOPPABLE:
+                response = getattr(error, "response", {})
+                return str(response.get("Error", {}).get("Message") or error_code(error))
+            raise
+    return None
