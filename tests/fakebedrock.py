@@ -27,7 +27,14 @@ ID_RE = re.compile(r"^[a-z0-9]{12}$")
 ARN_RE = re.compile(
     r"^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:model-invocation-job/[a-z0-9]{12}$"
 )
+JOB_NAME_RE = re.compile(r"^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}$")
+ROLE_ARN_RE = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
 _SCOPE_RE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+
+
+def _base_model(model_id: str) -> str:
+    name = model_id.rsplit("/", 1)[-1]
+    return re.sub(r"^(us|eu|apac|global)\.", "", name)
 
 
 def job_arn(job_id: str, region: str = "us-east-1") -> str:
@@ -119,6 +126,9 @@ class FakeBedrock:
     default_quotas: list[dict[str, Any]] = field(default_factory=list)
     quota_page_size: int = 2
     stops: list[str] = field(default_factory=list)  # the ARNs StopModelInvocationJob took
+    created: list[dict[str, Any]] = field(default_factory=list)  # CreateModelInvocationJob's
+    tokens: dict[str, str] = field(default_factory=dict)  # clientRequestToken -> ARN
+    concurrent_limit: int | None = None  # submitted and in-progress jobs per base model
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -132,6 +142,9 @@ class FakeBedrock:
             self.applied_quotas.clear()
             self.default_quotas.clear()
             self.stops.clear()
+            self.created.clear()
+            self.tokens.clear()
+            self.concurrent_limit = None
 
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
         arn = str(response["jobArn"])
@@ -177,6 +190,15 @@ class FakeBedrock:
                 self.steps[arn] = min(step + 1, len(states) - 1)
             return states[step]
 
+    def summaries_now(self, region: str | None) -> list[dict[str, Any]]:
+        """Every job's current state, moving none on."""
+        with self.lock:
+            return [
+                states[self.steps[arn]]
+                for arn, states in self.jobs.items()
+                if region is None or arn.split(":")[3] == region
+            ]
+
     def summaries(self, region: str | None) -> list[dict[str, Any]]:
         """Every job's current state; a listing moves each scripted job one step on too."""
         with self.lock:
@@ -213,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"/{target}" if target else unquote(url.path),  # JSON protocol: the operation
             parse_qs(url.query),
             {key.lower(): value for key, value in self.headers.items()},
-            json.loads(body) if target and body else {},
+            json.loads(body) if body and (target or method == "POST") else {},
         )
         with fake.lock:
             fake.requests.append(request)
@@ -243,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._list(request.query, region)
         elif method == "GET" and request.path.startswith("/model-invocation-job/"):
             self._get(request.path.removeprefix("/model-invocation-job/"), region)
+        elif method == "POST" and request.path == "/model-invocation-job":
+            self._create(request.body, region)
         elif method == "POST" and request.path.endswith("/stop"):
             identifier = request.path.removeprefix("/model-invocation-job/").removesuffix("/stop")
             self._stop(identifier, region)
@@ -261,6 +285,71 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
             return
         self._json(fake.current(arn, advance=True))
+
+    def _create(self, body: dict[str, Any], region: str | None) -> None:
+        """CreateModelInvocationJob as the service checks it: the documented patterns and
+        ranges, a repeated clientRequestToken answered with the first job, and the model's
+        concurrent-jobs quota."""
+        fake = self.server.fake
+        name, role = str(body.get("jobName", "")), str(body.get("roleArn", ""))
+        hours = body.get("timeoutDurationInHours")
+        problems = []
+        if not JOB_NAME_RE.match(name):
+            problems.append(f"jobName {name!r}")
+        if not ROLE_ARN_RE.match(role):
+            problems.append(f"roleArn {role!r}")
+        if hours is not None and not 24 <= hours <= 168:
+            problems.append(f"timeoutDurationInHours {hours}")
+        if (
+            not body.get("modelId")
+            or "inputDataConfig" not in body
+            or "outputDataConfig" not in body
+        ):
+            problems.append("a required member")
+        if problems:
+            self._error(400, "ValidationException", "1 validation error: " + ", ".join(problems))
+            return
+        token = body.get("clientRequestToken")
+        with fake.lock:
+            if token and token in fake.tokens:
+                self._json({"jobArn": fake.tokens[token]})
+                return
+        base = _base_model(str(body["modelId"]))
+        active = [
+            job
+            for job in fake.summaries_now(region)
+            if job.get("status") not in TERMINAL and _base_model(str(job.get("modelId"))) == base
+        ]
+        if fake.concurrent_limit is not None and len(active) >= fake.concurrent_limit:
+            self._error(
+                400,
+                "ServiceQuotaExceededException",
+                f"Sum of in-progress and submitted batch inference jobs for {base} is at its "
+                f"quota ({fake.concurrent_limit})",
+            )
+            return
+        with fake.lock:
+            fake.created.append(body)
+            job_id = f"new{len(fake.created):09d}"
+        job = make_job(
+            job_id,
+            "Submitted",
+            region=region or "us-east-1",
+            name=name,
+            total=0,
+            processed=0,
+            failed=0,
+            modelId=body["modelId"],
+            roleArn=role,
+            clientRequestToken=token,
+            inputDataConfig=body["inputDataConfig"],
+            outputDataConfig=body["outputDataConfig"],
+        )
+        arn = fake.add_job(job)
+        with fake.lock:
+            if token:
+                fake.tokens[token] = arn
+        self._json({"jobArn": arn})
 
     def _stop(self, identifier: str, region: str | None) -> None:
         fake = self.server.fake

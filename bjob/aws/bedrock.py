@@ -161,3 +161,28 @@ def stop_job(job_arn: str, region: str | None, clients: AwsClients) -> str | Non
                 return str(response.get("Error", {}).get("Message") or error_code(error))
             raise
     return None
+
+
+def create_job(request: dict[str, Any], region: str | None, clients: AwsClients) -> str:
+    """CreateModelInvocationJob: the job's ARN (the first job's, for a token used before).
+    A full quota is exit 15; a role that cannot be passed names iam:PassRole."""
+
+    def explain(error: Exception) -> BjobError | None:
+        code = error_code(error)
+        message = str(getattr(error, "response", {}).get("Error", {}).get("Message") or code)
+        if code == "ServiceQuotaExceededException":
+            return BjobError(f"the model's job quota is full: {message}", ExitCode.QUOTA_FULL)
+        if code in ("AccessDeniedException", "AccessDenied") and "passrole" in message.lower():
+            return BjobError(
+                f"the role cannot be passed to Bedrock: {message}",
+                ExitCode.NOT_AUTHORIZED,
+                hint=f"you need iam:PassRole on {request.get('roleArn')}, and its trust policy "
+                "must allow bedrock.amazonaws.com",
+            )
+        if code == "ResourceNotFoundException":
+            return BjobError(f"{request.get('modelId')}: {message}", ExitCode.NOT_FOUND)
+        return None
+
+    with translated_errors(str(request.get("jobName")), clients.options.profile, translate=explain):
+        response = clients.bedrock(region).create_model_invocation_job(**request)
+    return str(response["jobArn"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -189,3 +189,71 @@ def read_object(
         if len(data) > limit:
             return None
     return bytes(data)
+
+
+SHA256_METADATA = "bjob-sha256"  # the uploaded bytes' SHA-256, kept with the object
+
+
+def uploaded_sha256(client: Any, location: S3Location, size: int) -> str | None:
+    """The SHA-256 bjob recorded on an object already at `location` with this size; None
+    when nothing (or something else) is there."""
+    with s3_errors(location):
+        try:
+            head = client.head_object(Bucket=location.bucket, Key=location.key)
+        except Exception as error:
+            if error_code(error) in _NOT_FOUND_CODES:
+                return None
+            raise
+    if int(head.get("ContentLength", -1)) != size:
+        return None
+    found = head.get("Metadata", {}).get(SHA256_METADATA)
+    return str(found) if found else None
+
+
+def upload(
+    client: Any,
+    location: S3Location,
+    body: Any,
+    sha256: str,
+    on_bytes: Callable[[int], None],
+    kms_key: str | None = None,
+) -> None:
+    """A stream (read as it goes) to an object: multipart past 8 MB, several parts at once
+    (s3transfer, as `aws s3 cp`), each part's checksum checked by S3; the whole body's
+    SHA-256 kept in the object's metadata, so an upload of the same bytes can be skipped."""
+    from boto3.s3.transfer import TransferConfig
+
+    extra: dict[str, Any] = {"Metadata": {SHA256_METADATA: sha256}}
+    if kms_key:
+        extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
+    with s3_errors(location, kms_key=kms_key):
+        client.upload_fileobj(
+            body,
+            location.bucket,
+            location.key,
+            ExtraArgs=extra,
+            Callback=on_bytes,
+            Config=TransferConfig(max_concurrency=8),
+        )
+
+
+def bucket_region(client: Any, bucket: str) -> str | None:
+    """The region a bucket is in (HeadBucket's x-amz-bucket-region); None when S3 does not
+    say. A bucket that does not exist is exit 3, naming it."""
+    location = S3Location(bucket, "")
+    with s3_errors(location):
+        try:
+            response = client.head_bucket(Bucket=bucket)
+        except Exception as error:
+            if error_code(error) in ("404", "NoSuchBucket", "NotFound"):
+                raise BjobError(f"no such bucket: {bucket}", ExitCode.NOT_FOUND) from None
+            headers = (
+                getattr(error, "response", {}).get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            )
+            if headers.get("x-amz-bucket-region"):  # 301/403 from another region still says
+                return str(headers["x-amz-bucket-region"])
+            raise
+    region = response.get("BucketRegion") or response.get("ResponseMetadata", {}).get(
+        "HTTPHeaders", {}
+    ).get("x-amz-bucket-region")
+    return str(region) if region else None

@@ -17,6 +17,7 @@ from bjob.cli.quotas import quotas
 from bjob.cli.results import results
 from bjob.cli.show import show
 from bjob.cli.stop import stop
+from bjob.cli.submit import submit
 from bjob.cli.watch import watch
 
 # Short help given, not cut from the docstring (click cuts it at 45 characters, mid-word).
@@ -27,6 +28,7 @@ COMMANDS: dict[str, tuple[Callable[..., None], str]] = {
     "results": (results, "What a finished job produced; failures, retries."),
     "quotas": (quotas, "Why jobs wait: quotas, jobs in use, the queue."),
     "check": (check, "Catch what would fail before a job is submitted."),
+    "submit": (submit, "Submit an input as jobs: checked, split, idempotent."),
     "stop": (stop, "Stop jobs, after saying what will be stopped."),
 }
 

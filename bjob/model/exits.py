@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     JOB_STOPPED = 12
     JOB_EXPIRED = 13
     CANNOT_WRITE = 14  # the output or a file cannot be written: a full disk, a closed stream
+    QUOTA_FULL = 15  # submit: the model's concurrent-jobs quota left no room for every job
     INTERRUPTED = 130
     TERMINATED = 143  # SIGTERM
 

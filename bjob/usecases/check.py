@@ -17,12 +17,14 @@ import orjson
 from bjob.aws.concurrent import Cancel, in_background, run_all
 from bjob.model.check import (
     DEFAULT_LIMITS,
+    DOCUMENTED,
     MAX_BODY_BYTES,
     SAMPLES_FOR_INFERENCE,
     CheckReport,
     CheckTally,
     FormatChoice,
     InputFile,
+    Limit,
     Limits,
     Problem,
     Where,
@@ -174,13 +176,18 @@ def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
     return [Source(item.location.uri, item.size, lines(item.location)) for item in objects]
 
 
+DEFAULT_CONCURRENT_JOBS = Limit(20, DOCUMENTED)  # submitted and in-progress jobs, per model
+
+
 @dataclass(frozen=True)
 class ModelLookup:
-    """What --model resolved to, and the limits its quotas set."""
+    """What --model resolved to, the limits its quotas set, and how many of its jobs may be
+    submitted or in progress at once."""
 
     model: ResolvedModel
     limits: Limits
     warnings: tuple[str, ...]
+    concurrent_jobs: Limit = DEFAULT_CONCURRENT_JOBS
 
 
 def check_input(
@@ -405,7 +412,16 @@ def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -
         note = "Service Quotas could not be read"
     elif not found:
         note = f"Service Quotas lists no batch quotas for {model.name}"
-    return ModelLookup(model, limits_from_quotas(found, note), tuple(warnings))
+    concurrent = found.get("concurrent_jobs")
+    slots = (
+        Limit(
+            concurrent[0],
+            "Service Quotas, applied" if concurrent[1] else "Service Quotas, AWS default",
+        )
+        if concurrent is not None
+        else DEFAULT_CONCURRENT_JOBS
+    )
+    return ModelLookup(model, limits_from_quotas(found, note), tuple(warnings), slots)
 
 
 def _read_lookups(aws: AwsClients) -> tuple[dict[str, str] | None, list[Quota] | None, list[str]]:
