@@ -17,6 +17,7 @@ from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.submit import (
     JobSettings,
     PlannedJob,
+    Shard,
     Sharder,
     SubmittedJob,
     check_settings,
@@ -49,6 +50,15 @@ class Submission:
     sources: tuple[Source, ...]
     shard_of_record: Callable[[], Iterator[tuple[int, bytes]]]  # (shard, line), input order
     warnings: tuple[str, ...]
+    shards: tuple[Shard, ...] = ()
+    in_place: str | None = None  # an S3 input used where it is
+    folder: S3Location | None = None  # where shards are uploaded
+
+    def named(self, name: str, settings: JobSettings) -> Submission:
+        """The same shards as jobs of another name (their tokens and requests follow)."""
+        assert self.folder is not None
+        jobs = plan_jobs(self.shards, name, settings, self.in_place, self.folder)
+        return replace(self, jobs=jobs)
 
 
 class GateClosed(BjobError):
@@ -99,31 +109,39 @@ def prepare(
 
     for _ in dealt():  # the plan: each shard's records, bytes and SHA-256
         pass
-    shards = sharder.done()
-    names = shard_names(name, len(shards))
-    check_settings(settings, names)
+    shards = tuple(sharder.done())
     in_place = _used_in_place(inputs, report, lookup, len(shards))
     folder = _upload_folder(upload_to, settings.output_uri)
+    jobs = plan_jobs(shards, name, settings, in_place, folder)
+    # Dealt again when uploading: the same records to the same shards, in the same order.
+    replay = _replayer(items, [shard.records for shard in shards])
+    return Submission(
+        lookup, report, jobs, tuple(items), replay, warnings, shards, in_place, folder
+    )
+
+
+def plan_jobs(
+    shards: Sequence[Shard],
+    name: str,
+    settings: JobSettings,
+    in_place: str | None,
+    folder: S3Location,
+) -> tuple[PlannedJob, ...]:
+    """A job for each shard: its name, input location, token and request."""
+    names = shard_names(name, len(shards))
+    check_settings(settings, names)
     jobs = []
     for shard, job_name in zip(shards, names, strict=True):
         uri = in_place or folder.child(f"{job_name}.jsonl").uri
         token = client_token(job_name, settings, uri, shard.sha256)
         request = create_request(job_name, settings, uri, token)
+        upload = not in_place
         jobs.append(
             PlannedJob(
-                job_name,
-                uri,
-                shard.records,
-                shard.bytes,
-                shard.sha256,
-                token,
-                request,
-                not in_place,
+                job_name, uri, shard.records, shard.bytes, shard.sha256, token, request, upload
             )
         )
-    # Dealt again when uploading: the same records to the same shards, in the same order.
-    replay = _replayer(items, [shard.records for shard in shards])
-    return Submission(lookup, report, tuple(jobs), tuple(items), replay, warnings)
+    return tuple(jobs)
 
 
 def _used_in_place(
