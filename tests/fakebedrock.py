@@ -128,6 +128,7 @@ class FakeBedrock:
     stops: list[str] = field(default_factory=list)  # the ARNs StopModelInvocationJob took
     created: list[dict[str, Any]] = field(default_factory=list)  # CreateModelInvocationJob's
     tokens: dict[str, str] = field(default_factory=dict)  # clientRequestToken -> ARN
+    tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # ARN -> its tags
     concurrent_limit: int | None = None  # submitted and in-progress jobs per base model
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,6 +145,7 @@ class FakeBedrock:
             self.stops.clear()
             self.created.clear()
             self.tokens.clear()
+            self.tags.clear()
             self.concurrent_limit = None
 
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
@@ -265,6 +267,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._list(request.query, region)
         elif method == "GET" and request.path.startswith("/model-invocation-job/"):
             self._get(request.path.removeprefix("/model-invocation-job/"), region)
+        elif method == "POST" and request.path == "/listTagsForResource":
+            arn = str(request.body.get("resourceARN"))
+            self._json({"tags": fake.tags.get(arn, [])})
         elif method == "POST" and request.path == "/model-invocation-job":
             self._create(request.body, region)
         elif method == "POST" and request.path.endswith("/stop"):
@@ -349,6 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             if token:
                 fake.tokens[token] = arn
+            fake.tags[arn] = list(body.get("tags", []))
         self._json({"jobArn": arn})
 
     def _stop(self, identifier: str, region: str | None) -> None:

@@ -186,3 +186,10 @@ def create_job(request: dict[str, Any], region: str | None, clients: AwsClients)
     with translated_errors(str(request.get("jobName")), clients.options.profile, translate=explain):
         response = clients.bedrock(region).create_model_invocation_job(**request)
     return str(response["jobArn"])
+
+
+def job_tags(job_arn: str, region: str | None, clients: AwsClients) -> list[tuple[str, str]]:
+    """The job's tags (ListTagsForResource): GetModelInvocationJob does not carry them."""
+    with translated_errors(job_arn, clients.options.profile):
+        response = clients.bedrock(region).list_tags_for_resource(resourceARN=job_arn)
+    return [(str(tag["key"]), str(tag["value"])) for tag in response.get("tags", [])]

@@ -15,6 +15,7 @@ from bjob.cli.check import check
 from bjob.cli.listing import list_jobs
 from bjob.cli.quotas import quotas
 from bjob.cli.results import results
+from bjob.cli.retry import retry
 from bjob.cli.show import show
 from bjob.cli.stop import stop
 from bjob.cli.submit import submit
@@ -30,6 +31,7 @@ COMMANDS: dict[str, tuple[Callable[..., None], str]] = {
     "check": (check, "Catch what would fail before a job is submitted."),
     "submit": (submit, "Submit an input as jobs: checked, split, idempotent."),
     "stop": (stop, "Stop jobs, after saying what will be stopped."),
+    "retry": (retry, "Submit a job's failed and missing records again."),
 }
 
 

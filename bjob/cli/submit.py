@@ -208,8 +208,10 @@ def run_submission(
     yes: bool,
     watch: bool,
     json_output: bool,
+    retry_of: str | None = None,
 ) -> ExitCode:
-    """Check, plan, ask, upload, create, report: `submit`'s steps, and `retry`'s."""
+    """Check, plan, ask, upload, create, report: `submit`'s steps, and `retry`'s (named
+    <retry_of>-1, -2... as earlier retries leave room)."""
     from functools import cache
 
     from bjob.aws.session import AwsClients
@@ -246,6 +248,12 @@ def run_submission(
         raise
     for warning in submission.warnings:
         print_warning(env.stderr, warning)
+    if retry_of is not None:
+        from bjob.usecases.submit import retry_named
+
+        submission = retry_named(
+            submission, retry_of, settings, clients(), clients().default_region()
+        )
     model = submission.lookup.model
     label = f"{model.name} ({model.model_id})" if model.name else model.model_id
     for line in plan_lines(submission.jobs, label, settings.output_uri, dry_run):

@@ -31,6 +31,7 @@ from bjob.usecases.check import ModelLookup, Source, Sources, check_input, looku
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
+    from bjob.model.job import Job
 
 ClientsFactory = Callable[[], "AwsClients"]
 # Problems the split resolves: they are not the gate's business.
@@ -353,3 +354,51 @@ def create_jobs(
         free -= 1
         done.append(SubmittedJob(job, arn, True))
     return done, stopped
+
+
+def settings_of(job: Job, clients: AwsClients) -> JobSettings:
+    """A new job like this one: its model, role, output, invocation type, timeout, KMS key,
+    VPC and tags."""
+    from bjob.aws.bedrock import job_tags
+
+    if not (job.model_id and job.role_arn and job.output.s3_uri and job.arn):
+        raise BjobError(
+            "the job does not say its model, role or output: it cannot be submitted again",
+            ExitCode.NOT_FOUND,
+        )
+    output = job.output.s3_uri if job.output.s3_uri.endswith("/") else job.output.s3_uri + "/"
+    return JobSettings(
+        model_id=job.model_id,
+        role_arn=job.role_arn,
+        output_uri=output,
+        invocation_type=job.invocation_type or "InvokeModel",
+        timeout_hours=job.timeout_hours,
+        kms_key=job.output.kms_key_id,
+        subnets=tuple(job.vpc.subnet_ids or ()),
+        security_groups=tuple(job.vpc.security_group_ids or ()),
+        tags=tuple(job_tags(job.arn, job.region, clients)),
+    )
+
+
+def retry_named(
+    submission: Submission, base: str, settings: JobSettings, clients: AwsClients, region: str
+) -> Submission:
+    """The submission named <base>-1, or -2... : the first name no job has, or whose jobs
+    carry this submission's tokens (an earlier run of the same retry)."""
+    from bjob.aws.bedrock import iter_job_summaries
+    from bjob.aws.errors import translated_errors
+
+    for number in itertools.count(1):
+        candidate = submission.named(f"{base}-{number}", settings)
+        names = {job.name: job.token for job in candidate.jobs}
+        with translated_errors(profile=clients.options.profile):
+            taken = [
+                summary
+                for summary in iter_job_summaries(
+                    clients.bedrock(region), nameContains=f"{base}-{number}"
+                )
+                if summary.get("jobName") in names
+            ]
+        if all(names[str(item["jobName"])] == item.get("clientRequestToken") for item in taken):
+            return candidate
+    raise AssertionError("unreachable")
