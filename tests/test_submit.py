@@ -333,3 +333,16 @@ def test_an_unknown_model(server: RunningFake, tmp_path: Path) -> None:
         env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
     )
     assert result.code == 2 and "no foundation model in the region is called that" in result.stderr
+
+
+def test_crlf_and_blank_lines_are_dealt_line_by_line(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    model_listed(server)
+    lines = small_records(120)
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\r\n".join(lines[:60]) + b"\r\n\r\n" + b"\r\n".join(lines[60:]))
+    result = submit(server, str(path), "--yes")
+    assert result.code == 0, result.stderr
+    [body] = uploaded(s3).values()
+    assert body == b"\n".join(lines) + b"\n"  # each record as it was, one a line

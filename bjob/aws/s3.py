@@ -218,23 +218,23 @@ def upload(
     on_bytes: Callable[[int], None],
     kms_key: str | None = None,
 ) -> None:
-    """A stream (read as it goes) to an object: multipart past 8 MB, several parts at once
-    (s3transfer, as `aws s3 cp`), each part's checksum checked by S3; the whole body's
-    SHA-256 kept in the object's metadata, so an upload of the same bytes can be skipped."""
+    """A stream (read as it goes) or a local file's path to an object: multipart past 8 MB,
+    several parts at once (s3transfer, as `aws s3 cp`), each part's checksum checked by S3;
+    the whole body's SHA-256 kept in the object's metadata, so an upload of the same bytes
+    can be skipped. A stream's parts wait in memory: a few at a time."""
     from boto3.s3.transfer import TransferConfig
 
     extra: dict[str, Any] = {"Metadata": {SHA256_METADATA: sha256}}
     if kms_key:
         extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
+    arguments = {"ExtraArgs": extra, "Callback": on_bytes}
     with s3_errors(location, kms_key=kms_key):
-        client.upload_fileobj(
-            body,
-            location.bucket,
-            location.key,
-            ExtraArgs=extra,
-            Callback=on_bytes,
-            Config=TransferConfig(max_concurrency=8),
-        )
+        if isinstance(body, str):  # a file on disk: its parts read where they are
+            config = TransferConfig(max_concurrency=8)
+            client.upload_file(body, location.bucket, location.key, Config=config, **arguments)
+        else:
+            config = TransferConfig(max_concurrency=4)
+            client.upload_fileobj(body, location.bucket, location.key, Config=config, **arguments)
 
 
 def bucket_region(client: Any, bucket: str) -> str | None:

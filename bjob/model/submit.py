@@ -136,6 +136,7 @@ class Shard:
     records: int = 0
     bytes: int = 0
     digest: Any = field(default_factory=hashlib.sha256, repr=False)
+    local_file: str | None = None  # the shard is exactly this file, byte for byte
 
     @property
     def sha256(self) -> str:
@@ -253,6 +254,7 @@ class PlannedJob:
     token: str
     request: Mapping[str, Any]
     upload: bool  # the input is to be uploaded (False: an S3 input used where it is)
+    local_file: str | None = None  # uploaded as it is: the shard is this whole file
 
 
 @dataclass(frozen=True)

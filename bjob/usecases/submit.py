@@ -101,16 +101,20 @@ def prepare(
     count = shard_count(records, size, limits)
     sharder = Sharder(records, count, limits)
     items = sources.items
+    whole = _whole_file(items[0], records) if count == 1 and len(items) == 1 else None
+    if whole is not None:  # one file, as Bedrock will read it: uploaded as it is
+        shards: tuple[Shard, ...] = (whole,)
+    else:
 
-    def dealt() -> Iterator[tuple[int, bytes]]:
-        for source in items:
-            for line in source.lines():
-                if line and not line.isspace():
-                    yield sharder.add(line), line
+        def dealt() -> Iterator[tuple[int, bytes]]:
+            for source in items:
+                for line in source.lines():
+                    if line and not line.isspace():
+                        yield sharder.add(line), line
 
-    for _ in dealt():  # the plan: each shard's records, bytes and SHA-256
-        pass
-    shards = tuple(sharder.done())
+        for _ in dealt():  # the plan: each shard's records, bytes and SHA-256
+            pass
+        shards = tuple(sharder.done())
     in_place = _used_in_place(inputs, report, lookup, len(shards))
     folder = _upload_folder(upload_to, settings.output_uri)
     jobs = plan_jobs(shards, name, settings, in_place, folder)
@@ -139,10 +143,44 @@ def plan_jobs(
         upload = not in_place
         jobs.append(
             PlannedJob(
-                job_name, uri, shard.records, shard.bytes, shard.sha256, token, request, upload
+                job_name,
+                uri,
+                shard.records,
+                shard.bytes,
+                shard.sha256,
+                token,
+                request,
+                upload,
+                shard.local_file,
             )
         )
     return tuple(jobs)
+
+
+def _whole_file(source: Source, records: int) -> Shard | None:
+    """A local file that is its own shard byte for byte (every line a record, \n line ends,
+    the last one too): hashed in large reads, then uploaded from disk as it is. None for
+    anything else (it is dealt line by line)."""
+    import hashlib
+    import os
+
+    if source.uri.startswith("s3://") or not source.rereadable or not os.path.isfile(source.uri):
+        return None
+    digest = hashlib.sha256()
+    size = lines = 0
+    last = b""
+    with open(source.uri, "rb") as file:
+        while chunk := file.read(1 << 20):
+            if b"\r" in chunk:
+                return None
+            digest.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    # As many lines as records: no line is blank; and the last one ends as the others do.
+    if last != b"\n" or lines != records:
+        return None
+    return Shard(0, records, size, digest, local_file=source.uri)
 
 
 def _used_in_place(
@@ -274,6 +312,9 @@ def upload_inputs(
         if job.name not in wanted:
             for _ in lines:  # already there: read past it
                 pass
+            continue
+        if job.local_file is not None:  # the one shard: the file itself, from disk
+            upload(client, parse_s3_uri(job.input_uri), job.local_file, job.sha256, on_bytes)
             continue
         reader = _ShardReader(lines, job.bytes)
         upload(client, parse_s3_uri(job.input_uri), reader, job.sha256, on_bytes)
