@@ -104,6 +104,35 @@ def check_view() -> RenderableType:
     return Group(*report_lines(report, strict=False))
 
 
+def submit_view() -> RenderableType:
+    """bjob submit's plan and question, at 80 columns: a 50,001-record input in two jobs."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from bjob.model.submit import JobSettings, PlannedJob, client_token, create_request
+    from bjob.render.submit import plan_lines
+
+    settings = JobSettings(
+        model_id="anthropic.claude-3-haiku-20240307-v1:0",
+        role_arn="arn:aws:iam::123456789012:role/BatchRole",
+        output_uri="s3://acme/out/",
+    )
+    jobs = []
+    for name, records, size in (
+        ("tickets-1", 25_001, 76_503_060),
+        ("tickets-2", 25_000, 76_500_000),
+    ):
+        uri = f"s3://acme/out/bjob-inputs/{name}.jsonl"
+        token = client_token(name, settings, uri, "0" * 64)
+        request = create_request(name, settings, uri, token)
+        jobs.append(PlannedJob(name, uri, records, size, "0" * 64, token, request, True))
+    lines = plan_lines(
+        jobs, "Claude 3 Haiku (anthropic.claude-3-haiku-20240307-v1:0)", settings.output_uri, False
+    )
+    return Group(*(Text(line) for line in [*lines, "Upload and submit 2 jobs? [y/N] "]))
+
+
+NARROW = {"submit.svg": 80}  # pictures drawn at 80 columns
 PICTURES: dict[str, tuple[str, Callable[[], RenderableType]]] = {
     "show.svg": ("bjob show k7x2m9p4q1w8", show_view),
     "show-failed.svg": ("bjob show f0a9b8c7d6e5", failed_view),
@@ -113,13 +142,17 @@ PICTURES: dict[str, tuple[str, Callable[[], RenderableType]]] = {
     ),
     "watch.svg": ("bjob watch k7x2m9p4q1w8 p5q6r7s8t9u0", watch_view),
     "check.svg": ("bjob check examples/tickets.jsonl", check_view),
+    "submit.svg": (
+        "bjob submit tickets.jsonl --model haiku --role $ROLE --output s3://acme/out/",
+        submit_view,
+    ),
 }
 
 
-def render_svg(title: str, renderable: Callable[[], RenderableType]) -> str:
+def render_svg(title: str, renderable: Callable[[], RenderableType], width: int = WIDTH) -> str:
     console = Console(
         record=True,
-        width=WIDTH,
+        width=width,
         file=io.StringIO(),
         force_terminal=True,
         color_system="truecolor",
@@ -144,7 +177,7 @@ def main() -> None:
     time.tzset()
     stale = []
     for name, (title, renderable) in PICTURES.items():
-        svg = render_svg(title, renderable)
+        svg = render_svg(title, renderable, NARROW.get(name, WIDTH))
         path = DOCS / name
         if args.check:
             if not path.exists() or svg_text(path.read_text()) != svg_text(svg):

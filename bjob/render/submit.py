@@ -13,23 +13,28 @@ from bjob.render.terminal import inert
 
 
 def plan_lines(jobs: Sequence[PlannedJob], model: str, output_uri: str, dry_run: bool) -> list[str]:
-    """What will be submitted: each job with its records, bytes and input; the model and
-    where the outputs go."""
+    """What will be submitted, in 80 columns: the jobs, records and bytes; the model; where
+    the inputs go (or are) and the outputs will be; each job's records and bytes."""
     records = sum(job.records for job in jobs)
     size = sum(job.bytes for job in jobs)
     head = "would submit" if dry_run else "will submit"
+    folders = {job.input_uri.rsplit("/", 1)[0] + "/" for job in jobs if job.upload}
+    if folders:
+        inputs = " ".join(sorted(folders))
+    else:
+        inputs = " ".join(job.input_uri for job in jobs) + "  (used where it is)"
     lines = [
-        f"bjob: {head} {counted(len(jobs), 'job')} on {inert(model)}: "
-        f"{counted(records, 'record')}, {size_text(size)}"
+        f"bjob: {head} {counted(len(jobs), 'job')}: {counted(records, 'record')}, "
+        f"{size_text(size)}",
+        f"  model    {inert(model)}",
+        f"  inputs   {inert(inputs)}",
+        f"  outputs  {inert(output_uri)}<job id>/",
     ]
     width = max(len(job.name) for job in jobs)
     for job in jobs:
-        where = inert(job.input_uri) + ("" if job.upload else " (used where it is)")
         lines.append(
-            f"  {inert(job.name):<{width}}  {job.records:>9,} records  "
-            f"{size_text(job.bytes):>9}  {where}"
+            f"  {inert(job.name):<{width}}  {job.records:>9,} records  {size_text(job.bytes):>9}"
         )
-    lines.append(f"  outputs to {inert(output_uri)}<job id>/")
     return lines
 
 
