@@ -82,7 +82,8 @@ def test_a_valid_input_is_one_job(server: RunningFake, s3: Any, tmp_path: Path) 
     assert uploaded(s3) == {"results/bjob-inputs/tickets.jsonl": path.read_bytes()}
     arn = server.fake.tokens[request["clientRequestToken"]]
     assert result.stdout.splitlines() == [arn]  # piped: one ARN a line
-    assert "will submit 1 job on Claude 3 Haiku" in result.stderr
+    assert "will submit 1 job: 120 records" in result.stderr
+    assert "  model    Claude 3 Haiku" in result.stderr
 
 
 def test_the_gate_refuses_what_would_fail(server: RunningFake, s3: Any, tmp_path: Path) -> None:
