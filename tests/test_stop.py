@@ -34,7 +34,7 @@ def test_stop_with_yes_and_what_is_left_alone(server: RunningFake) -> None:
     jobs(server)
     result = stop(server, RUNNING, WAITING, DONE, "--yes", "--json")
     assert result.code == 0, result.stderr
-    assert server.fake.stops == [job_arn(RUNNING), job_arn(WAITING)]
+    assert sorted(server.fake.stops) == [job_arn(RUNNING), job_arn(WAITING)]  # (at once)
     document = json.loads(result.stdout)
     assert [(item["name"], item["action"], item["status"]) for item in document] == [
         ("nightly", "stopped", "Stopping"),
@@ -45,7 +45,7 @@ def test_stop_with_yes_and_what_is_left_alone(server: RunningFake) -> None:
     again = stop(server, RUNNING, "--yes", "--json")  # safe to run twice
     assert again.code == 0
     assert json.loads(again.stdout)[0]["action"] == "already-stopping"
-    assert server.fake.stops == [job_arn(RUNNING), job_arn(WAITING)]
+    assert sorted(server.fake.stops) == [job_arn(RUNNING), job_arn(WAITING)]
 
 
 def test_a_terminal_is_asked(server: RunningFake) -> None:
