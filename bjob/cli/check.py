@@ -7,6 +7,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from bjob.cli.options import (
+    CheckQueryOption,
     ConnectTimeoutOption,
     DebugOption,
     EndpointOption,
@@ -59,6 +60,7 @@ def check(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the report as one JSON object.")
     ] = False,
+    query: CheckQueryOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
@@ -77,9 +79,11 @@ def check(
     def body(env: Environment) -> ExitCode:
         from functools import cache
 
+        from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.check import check_input, find_sources
 
+        compiled = compile_query(query)
         if invocation_type not in ("InvokeModel", "Converse"):
             raise BjobError(
                 f"--type: InvokeModel or Converse, not {invocation_type!r}", ExitCode.USAGE
@@ -100,11 +104,11 @@ def check(
         report, warnings = check_input(sources, model, invocation_type, clients)
         for warning in warnings:
             print_warning(env.stderr, warning)
-        if json_output:
+        if json_output or compiled is not None:
             from bjob.render.check import report_to_dict
-            from bjob.render.jsonout import dumps
+            from bjob.render.jsonout import print_json
 
-            print(dumps(report_to_dict(report, strict)), file=env.stdout)
+            print_json(env.stdout, report_to_dict(report, strict), compiled)
         else:
             from bjob.render.check import print_report
 

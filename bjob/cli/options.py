@@ -128,6 +128,11 @@ def _query_option(example: str) -> Any:
 
 QueryOption = Annotated[str | None, _query_option("'records.pending'")]
 ListQueryOption = Annotated[str | None, _query_option("'[].[name, records.failed]'")]
+ResultsQueryOption = Annotated[str | None, _query_option("'errors[0].message'")]
+CheckQueryOption = Annotated[str | None, _query_option("'problems[?severity==`error`].message'")]
+QuotasQueryOption = Annotated[str | None, _query_option("'models[?metrics.stalled].model_id'")]
+SubmitQueryOption = Annotated[str | None, _query_option("'jobs[].arn'")]
+StopQueryOption = Annotated[str | None, _query_option("'[?action==`stopped`].arn'")]
 
 
 def _suggest(*values: str) -> Any:

@@ -11,6 +11,7 @@ from bjob.cli.options import (
     DebugOption,
     EndpointOption,
     ProfileOption,
+    QuotasQueryOption,
     ReadTimeoutOption,
     RegionsOption,
 )
@@ -36,6 +37,7 @@ def quotas(
         typer.Option("--json", help="Print JSON: one object, or an array for several regions."),
     ] = False,
     region: RegionsOption = None,
+    query: QuotasQueryOption = None,
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
     connect_timeout: ConnectTimeoutOption = None,
@@ -51,21 +53,23 @@ def quotas(
 
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
+        from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.quotas import gather_queues
 
+        compiled = compile_query(query)
         clients = AwsClients(aws_options(ctx))
         regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
         found = gather_queues(clients, regions, model, env.now())
         for queues in found:
             for warning in queues.warnings:
                 print_warning(env.stderr, f"{queues.region}: {warning}")
-        if json_output:
-            from bjob.render.jsonout import dumps
+        if json_output or compiled is not None:
+            from bjob.render.jsonout import print_json
             from bjob.render.quotas import queues_to_dict
 
             documents = [queues_to_dict(queues) for queues in found]
-            print(dumps(documents if len(regions) > 1 else documents[0]), file=env.stdout)
+            print_json(env.stdout, documents if len(regions) > 1 else documents[0], compiled)
         else:
             from bjob.render.quotas import print_queues
 

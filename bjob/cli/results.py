@@ -17,6 +17,7 @@ from bjob.cli.options import (
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
+    ResultsQueryOption,
     complete_job,
 )
 from bjob.cli.run import aws_options, note_stdin, report, run_command
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
     from bjob.model.job import Job
     from bjob.model.results import Prices
+    from bjob.render.jsonout import Query
 
 
 def results(
@@ -83,6 +85,7 @@ def results(
             show_default=False,
         ),
     ] = None,
+    query: ResultsQueryOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
@@ -101,11 +104,13 @@ def results(
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
         from bjob.model.results import parse_prices
+        from bjob.render.jsonout import compile_query
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.localfiles import check_new_file
 
+        compiled = compile_query(query)
         modes = {
-            "--json": json_output,
+            "--json": json_output or compiled is not None,
             "--failed": failed,
             "--retry-file": retry_file is not None,
             "--download": download is not None,
@@ -127,7 +132,9 @@ def results(
             return report(env, [loaded])
         if download is not None:
             return _download(env, loaded.job, clients, download)
-        asked = _Asked(price_list, json_output, failed, retry_file is not None, retry_path)
+        asked = _Asked(
+            price_list, json_output, failed, retry_file is not None, retry_path, compiled
+        )
         return _results(env, loaded.job, clients, _next_ref(loaded.job, job, profile), asked)
 
     run_command(ctx, debug, body)
@@ -142,6 +149,7 @@ class _Asked:
     failed: bool
     retry: bool
     retry_path: Path | None  # None with retry: standard output
+    query: Query | None = None
 
 
 def _next_ref(job: Job, given: str, profile: str | None) -> str:
@@ -174,11 +182,11 @@ def _results(
         from bjob.render.results import retry_message
 
         print(retry_message(gathered, written), file=env.stderr)
-    elif asked.json_output:
-        from bjob.render.jsonout import dumps
+    elif asked.json_output or asked.query is not None:
+        from bjob.render.jsonout import print_json
         from bjob.render.results import results_to_dict
 
-        print(dumps(results_to_dict(gathered)), file=env.stdout)
+        print_json(env.stdout, results_to_dict(gathered), asked.query)
     elif not asked.failed:
         from bjob.render.results import print_results
 

@@ -14,6 +14,7 @@ from bjob.cli.options import (
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
+    SubmitQueryOption,
     complete_job,
 )
 from bjob.cli.run import aws_options, report, run_command
@@ -61,6 +62,7 @@ def retry(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the job (and the request) as JSON.")
     ] = False,
+    query: SubmitQueryOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
@@ -82,11 +84,13 @@ def retry(
         from bjob.aws.session import AwsClients
         from bjob.cli.submit import run_submission
         from bjob.model.exits import BjobError
+        from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.results import ResultsRequest, write_retry_file
         from bjob.usecases.submit import settings_of
 
+        compiled = compile_query(query)
         refs = parse_job_refs([job])
         if refs[0].kind == "file":
             raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)
@@ -120,6 +124,7 @@ def retry(
                 watch=watch,
                 json_output=json_output,
                 retry_of=None if name else base,
+                query=compiled,
             )
 
     run_command(ctx, debug, body)

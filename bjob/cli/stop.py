@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,12 +15,16 @@ from bjob.cli.options import (
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
+    StopQueryOption,
     WatchTimeoutOption,
     complete_job,
 )
 from bjob.cli.run import aws_options, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import ExitCode
+
+if TYPE_CHECKING:
+    from bjob.render.jsonout import Query
 
 
 def stop(
@@ -45,6 +49,7 @@ def stop(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print what happened to each job as JSON.")
     ] = False,
+    query: StopQueryOption = None,
     interval: IntervalOption = None,
     timeout: WatchTimeoutOption = None,
     give_up_after: GiveUpAfterOption = None,
@@ -67,10 +72,13 @@ def stop(
         from bjob.aws.session import AwsClients
         from bjob.cli.confirm import confirmed
         from bjob.cli.watch import run_watch, watch_settings
+        from bjob.render.jsonout import compile_query
         from bjob.render.stop import outcome_to_dict, plan_text
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.stop import plan_stops, stop_jobs
 
+        compiled = compile_query(query)
+        as_json = json_output or compiled is not None
         refs = parse_job_refs(jobs)
         if any(ref.kind == "file" for ref in refs):
             from bjob.model.exits import BjobError
@@ -87,10 +95,9 @@ def stop(
             print(line, file=env.stderr)
         to_stop = sum(plan.action == "stop" for plan in plans)
         if dry_run:
-            if json_output:
-                _print(
-                    env, [outcome_to_dict(p.job, f"would-{p.action}", p.job.status) for p in plans]
-                )
+            if as_json:
+                would = [outcome_to_dict(p.job, f"would-{p.action}", p.job.status) for p in plans]
+                _print(env, would, compiled)
             return ExitCode.OK
         if to_stop and not confirmed(
             env, f"Stop {to_stop} job{'s' if to_stop != 1 else ''}?", yes=yes
@@ -101,8 +108,8 @@ def stop(
         for outcome in outcomes:
             if outcome.action == "stopped":
                 print(f"bjob: stopping {outcome.job.arn}", file=env.stderr)
-        if json_output:
-            _print(env, [outcome_to_dict(o.job, o.action, o.status) for o in outcomes])
+        if as_json:
+            _print(env, [outcome_to_dict(o.job, o.action, o.status) for o in outcomes], compiled)
         if not wait:
             return ExitCode.OK
         from bjob.model.identifiers import parse_job_ref
@@ -125,7 +132,7 @@ _ENDED = {
 }
 
 
-def _print(env: Environment, document: object) -> None:
-    from bjob.render.jsonout import dumps
+def _print(env: Environment, document: object, query: Query | None) -> None:
+    from bjob.render.jsonout import print_json
 
-    print(dumps(document), file=env.stdout)
+    print_json(env.stdout, document, query)

@@ -14,6 +14,7 @@ from bjob.cli.options import (
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
+    SubmitQueryOption,
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
@@ -21,6 +22,7 @@ from bjob.model.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.model.submit import JobSettings
+    from bjob.render.jsonout import Query
 
 
 def submit(
@@ -135,6 +137,7 @@ def submit(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the jobs (and the requests) as JSON.")
     ] = False,
+    query: SubmitQueryOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
@@ -151,6 +154,7 @@ def submit(
 
     def body(env: Environment) -> ExitCode:
         from bjob.model.submit import JobSettings, default_name, parse_tags
+        from bjob.render.jsonout import compile_query
 
         if invocation_type not in ("InvokeModel", "Converse"):
             raise BjobError(
@@ -170,6 +174,7 @@ def submit(
         if upload_to is not None:
             _s3_uri(upload_to, "--upload-to")
         job_name = name or default_name(inputs[0])
+        compiled = compile_query(query)
         return run_submission(
             env,
             ctx,
@@ -181,6 +186,7 @@ def submit(
             yes=yes,
             watch=watch,
             json_output=json_output,
+            query=compiled,
         )
 
     run_command(ctx, debug, body)
@@ -209,6 +215,7 @@ def run_submission(
     watch: bool,
     json_output: bool,
     retry_of: str | None = None,
+    query: Query | None = None,
 ) -> ExitCode:
     """Check, plan, ask, upload, create, report: `submit`'s steps, and `retry`'s (named
     <retry_of>-1, -2... as earlier retries leave room)."""
@@ -258,9 +265,10 @@ def run_submission(
     label = f"{model.name} ({model.model_id})" if model.name else model.model_id
     for line in plan_lines(submission.jobs, label, settings.output_uri, dry_run):
         print(line, file=env.stderr)
+    json_output = json_output or query is not None
     if dry_run:
         if json_output:
-            _print_json(env, submission_to_dict(submission.jobs, True, submission.warnings))
+            _print_json(env, submission_to_dict(submission.jobs, True, submission.warnings), query)
         return ExitCode.OK
     aws = clients()
     region = aws.default_region()
@@ -279,7 +287,7 @@ def run_submission(
     for line in outcome_lines(done, not_made):
         print(line, file=env.stderr)
     if json_output:
-        _print_json(env, submission_to_dict(done, False, submission.warnings))
+        _print_json(env, submission_to_dict(done, False, submission.warnings), query)
     else:
         for job in done:
             if job.arn is not None:
@@ -297,7 +305,7 @@ def run_submission(
     )
 
 
-def _print_json(env: Environment, document: object) -> None:
-    from bjob.render.jsonout import dumps
+def _print_json(env: Environment, document: object, query: Query | None) -> None:
+    from bjob.render.jsonout import print_json
 
-    print(dumps(document), file=env.stdout)
+    print_json(env.stdout, document, query)

@@ -105,8 +105,14 @@ class Query:
         try:
             self._compiled = jmespath.compile(expression)
         except JMESPathError as error:
+            # One line (jmespath's message draws a caret under the expression).
+            reason = getattr(error, "msg", None) or str(error).splitlines()[0]
+            position = getattr(error, "lex_position", None)
+            where = f" at column {position + 1}" if isinstance(position, int) else ""
             raise BjobError(
-                f"--query: not a JMESPath expression: {error}", ExitCode.USAGE
+                f"--query: not a JMESPath expression: {reason}{where} of {expression!r}",
+                ExitCode.USAGE,
+                hint="see --help, and jmespath.org for the syntax",
             ) from None
 
     def apply(self, document: Any) -> Any:
