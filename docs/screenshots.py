@@ -43,7 +43,9 @@ def example(name: str) -> Job:
 
 
 def show_view() -> RenderableType:
-    return job_view(example("in-progress"), NOW, styled=True, width=WIDTH)
+    """`bjob show examples/in-progress.json`: a saved response, shown as of its own moment
+    (the quick start's picture, whatever day it is read)."""
+    return job_view(example("in-progress"), NOW, styled=True, width=WIDTH, saved=True)
 
 
 def failed_view() -> RenderableType:

@@ -4,6 +4,7 @@ process shows it) with boto3 talking HTTP to the fake Bedrock server."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -11,7 +12,7 @@ import pytest
 
 from bjob import __version__
 from bjob.model.job import STATUSES
-from tests.conftest import EXAMPLES, SCHEMA, Result, invoke, run_bjob
+from tests.conftest import EXAMPLES, SCHEMA, FakeClock, Result, invoke, run_bjob
 from tests.fakebedrock import Fault, RunningFake, job_arn, make_job
 
 JOB_ID = "abc123def456"
@@ -450,6 +451,13 @@ def test_saved_response_as_the_aws_cli_prints_it_round_trips(server: RunningFake
     from_file = invoke("show", "-", "--json", stdin=saved)
     from_network = show(server, JOB_ID, "--json")
     first, second = json.loads(from_file.stdout), json.loads(from_network.stdout)
+    # The saved response is measured as of its own moment (it ended at 09:00), and says so.
+    assert (first["times"].pop("as_of"), first["times"].pop("saved_response")) == (
+        "2026-11-27T09:00:00Z",
+        True,
+    )
+    assert second["times"].pop("saved_response") is False
+    second["times"].pop("as_of")
     # elapsed_seconds of an ended job does not depend on when it is asked
     assert first == second
 
@@ -544,3 +552,22 @@ def test_retries_follow_the_profile_and_the_environment(
     )
     assert result.code == 5
     assert len(server.fake.requests) == attempts
+
+
+def test_a_saved_response_is_shown_as_of_its_own_time() -> None:
+    """A snapshot of a running job, shown days later: its age, elapsed time and time left
+    are as of the snapshot, which the view names; today's clock only says how old it is."""
+    later = FakeClock(start=datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    result = invoke("show", str(EXAMPLES / "in-progress.json"), clock=later)
+    assert result.code == 0, result.stderr
+    text = result.stdout
+    assert "saved response, as of 2026-11-27 09:41:37 UTC (4 d ago)" in text
+    assert "Running for    1 h 43 m" in text
+    assert "Submitted      2026-11-27 07:58:12 UTC  (1 h ago)" in text
+    assert "Expires        2026-11-28 07:58:12 UTC  (in 22 h 16 m)" in text  # not "3 d ago"
+    document = json.loads(
+        invoke("show", str(EXAMPLES / "in-progress.json"), "--json", clock=later).stdout
+    )
+    assert document["times"]["as_of"] == "2026-11-27T09:41:37.102000Z"  # its lastModifiedTime
+    assert document["times"]["saved_response"] is True
+    assert document["times"]["elapsed_seconds"] == 6204.621  # 07:58:12.481 to 09:41:37.102

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,11 @@ from bjob.cli.options import (
 from bjob.cli.run import aws_options, note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bjob.model.job import Job
 
 
 def show(
@@ -98,16 +103,20 @@ def show(
         loaded = [result for result in results if isinstance(result, LoadedJob)]
         errors = [result for result in results if isinstance(result, BjobError)]
         now = env.now()
+        saved = [item.ref.kind == "file" for item in loaded]
         if json_output or raw or compiled is not None:
             from bjob.render.jsonout import job_to_dict, print_json
 
-            documents = [item.raw if raw else job_to_dict(item.job, now) for item in loaded]
+            documents = [
+                item.raw if raw else job_to_dict(item.job, _as_of(item.job, now, flag), saved=flag)
+                for item, flag in zip(loaded, saved, strict=True)
+            ]
             if loaded or not errors:
                 print_json(env.stdout, documents if len(refs) > 1 else documents[0], compiled)
         elif loaded:
             from bjob.render.view import print_jobs
 
-            print_jobs(env, [item.job for item in loaded], now)
+            print_jobs(env, [item.job for item in loaded], now, saved)
         remember_jobs(item.job for item in loaded if item.ref.kind != "file")
         if errors:
             return report(env, errors)
@@ -116,3 +125,8 @@ def show(
         return ExitCode.OK
 
     run_command(ctx, debug, body)
+
+
+def _as_of(job: Job, now: datetime, saved: bool) -> datetime:
+    """The moment a job's figures are measured as of: its own for a saved response."""
+    return (job.snapshot_moment() or now) if saved else now

@@ -168,6 +168,13 @@ class Job:
             return None
         return min(self.succeeded_records / self.processed_records, 1.0)
 
+    def snapshot_moment(self) -> datetime | None:
+        """The moment a saved response shows the job at: when it ended, or was last
+        modified (its figures are measured as of then, not today)."""
+        if self.is_terminal and self.end_time is not None:
+            return self.end_time
+        return self.last_modified_time or self.submit_time
+
     def elapsed_seconds(self, now: datetime) -> float | None:
         """How long the job ran (ended) or has been running (not ended), from submission."""
         if self.submit_time is None:

@@ -11,8 +11,9 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 
 
-def job_to_dict(job: Job, now: datetime) -> dict[str, Any]:
-    """Every key is always present, null where AWS gave nothing, so the shape never changes."""
+def job_to_dict(job: Job, now: datetime, *, saved: bool = False) -> dict[str, Any]:
+    """Every key is always present, null where AWS gave nothing, so the shape never changes.
+    `now` is the moment the figures are measured as of: a saved response's own moment."""
     return {
         "arn": job.arn,
         "id": job.job_id,
@@ -44,6 +45,8 @@ def job_to_dict(job: Job, now: datetime) -> dict[str, Any]:
             "expires": iso_moment(job.expiration_time),
             "elapsed_seconds": job.elapsed_seconds(now),
             "timeout_hours": job.timeout_hours,
+            "as_of": iso_moment(now),
+            "saved_response": saved,
         },
         "input": {
             "s3_uri": job.input.s3_uri,

@@ -56,10 +56,20 @@ def make_console(
     )
 
 
-def print_jobs(env: Environment, jobs: Sequence[Job], now: datetime) -> None:
-    """Print jobs for people, one full view each, on stdout."""
+def print_jobs(
+    env: Environment,
+    jobs: Sequence[Job],
+    now: datetime,
+    saved: Sequence[bool] | None = None,
+) -> None:
+    """Print jobs for people, one full view each, on stdout; a saved response (`saved`) is
+    shown as of its own moment."""
     styled, width = stdout_shape(env)
-    views = [job_view(job, now, styled=styled, width=width) for job in jobs]
+    flags = saved or [False] * len(jobs)
+    views = [
+        job_view(job, now, styled=styled, width=width, saved=flag)
+        for job, flag in zip(jobs, flags, strict=True)
+    ]
     print_renderables(env, views, styled=styled, width=width)
 
 
@@ -280,10 +290,22 @@ def short_model(model_id: str | None) -> str | None:
     return name.removesuffix(":0") or model_id
 
 
-def job_view(job: Job, now: datetime, *, styled: bool, width: int = PLAIN_WIDTH) -> RenderableType:
+def job_view(
+    job: Job, now: datetime, *, styled: bool, width: int = PLAIN_WIDTH, saved: bool = False
+) -> RenderableType:
     """A job for people: title, status, the failure message, then records, timing and the
-    job's details as labelled lines that never wrap a value (see `labelled`)."""
+    job's details as labelled lines that never wrap a value (see `labelled`). A saved
+    response is a snapshot: its ages and time left are as of its own moment, said so."""
     lines: list[RenderableType] = [_title(job), _status_line(job)]
+    snapshot = job.snapshot_moment() if saved else None
+    if snapshot is not None:
+        lines.append(
+            Text(
+                f"saved response, as of {_local_time(snapshot)} ({relative(snapshot, now)})",
+                style="dim",
+            )
+        )
+        now = snapshot
     if job.message:
         lines.append(_message(job, styled, width))
     sections = {
