@@ -35,8 +35,9 @@ def test_a_bad_expression_is_a_usage_error_before_any_request(
         *command, "--query", "jobs[", "--endpoint-url", server.url, "--region", "us-east-1"
     )
     assert result.code == 2 and "--query: not a JMESPath expression" in result.stderr
-    [line, hint] = result.stderr.strip().splitlines()  # one line, and the hint to --help
-    assert "'jobs['" in line and hint.startswith("hint: see --help")
+    [line, syntax, help_hint] = result.stderr.strip().splitlines()  # one line, two hints
+    assert "'jobs['" in line and syntax == "hint: JMESPath's syntax: jmespath.org"
+    assert help_hint == f"hint: see 'bjob {command[0]} --help'"
     assert server.fake.requests == []
 
 

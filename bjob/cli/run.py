@@ -100,7 +100,7 @@ def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
     """Run a command's body in the environment the app was given (a test's) or the process's."""
     env = ctx.obj if isinstance(ctx.obj, Environment) else process_environment()
     with _debug_log(env, debug), _terminate_like_interrupt():
-        code = _outcome(env, debug, body)
+        code = _outcome(env, debug, body, ctx.command_path)
     try:
         env.stdout.flush()
     except BrokenPipeError:
@@ -110,13 +110,16 @@ def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
     raise typer.Exit(int(code))
 
 
-def _outcome(env: Environment, debug: bool, body: Body) -> ExitCode:
+def _outcome(env: Environment, debug: bool, body: Body, command: str) -> ExitCode:
     from bjob.usecases.localfiles import remove_partial_files
 
     try:
         return body(env)
     except BjobError as error:
-        return report(env, [error])
+        code = report(env, [error])
+        if code is ExitCode.USAGE:  # a mistake in the command line: where to read how it goes
+            print(f"hint: see '{command} --help'", file=env.stderr)
+        return code
     except (KeyboardInterrupt, Terminated) as stop:
         remove_partial_files()
         print("bjob: interrupted", file=env.stderr)

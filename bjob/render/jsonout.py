@@ -115,7 +115,7 @@ class Query:
             raise BjobError(
                 f"--query: not a JMESPath expression: {reason}{where} of {expression!r}",
                 ExitCode.USAGE,
-                hint="see --help, and jmespath.org for the syntax",
+                hint="JMESPath's syntax: jmespath.org",
             ) from None
 
     def apply(self, document: Any) -> Any:
