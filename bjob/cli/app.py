@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -11,28 +12,26 @@ from typing import Annotated
 import typer
 
 from bjob import __version__
-from bjob.cli.check import check
-from bjob.cli.listing import list_jobs
-from bjob.cli.quotas import quotas
-from bjob.cli.results import results
-from bjob.cli.retry import retry
-from bjob.cli.show import show
-from bjob.cli.stop import stop
-from bjob.cli.submit import submit
-from bjob.cli.watch import watch
 
-# Short help given, not cut from the docstring (click cuts it at 45 characters, mid-word).
-COMMANDS: dict[str, tuple[Callable[..., None], str]] = {
-    "show": (show, "Show one or more batch inference jobs."),
-    "list": (list_jobs, "List batch inference jobs, newest first."),
-    "watch": (watch, "Follow jobs until they end; exit with how they ended."),
-    "results": (results, "What a finished job produced; failures, retries."),
-    "quotas": (quotas, "Why jobs wait: quotas, jobs in use, the queue."),
-    "check": (check, "Catch what would fail before a job is submitted."),
-    "submit": (submit, "Submit an input as jobs: checked, split, idempotent."),
-    "stop": (stop, "Stop jobs, after saying what will be stopped."),
-    "retry": (retry, "Submit a job's failed and missing records again."),
+# Each command: its module and function, imported only when that command runs, and its
+# short help (given, not cut from the docstring: click cuts it at 45 characters, mid-word).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "show": ("bjob.cli.show", "show", "Show one or more batch inference jobs."),
+    "list": ("bjob.cli.listing", "list_jobs", "List batch inference jobs, newest first."),
+    "watch": ("bjob.cli.watch", "watch", "Follow jobs until they end; exit with how they ended."),
+    "results": ("bjob.cli.results", "results", "What a finished job produced; failures, retries."),
+    "quotas": ("bjob.cli.quotas", "quotas", "Why jobs wait: quotas, jobs in use, the queue."),
+    "check": ("bjob.cli.check", "check", "Catch what would fail before a job is submitted."),
+    "submit": ("bjob.cli.submit", "submit", "Submit an input as jobs: checked, split, idempotent."),
+    "stop": ("bjob.cli.stop", "stop", "Stop jobs, after saying what will be stopped."),
+    "retry": ("bjob.cli.retry", "retry", "Submit a job's failed and missing records again."),
 }
+
+
+def command_function(name: str) -> Callable[..., None]:
+    module, function, _ = COMMANDS[name]
+    found: Callable[..., None] = getattr(importlib.import_module(module), function)
+    return found
 
 
 def _version(value: bool) -> None:
@@ -53,8 +52,10 @@ def _main(
     """
 
 
-def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
-    """The app with these commands (all of them by default)."""
+def build_app(names: Iterable[str] = COMMANDS, *, listed_only: bool = False) -> typer.Typer:
+    """The app with these commands (all of them by default). `listed_only`: each command
+    only as the top-level help lists it (its name and short help), none of its modules
+    imported — enough for `bjob --help`, `--version` and a mistyped command."""
     built = typer.Typer(
         name="bjob",
         help="Inspect Amazon Bedrock batch inference jobs: status, records, progress and "
@@ -67,12 +68,28 @@ def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
     )
     built.callback()(_main)
     for name in names:
-        function, short_help = COMMANDS[name]
+        short_help = COMMANDS[name][2]
+        function = _listed_only if listed_only else command_function(name)
         built.command(name, short_help=short_help)(function)
     return built
 
 
-app = build_app()
+def _listed_only() -> None:
+    """Never run: main() builds the real command when one is asked for."""
+
+
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`, every command built, made when first asked for (by tests, completion
+    scripts), not when main() starts: `bjob --help` imports no command module."""
+    global _app
+    if name != "app":
+        raise AttributeError(name)
+    if _app is None:
+        _app = build_app()
+    return _app
 
 
 def main() -> None:
@@ -84,5 +101,8 @@ def main() -> None:
     # Typer turns every command's signature into click options on every run (about 3 ms a
     # command): build just the command asked for; help, completion and typos get them all.
     asked = sys.argv[1:2]
-    only = asked and asked[0] in COMMANDS and "_BJOB_COMPLETE" not in os.environ
-    build_app(asked if only else COMMANDS)(prog_name="bjob")
+    completing = "_BJOB_COMPLETE" in os.environ
+    if asked and asked[0] in COMMANDS and not completing:
+        build_app(asked)(prog_name="bjob")
+    else:  # completion needs every command's options; help, --version and typos need none
+        build_app(listed_only=not completing)(prog_name="bjob")
