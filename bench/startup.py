@@ -3,7 +3,8 @@ completion request. A benchmark to run by hand, not a test.
 
     python bench/startup.py [--runs 21]
 
-Bar: each under 0.25 s.
+Bars: `bjob --help` within 0.07 s; the rest under 0.25 s. (An editable install adds its
+import finder, about 10 ms, that an installed bjob does not pay.)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from common import bjob_executable, median_seconds
 
 BAR_SECONDS = 0.25
+BARS = {"bjob --help": 0.07}
 
 
 def main() -> None:
@@ -46,10 +48,11 @@ def main() -> None:
         "python -c pass (the interpreter alone)": [sys.executable, "-c", "pass"],
     }
     results = median_seconds(commands, args.runs)
-    print(f"median of {args.runs} runs each, {os.cpu_count()} cores (bar: {BAR_SECONDS} s)")
+    print(f"median of {args.runs} runs each, {os.cpu_count()} cores")
     for name, seconds in results.items():
-        verdict = "" if name.startswith("python") else ("ok" if seconds < BAR_SECONDS else "OVER")
-        print(f"  {name:44s} {seconds:6.3f} s  {verdict}")
+        bar = BARS.get(name, BAR_SECONDS)
+        verdict = "" if name.startswith("python") else ("ok" if seconds <= bar else "OVER")
+        print(f"  {name:44s} {seconds:6.3f} s  {verdict} (bar {bar} s)")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,11 @@ def test_committed_scripts_match_what_the_app_generates(shell: str) -> None:
 
 def test_bash_completes_commands_statuses_regions_profiles(tmp_path: Path) -> None:
     assert bash_complete("bjob sh") == ["show"]
+    assert bash_complete("bjob s") == ["show", "submit", "stop"]  # in the app's order
+    assert bash_complete("bjob re") == ["results", "retry"]
+    assert "--retry-file" in bash_complete("bjob results abc --re")
+    assert {"--dry-run", "--yes", "--watch"} <= set(bash_complete("bjob submit x --"))
+    assert bash_complete("bjob submit x --type ") == ["InvokeModel", "Converse"]
     assert bash_complete("bjob list --status ") == STATUSES
     assert bash_complete("bjob list --status Fa") == ["Failed"]  # typer filters by case
     regions = bash_complete("bjob show --region us-")
@@ -122,6 +127,8 @@ def test_bash_completes_a_job_bjob_has_seen(server: RunningFake) -> None:
     seen_job(server)
     assert bash_complete("bjob show abc") == ["abc123def456"]
     assert bash_complete("bjob watch night") == ["nightly-eval"]
+    assert bash_complete("bjob stop night") == ["nightly-eval"]
+    assert bash_complete("bjob retry abc") == ["abc123def456"]
     assert server.fake.requests and len(server.fake.requests) == 1  # completing sent nothing
 
 
@@ -130,6 +137,7 @@ def test_bash_completes_a_job_bjob_has_seen(server: RunningFake) -> None:
 )
 def test_zsh(server: RunningFake) -> None:
     assert '"show":"Show one or more batch inference jobs."' in zsh_complete("bjob sh")
+    assert '"retry":"Submit a job' in zsh_complete("bjob re")
     assert all(f'"{status}"' in zsh_complete("bjob list --status ") for status in STATUSES)
     seen_job(server)
     assert "abc123def456" in zsh_complete("bjob show abc")
@@ -140,6 +148,7 @@ def test_zsh(server: RunningFake) -> None:
 )
 def test_fish(server: RunningFake) -> None:
     assert fish_complete("bjob sh") == ["show"]
+    assert fish_complete("bjob sto") == ["stop"] and fish_complete("bjob sub") == ["submit"]
     assert sorted(fish_complete("bjob list --status Sto")) == ["Stopped", "Stopping"]  # fish sorts
     seen_job(server)
     assert fish_complete("bjob show abc") == ["abc123def456"]
