@@ -53,11 +53,12 @@ def model_listed(server: RunningFake, **quotas: float) -> None:
         server.fake.applied_quotas.append(batch_quota(names[key], value))
 
 
-def submit(server: RunningFake, *args: str, **kw: Any) -> Result:
+def submit(server: RunningFake, path: str, *args: str, **kw: Any) -> Result:
+    """bjob submit PATH with a model, role and output (ARGS given after them win)."""
     env = {"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url, **kw.pop("env", {})}
     aws = ("--endpoint-url", server.url, "--region", "us-east-1")
     base = ("--model", HAIKU, "--role", ROLE, "--output", OUTPUT)
-    return invoke("submit", *args, *base, *aws, env=env, **kw)
+    return invoke("submit", path, *base, *args, *aws, env=env, **kw)
 
 
 def uploaded(s3: Any) -> dict[str, bytes]:
@@ -234,21 +235,7 @@ def test_malformed_settings_are_refused_before_any_request(
     server: RunningFake, tmp_path: Path, args: list[str], words: str
 ) -> None:
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
-    result = invoke(
-        "submit",
-        str(path),
-        "--model",
-        HAIKU,
-        "--role",
-        ROLE,
-        "--output",
-        OUTPUT,
-        *args,
-        "--endpoint-url",
-        server.url,
-        "--region",
-        "us-east-1",
-    )
+    result = submit(server, str(path), *args)
     assert result.code == 2 and words in result.stderr
     assert server.fake.requests == []
 
@@ -277,39 +264,9 @@ def test_buckets_in_another_region_or_missing(server: RunningFake, s3: Any, tmp_
         Bucket="eu-outputs", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
-    elsewhere = invoke(
-        "submit",
-        str(path),
-        "--model",
-        HAIKU,
-        "--role",
-        ROLE,
-        "--output",
-        "s3://eu-outputs/x/",
-        "--yes",
-        "--endpoint-url",
-        server.url,
-        "--region",
-        "us-east-1",
-        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
-    )
+    elsewhere = submit(server, str(path), "--output", "s3://eu-outputs/x/", "--yes")
     assert elsewhere.code == 6 and "eu-outputs is in eu-west-1" in elsewhere.stderr
-    missing = invoke(
-        "submit",
-        str(path),
-        "--model",
-        HAIKU,
-        "--role",
-        ROLE,
-        "--output",
-        "s3://no-bucket/x/",
-        "--yes",
-        "--endpoint-url",
-        server.url,
-        "--region",
-        "us-east-1",
-        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
-    )
+    missing = submit(server, str(path), "--output", "s3://no-bucket/x/", "--yes")
     assert missing.code == 3 and "no such bucket: no-bucket" in missing.stderr
     assert server.fake.created == []
 
@@ -317,22 +274,7 @@ def test_buckets_in_another_region_or_missing(server: RunningFake, s3: Any, tmp_
 def test_an_unknown_model(server: RunningFake, tmp_path: Path) -> None:
     model_listed(server)
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
-    result = invoke(
-        "submit",
-        str(path),
-        "--model",
-        "gpt-9",
-        "--role",
-        ROLE,
-        "--output",
-        OUTPUT,
-        "--yes",
-        "--endpoint-url",
-        server.url,
-        "--region",
-        "us-east-1",
-        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
-    )
+    result = submit(server, str(path), "--model", "gpt-9", "--yes")
     assert result.code == 2 and "no foundation model in the region is called that" in result.stderr
 
 

@@ -177,3 +177,27 @@ GiveUpAfterOption = Annotated[
     ),
 ]
 BellOption = Annotated[bool, typer.Option("--bell", help="Ring the terminal bell at the end.")]
+
+
+# What the commands that act (submit, retry, stop) share.
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Go ahead without asking (in a script, required).")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Say what would happen; upload, create, stop nothing.")
+]
+ActionJsonOption = Annotated[
+    bool, typer.Option("--json", help="Print what happened (or would) as JSON.")
+]
+UploadToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--upload-to",
+        metavar="S3URI",
+        help="Where the jobs' inputs are uploaded (default: <output>/bjob-inputs/).",
+        show_default=False,
+    ),
+]
+WatchAfterOption = Annotated[
+    bool, typer.Option("--watch", help="Then follow the jobs as bjob watch does.")
+]

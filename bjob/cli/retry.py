@@ -8,13 +8,18 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
+    ActionJsonOption,
     ConnectTimeoutOption,
     DebugOption,
+    DryRunOption,
     EndpointOption,
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
     SubmitQueryOption,
+    UploadToOption,
+    WatchAfterOption,
+    YesOption,
     complete_job,
 )
 from bjob.cli.run import aws_options, report, run_command
@@ -34,15 +39,7 @@ def retry(
         ),
     ],
     *,
-    upload_to: Annotated[
-        str | None,
-        typer.Option(
-            "--upload-to",
-            metavar="S3URI",
-            help="Where the records go (default: <output>/bjob-inputs/).",
-            show_default=False,
-        ),
-    ] = None,
+    upload_to: UploadToOption = None,
     name: Annotated[
         str | None,
         typer.Option(
@@ -52,16 +49,10 @@ def retry(
             show_default=False,
         ),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Plan; upload nothing, create nothing.")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Submit without asking.")] = False,
-    watch: Annotated[
-        bool, typer.Option("--watch", help="Then follow the job as bjob watch.")
-    ] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the job (and the request) as JSON.")
-    ] = False,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    watch: WatchAfterOption = False,
+    json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bjob.cli.options import (
+    ActionJsonOption,
     ConnectTimeoutOption,
     DebugOption,
+    DryRunOption,
     EndpointOption,
     GiveUpAfterOption,
     IntervalOption,
@@ -17,6 +19,7 @@ from bjob.cli.options import (
     RegionOption,
     StopQueryOption,
     WatchTimeoutOption,
+    YesOption,
     complete_job,
 )
 from bjob.cli.run import aws_options, report, run_command
@@ -39,16 +42,12 @@ def stop(
         ),
     ],
     *,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Stop without asking.")] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Say what would be stopped; stop nothing.")
-    ] = False,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
     wait: Annotated[
         bool, typer.Option("--wait", help="Then follow the jobs until they have ended.")
     ] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print what happened to each job as JSON.")
-    ] = False,
+    json_output: ActionJsonOption = False,
     query: StopQueryOption = None,
     interval: IntervalOption = None,
     timeout: WatchTimeoutOption = None,

@@ -8,13 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bjob.cli.options import (
+    ActionJsonOption,
     ConnectTimeoutOption,
     DebugOption,
+    DryRunOption,
     EndpointOption,
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
     SubmitQueryOption,
+    UploadToOption,
+    WatchAfterOption,
+    YesOption,
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
@@ -63,15 +68,7 @@ def submit(
             show_default=False,
         ),
     ],
-    upload_to: Annotated[
-        str | None,
-        typer.Option(
-            "--upload-to",
-            metavar="S3URI",
-            help="Where local inputs and shards go (default: <output>/bjob-inputs/).",
-            show_default=False,
-        ),
-    ] = None,
+    upload_to: UploadToOption = None,
     name: Annotated[
         str | None,
         typer.Option(
@@ -127,16 +124,10 @@ def submit(
             "--tag", metavar="KEY=VALUE", help="A tag for the jobs (repeat).", show_default=False
         ),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and plan; upload nothing, create nothing.")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Submit without asking.")] = False,
-    watch: Annotated[
-        bool, typer.Option("--watch", help="Then follow the jobs as bjob watch.")
-    ] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the jobs (and the requests) as JSON.")
-    ] = False,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    watch: WatchAfterOption = False,
+    json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
