@@ -434,6 +434,21 @@ def test_the_installed_bjob_reads_cloudwatch_through_a_moto_server(server: Runni
         haiku = by_name(json.loads(result.stdout))["Claude 3 Haiku"]
         assert haiku["metrics"]["records_pending"]["value"] == 7
         assert haiku["quotas"]["concurrent_jobs"] == 20
+        queried = run_bjob(
+            "quotas",
+            "--query",
+            "models[?metrics.records_pending.value > `0`].model_id",
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+            env={
+                "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
+                "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
+            },
+        )
+        assert queried.code == 0, queried.stderr
+        assert json.loads(queried.stdout) == [HAIKU]
     finally:
         moto.stop()
 

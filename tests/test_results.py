@@ -491,6 +491,19 @@ def test_the_installed_bjob_reads_s3_through_a_moto_server(
         )
         assert result.code == 0, result.stderr
         assert json.loads(result.stdout)["records"]["failed"] == 4
+        queried = run_bjob(
+            "results",
+            JOB,
+            "--query",
+            "errors[0].count",
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+            env={"AWS_ENDPOINT_URL_S3": endpoint},
+        )
+        assert queried.code == 0, queried.stderr
+        assert json.loads(queried.stdout) == 3
 
 
 def test_a_running_job_has_nothing_missing_yet(server: RunningFake, s3: Any) -> None:
