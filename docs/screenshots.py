@@ -103,7 +103,7 @@ def check_view() -> RenderableType:
 
     sources = find_sources(["examples/tickets.jsonl"], no_aws, no_stdin)
     report, _ = check_input(sources, None, "InvokeModel", no_aws)
-    return Group(*report_lines(report, strict=False))
+    return Group(*(line.rich() for line in report_lines(report, strict=False)))
 
 
 def submit_view() -> RenderableType:

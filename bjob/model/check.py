@@ -126,6 +126,7 @@ class CheckTally:
 
     def __init__(self, fmt: RequestFormat | None, infer: bool = False) -> None:
         self.format = fmt
+        self._fast = fmt.fast_check if fmt is not None else None
         self.infer = infer
         self.problems: dict[tuple[str, str, str], Problem] = {}
         self.record_ids: dict[str, int] = {}  # id -> first line
@@ -182,7 +183,14 @@ class CheckTally:
         if not isinstance(document, dict):
             self.note("error", "not-json", "not a JSON object", input_uri, number)
             return True
-        named = self._record_id(document, input_uri, number)
+        record_id = document.get("recordId")
+        named = record_id if type(record_id) is str else None
+        if named is not None:
+            first = self.record_ids.setdefault(named, number)
+            if first != number:
+                self._repeated(named, input_uri, number, first)
+        elif record_id is not None:
+            self.note("warning", "record-id", "recordId is not a string", input_uri, number)
         body = document.get("modelInput")
         if body is None:
             if all(key in document for key in _OPENAI_BATCH_KEYS):
@@ -204,8 +212,9 @@ class CheckTally:
         else:
             if self.infer:
                 self.count_fits(body)
-            if self.format is not None:
-                for severity, kind, message in body_problems(body, self.format):
+            # The compiled fast check first: the full walk only for a body with a problem.
+            if self._fast is not None and not self._fast(body):
+                for severity, kind, message in body_problems(body, self.format):  # type: ignore[arg-type]
                     self.note(severity, kind, message, input_uri, number, named)
         return True
 
@@ -226,34 +235,28 @@ class CheckTally:
             return raw[len(BOM) :]
         return raw
 
-    def _record_id(self, document: dict[str, Any], input_uri: str, number: int) -> str | None:
-        record_id = document.get("recordId")
-        if record_id is None:
-            return None
-        if not isinstance(record_id, str):
-            self.note("warning", "record-id", "recordId is not a string", input_uri, number)
-            return None
-        first = self.record_ids.setdefault(record_id, number)
-        if first != number:
-            self.note(
-                "warning",
-                "duplicate-record-id",
-                "a recordId used before in the file: the outputs of these records cannot be "
-                "told apart by recordId",
-                input_uri,
-                number,
-                record_id,
-                first=f"{input_uri}:{first}",
-            )
-        return record_id
+    def _repeated(self, record_id: str, input_uri: str, number: int, first: int) -> None:
+        self.note(
+            "warning",
+            "duplicate-record-id",
+            "a recordId used before in the file: the outputs of these records cannot be "
+            "told apart by recordId",
+            input_uri,
+            number,
+            record_id,
+            first=f"{input_uri}:{first}",
+        )
 
     def count_fits(self, body: Mapping[str, Any]) -> None:
         """Count the body's shape (its keys): which families it fits is worked out once per
         shape, at the end (fits)."""
         shape = tuple(body)
-        self.shapes[shape] += 1
-        if shape not in self.examples:
+        count = self.shapes.get(shape)
+        if count is None:
             self.examples[shape] = body
+            self.shapes[shape] = 1
+        else:
+            self.shapes[shape] = count + 1
 
     def fits(self) -> tuple[Counter[str], Counter[str]]:
         """(family -> records it fits best, family -> records it fits but for one key)."""

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-
 from bjob.model.check import CheckReport, Problem, Where
 from bjob.model.environment import Environment
 from bjob.model.words import counted
 from bjob.render.terminal import inert
-from bjob.render.view import print_renderables, stdout_shape
 
 CHECK_MARK, CROSS_MARK, TIMES = "✓", "✗", "×"
 
@@ -69,9 +66,40 @@ def report_to_dict(report: CheckReport, strict: bool) -> dict[str, Any]:
     }
 
 
+class Text:
+    """A line of styled pieces, rich's Text in the small: the report is built once, printed
+    as plain text to a pipe or a file without importing rich at all (it is most of a
+    check's start-up), and turned into rich's Text for a terminal."""
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.pieces: list[tuple[str, str]] = [(text, style)] if text else []
+
+    def append(self, text: str, style: str = "") -> None:
+        self.pieces.append((text, style))
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.pieces)
+
+    def rich(self) -> Any:
+        from rich.text import Text as RichText
+
+        line = RichText.assemble(*self.pieces)
+        line.no_wrap, line.overflow = True, "ignore"  # never wrapped: paths copy whole
+        return line
+
+
 def print_report(env: Environment, report: CheckReport, strict: bool) -> None:
+    lines = report_lines(report, strict)
+    if not env.is_terminal(env.stdout):  # a pipe or a file: the words, no escape codes
+        for line in lines:
+            print(line.plain, file=env.stdout)
+        return
+    from bjob.render.view import print_renderables, stdout_shape
+
     styled, width = stdout_shape(env)
-    print_renderables(env, report_lines(report, strict), styled=styled, width=width, spaced=False)
+    rendered = [line.rich() for line in lines]
+    print_renderables(env, rendered, styled=styled, width=width, spaced=False)
 
 
 def report_lines(report: CheckReport, strict: bool) -> list[Text]:
@@ -100,8 +128,6 @@ def report_lines(report: CheckReport, strict: bool) -> list[Text]:
             lines.append(
                 Text(f"    … and {problem.count - len(problem.where):,} more", style="dim")
             )
-    for line in lines:  # never wrapped: paths and messages copy whole
-        line.no_wrap, line.overflow = True, "ignore"
     return lines
 
 
