@@ -16,10 +16,10 @@ import typer
 
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
-from bjob.model.identifiers import JobRef
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsOptions
+    from bjob.model.identifiers import JobRef
 
 Body = Callable[[Environment], ExitCode]
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bjob.model.exits import BjobError, ExitCode
-from bjob.model.job import Job
+
+if TYPE_CHECKING:
+    from bjob.model.job import Job
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,12 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import ResolvedModel, base_model_id, looks_like_an_id, resolve_model
-from bjob.model.quotas import Quota
 from bjob.model.requestformats import BODY_KINDS, RequestFormat, format_for_model
 from bjob.usecases.localfiles import read_json, write_private_json
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
+    from bjob.model.quotas import Quota
 
 READERS = 4  # input files read at once
 CANCEL_EVERY_LINES = 1000  # how often a file being checked looks whether to stop
@@ -385,6 +385,8 @@ def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -
         and cached.get("version") == LOOKUP_VERSION
         and 0 <= moment - float(cached.get("at", 0)) < LOOKUP_SECONDS
     ):
+        from bjob.model.quotas import Quota
+
         names = cached["names"]
         quotas: list[Quota] | None = [Quota(*item) for item in cached["quotas"]]
         warnings: list[str] = []
