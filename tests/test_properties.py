@@ -180,3 +180,19 @@ def test_the_fast_check_and_the_full_one_agree(body: dict[str, Any]) -> None:
         problems: list[Any] = []
         fmt.shape.check_value(body, "modelInput", problems)
         assert fmt.shape.ok_value(body) == (problems == []), (fmt.name, body, problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60), st.lists(st.integers(min_value=0, max_value=60), max_size=6))
+def test_lines_split_from_chunks_as_from_the_whole(data: bytes, cuts: list[int]) -> None:
+    """However a stream is cut into chunks, the lines are the whole's lines (\\r\\n too)."""
+    from bjob.model.lines import split_lines
+
+    points = sorted({0, len(data), *(cut for cut in cuts if cut <= len(data))})
+    chunks = [data[start:end] for start, end in zip(points, points[1:], strict=False)]
+    expected = data.split(b"\n")
+    if expected and expected[-1] == b"":
+        expected.pop()
+    assert list(split_lines(iter(chunks))) == expected
+    stripped = [line.removesuffix(b"\r") for line in expected]
+    assert list(split_lines(iter(chunks), crlf=True)) == stripped

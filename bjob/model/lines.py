@@ -16,12 +16,14 @@ def split_lines(
     carry = b""
     skipping = False  # in the rest of a line already given, cut, as too long
     for chunk in chunks:
-        lines = (carry + chunk).split(b"\n")
+        lines = chunk.split(b"\n")  # (the carry joins only the first piece: no 1 MB copy)
+        if carry:
+            lines[0] = carry + lines[0]
         carry = lines.pop()
         if skipping and lines:
             skipping = False
             del lines[0]
-        if crlf and b"\r" in chunk:
+        if crlf and (b"\r" in chunk or (lines and lines[0][-1:] == b"\r")):
             lines = [line.removesuffix(b"\r") for line in lines]
         yield from lines
         if max_line is not None and len(carry) > max_line:
@@ -29,4 +31,4 @@ def split_lines(
                 yield carry[: max_line + 1]
             carry, skipping = b"", True
     if carry and not skipping:
-        yield carry
+        yield carry.removesuffix(b"\r") if crlf else carry
