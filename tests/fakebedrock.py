@@ -350,7 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
             inputDataConfig=body["inputDataConfig"],
             outputDataConfig=body["outputDataConfig"],
         )
-        arn = fake.add_job(job)
+        # Each later Get moves it on: validated, running, done (for --watch to follow).
+        running = {**job, "status": "InProgress"}
+        done = {**job, "status": "Completed", "endTime": job["lastModifiedTime"]}
+        arn = fake.add_job(job, running, done)
         with fake.lock:
             if token:
                 fake.tokens[token] = arn

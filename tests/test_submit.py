@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import REPO, Result, invoke
+from tests.conftest import REPO, FakeClock, Result, invoke
 from tests.fakebedrock import Fault, RunningFake, batch_quota, foundation_model, make_job
 from tests.test_check import VALID, records, write_jsonl
 
@@ -289,3 +289,14 @@ def test_crlf_and_blank_lines_are_dealt_line_by_line(
     assert result.code == 0, result.stderr
     [body] = uploaded(s3).values()
     assert body == b"\n".join(lines) + b"\n"  # each record as it was, one a line
+
+
+def test_watch_follows_the_new_jobs(server: RunningFake, s3: Any, tmp_path: Path) -> None:
+    model_listed(server)
+    path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
+    result = submit(server, str(path), "--yes", "--watch", clock=FakeClock())
+    assert result.code == 0, result.stderr  # the job Completed
+    assert len(server.fake.created) == 1
+    arn = server.fake.tokens[server.fake.created[0]["clientRequestToken"]]
+    gets = [r for r in server.fake.requests if r.path.endswith(arn.rsplit("/", 1)[1])]
+    assert len(gets) >= 2  # followed until it ended
