@@ -516,9 +516,16 @@ def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault:
         proxy.break_next(key, fault, times=1)  # type: ignore[arg-type]
         env = {"AWS_ENDPOINT_URL_S3": proxy.url}
         copied = run_bjob(
-            "results", JOB, "--download", str(tmp_path), "--endpoint-url", server.url,
-            "--region", "us-east-1", env=env,
-        )  # fmt: skip
+            "results",
+            JOB,
+            "--download",
+            str(tmp_path),
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+            env=env,
+        )
         assert copied.code == 0, copied.stderr
         assert proxy.gets.count(key) == 2  # broken, then whole
         original = client.get_object(Bucket=OUT, Key=f"{FOLDER}part-0.jsonl.out")["Body"].read()
@@ -527,9 +534,16 @@ def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault:
         proxy.break_next(f"{OUT}/{FOLDER}part-1.jsonl.out", fault, times=3)  # type: ignore[arg-type]
         (tmp_path / JOB / "part-1.jsonl.out").unlink()
         failed = run_bjob(
-            "results", JOB, "--download", str(tmp_path), "--endpoint-url", server.url,
-            "--region", "us-east-1", env=env,
-        )  # fmt: skip
+            "results",
+            JOB,
+            "--download",
+            str(tmp_path),
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
+            env=env,
+        )
         assert failed.code == 5
         assert ("broke off" if fault == "drop" else "arrived damaged") in failed.stderr
         assert not (tmp_path / JOB / "part-1.jsonl.out").exists()
@@ -537,9 +551,15 @@ def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault:
         # The summary never counts a damaged body either.
         proxy.break_next(f"{OUT}/{FOLDER}part-1.jsonl.out", fault, times=3)  # type: ignore[arg-type]
         summary = run_bjob(
-            "results", JOB, "--json", "--endpoint-url", server.url, "--region", "us-east-1",
+            "results",
+            JOB,
+            "--json",
+            "--endpoint-url",
+            server.url,
+            "--region",
+            "us-east-1",
             env=env,
-        )  # fmt: skip
+        )
         assert summary.code == 5 and summary.stdout == ""
 
 
