@@ -310,7 +310,7 @@ def _check_all(
         tally = CheckTally(fmt, infer)
         uri, line, loads = source.uri, tally.line, orjson.loads
         lines = source.lines()
-        counted: Iterator[bytes] = _counting(lines) if source.size is None else lines
+        counted: Iterator[bytes] = _Counting(lines) if source.size is None else lines
         records = 0
         for number, raw in enumerate(counted, start=1):
             records += line(raw, uri, number, loads)
@@ -329,7 +329,7 @@ def _check_all(
     return [tally for tally, _ in checked], [item for _, item in checked]
 
 
-class _counting:  # noqa: N801 - an iterator, used as a function
+class _Counting:
     """Lines passed through, their bytes counted (a stream has no size until it is read)."""
 
     def __init__(self, lines: Iterator[bytes]) -> None:
