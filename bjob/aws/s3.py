@@ -172,11 +172,35 @@ def iter_lines(
     kms_key: str | None = None,
     max_line: int | None = None,
     cancel: Cancel | None = None,
+    crlf: bool = False,
 ) -> Iterator[bytes]:
-    """The object's lines (without their line ends), read as a stream (read_chunks). A line
-    longer than `max_line` is given as its first max_line + 1 bytes, and the rest of it
-    skipped."""
-    yield from split_lines(read_chunks(client, location, owner, kms_key, cancel), max_line)
+    """The object's lines (without their line ends; with `crlf`, a \r before a \n goes
+    too), read as a stream (read_chunks). A line longer than `max_line` is given as its
+    first max_line + 1 bytes, and the rest of it skipped."""
+    chunks = read_chunks(client, location, owner, kms_key, cancel)
+    yield from split_lines(chunks, max_line, crlf)
+
+
+def jsonl_objects(
+    client: Any, where: S3Location, owner: str | None, kms_key: str | None = None
+) -> list[S3Object]:
+    """What an input URI names, as Bedrock reads it: one .jsonl object (exit 3 when it is
+    not there), or every .jsonl object under a prefix, in key order."""
+    if where.key.endswith(".jsonl"):
+        found = [
+            item
+            for item in list_objects(client, where, owner, kms_key)
+            if item.location.key == where.key
+        ]
+        if not found:
+            raise BjobError(f"no such object: {where.uri}", ExitCode.NOT_FOUND)
+        return found
+    prefix = where if not where.key or where.key.endswith("/") else where.child("/")
+    return [
+        item
+        for item in list_objects(client, prefix, owner, kms_key)
+        if item.location.key.endswith(".jsonl")
+    ]
 
 
 def read_object(

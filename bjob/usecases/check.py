@@ -149,29 +149,13 @@ def _stream_lines(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
-    from bjob.aws.s3 import iter_lines, list_objects
+    from bjob.aws.s3 import iter_lines, jsonl_objects
 
-    where = parse_s3_uri(text)
     client = clients().client("s3")
-    if where.key.endswith(".jsonl"):
-        objects = [
-            item for item in list_objects(client, where, None) if item.location.key == where.key
-        ]
-        if not objects:
-            raise BjobError(f"no such object: {text}", ExitCode.NOT_FOUND)
-    else:
-        prefix = where if not where.key or where.key.endswith("/") else where.child("/")
-        objects = [
-            item
-            for item in list_objects(client, prefix, None)
-            if item.location.key.endswith(".jsonl")
-        ]
+    objects = jsonl_objects(client, parse_s3_uri(text), None)
 
     def lines(location: S3Location) -> Lines:
-        return lambda: (
-            line.removesuffix(b"\r")
-            for line in iter_lines(client, location, None, max_line=MAX_BODY_BYTES)
-        )
+        return lambda: iter_lines(client, location, None, max_line=MAX_BODY_BYTES, crlf=True)
 
     return [Source(item.location.uri, item.size, lines(item.location)) for item in objects]
 

@@ -20,7 +20,15 @@ from typing import IO, Any, Protocol, TypeVar
 import orjson
 
 from bjob.aws.concurrent import Cancel, run_all
-from bjob.aws.s3 import READ_ATTEMPTS, BrokenRead, S3Object, iter_lines, list_objects, read_chunks
+from bjob.aws.s3 import (
+    READ_ATTEMPTS,
+    BrokenRead,
+    S3Object,
+    iter_lines,
+    jsonl_objects,
+    list_objects,
+    read_chunks,
+)
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError, ExitCode
@@ -86,6 +94,12 @@ class _S3:
         self, location: S3Location, owner: str | None, cancel: Cancel | None = None
     ) -> Iterator[bytes]:
         return iter_lines(self.client, location, owner, self.kms_key, cancel=cancel)
+
+    def input_lines(self, location: S3Location, cancel: Cancel | None = None) -> Iterator[bytes]:
+        """An input file's lines, as Bedrock reads them (a \r\n line end is a line end)."""
+        return iter_lines(
+            self.client, location, self.input_owner, self.kms_key, cancel=cancel, crlf=True
+        )
 
 
 def read_again(attempt: Callable[[], Value], restart: Callable[[], bool] = lambda: True) -> Value:
@@ -332,7 +346,8 @@ def _missing_matters(job: Job, request: ResultsRequest) -> bool:
 def _listed_inputs(s3: _S3, job: Job, answered: bool) -> _Inputs:
     where = input_location(job)
     try:
-        files = _input_files(s3, where)
+        found = jsonl_objects(s3.client, where, s3.input_owner, s3.kms_key)
+        files = [item.location for item in found]
     except BjobError as error:
         if error.code not in (ExitCode.NOT_FOUND, ExitCode.NOT_AUTHORIZED, ExitCode.CONFIGURATION):
             raise
@@ -359,8 +374,8 @@ def _input_keys(s3: _S3, location: S3Location, cancel: Cancel) -> list[tuple[int
 
     def attempt() -> list[tuple[int, InputKey]]:
         return [
-            (number, input_key(raw.removesuffix(b"\r"), orjson.loads))
-            for number, raw in enumerate(s3.lines(location, s3.input_owner, cancel), start=1)
+            (number, input_key(raw, orjson.loads))
+            for number, raw in enumerate(s3.input_lines(location, cancel), start=1)
             if raw and not raw.isspace()
         ]
 
@@ -389,29 +404,13 @@ def _join_input(
             for number, key in inputs.keys[index]:
                 join.line(name, f"{location.uri}:{number}", key)
             continue
-        for number, raw in enumerate(s3.lines(location, s3.input_owner), start=1):
-            line = raw.removesuffix(b"\r")
+        for number, line in enumerate(s3.input_lines(location), start=1):
             if not line or line.isspace():
                 continue
             verdict = join.line(name, f"{location.uri}:{number}", input_key(line, orjson.loads))
             if sink is not None and (verdict == "failed" or verdict == retried_missing):
                 sink.write(line + b"\n")
     return join
-
-
-def _input_files(s3: _S3, where: S3Location) -> list[S3Location]:
-    """The input: one .jsonl object, or every .jsonl object under a prefix (key order)."""
-    if where.key.endswith(".jsonl"):
-        listed = s3.objects(where, s3.input_owner)
-        if not any(item.location.key == where.key for item in listed):
-            raise BjobError(f"no such object: {where.uri}", ExitCode.NOT_FOUND)
-        return [where]
-    prefix = where if not where.key or where.key.endswith("/") else where.child("/")
-    return [
-        item.location
-        for item in s3.objects(prefix, s3.input_owner)
-        if item.location.key.endswith(".jsonl")
-    ]
 
 
 def _output_name(key: str, prefix: str, outcomes: dict[str, FileOutcomes]) -> str:
