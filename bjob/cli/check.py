@@ -101,8 +101,8 @@ def check(
         if "-" in inputs:
             note_stdin_lines(env)
         sources = find_sources(inputs, clients, lambda: binary_stdin(env))
-        report, warnings = check_input(sources, model, invocation_type, clients)
-        for warning in warnings:
+        report, lookup = check_input(sources, model, invocation_type, clients)
+        for warning in lookup.warnings if lookup is not None else ():
             print_warning(env.stderr, warning)
         if json_output or compiled is not None:
             from bjob.render.check import report_to_dict

@@ -179,10 +179,10 @@ def check_input(
     model_text: str | None,
     invocation_type: str,
     clients: ClientsFactory,
-) -> tuple[CheckReport, tuple[str, ...]]:
+) -> tuple[CheckReport, ModelLookup | None]:
     """Every line of every source against the model's request format (or the one the
     records fit), and the job against the model's quotas (looked up while the files are
-    read); the report, and warnings about the lookups."""
+    read); the report, and the lookup (None without a model) with its warnings."""
     lookup: Callable[[], ModelLookup] | None = None
     fmt: RequestFormat | None = None
     if model_text is not None:
@@ -245,7 +245,7 @@ def check_input(
         notes=tuple(notes),
         skipped_files=sources.skipped,
     )
-    return report, found.warnings if found is not None else ()
+    return report, found
 
 
 def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice]:

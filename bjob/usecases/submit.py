@@ -27,7 +27,7 @@ from bjob.model.submit import (
     shard_limits,
     shard_names,
 )
-from bjob.usecases.check import ModelLookup, Source, Sources, check_input, lookup_model
+from bjob.usecases.check import ModelLookup, Source, Sources, check_input
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -90,11 +90,11 @@ def prepare(
             ExitCode.USAGE,
         )
     check_settings(settings, [name])
-    report, warnings = check_input(sources, model_text, settings.invocation_type, clients)
+    report, lookup = check_input(sources, model_text, settings.invocation_type, clients)
     errors = [p for p in report.problems if p.severity == "error" and p.kind not in LIMIT_KINDS]
     if errors:
         raise GateClosed(replace(report, problems=tuple(errors)))
-    lookup = lookup_model(model_text, clients)
+    assert lookup is not None  # a model was given
     limits = shard_limits(lookup.limits)
     records = report.records
     size = sum(item.bytes for item in report.inputs)
@@ -121,7 +121,7 @@ def prepare(
     # Dealt again when uploading: the same records to the same shards, in the same order.
     replay = _replayer(items, [shard.records for shard in shards])
     return Submission(
-        lookup, report, jobs, tuple(items), replay, warnings, shards, in_place, folder
+        lookup, report, jobs, tuple(items), replay, lookup.warnings, shards, in_place, folder
     )
 
 
