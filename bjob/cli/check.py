@@ -11,9 +11,11 @@ from bjob.cli.options import (
     ConnectTimeoutOption,
     DebugOption,
     EndpointOption,
+    InvocationTypeOption,
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
+    checked_invocation_type,
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
@@ -45,15 +47,7 @@ def check(
             show_default=False,
         ),
     ] = None,
-    invocation_type: Annotated[
-        str,
-        typer.Option(
-            "--type",
-            metavar="InvokeModel|Converse",
-            help="The job's model invocation type (Converse: the Converse request format).",
-            autocompletion=lambda: ["InvokeModel", "Converse"],
-        ),
-    ] = "InvokeModel",
+    invocation_type: InvocationTypeOption = "InvokeModel",
     strict: Annotated[
         bool, typer.Option("--strict", help="Warnings count as errors (exit 7).")
     ] = False,
@@ -84,10 +78,7 @@ def check(
         from bjob.usecases.check import check_input, find_sources
 
         compiled = compile_query(query)
-        if invocation_type not in ("InvokeModel", "Converse"):
-            raise BjobError(
-                f"--type: InvokeModel or Converse, not {invocation_type!r}", ExitCode.USAGE
-            )
+        checked_invocation_type(invocation_type)
 
         @cache
         def clients() -> AwsClients:

@@ -201,3 +201,24 @@ UploadToOption = Annotated[
 WatchAfterOption = Annotated[
     bool, typer.Option("--watch", help="Then follow the jobs as bjob watch does.")
 ]
+
+
+INVOCATION_TYPES = ("InvokeModel", "Converse")
+InvocationTypeOption = Annotated[
+    str,
+    typer.Option(
+        "--type",
+        metavar="InvokeModel|Converse",
+        help="The job's model invocation type (Converse: the Converse request format).",
+        autocompletion=lambda: list(INVOCATION_TYPES),
+    ),
+]
+
+
+def checked_invocation_type(text: str) -> str:
+    """--type as given, checked (a usage error in bjob's words, not click's)."""
+    if text not in INVOCATION_TYPES:
+        from bjob.model.exits import BjobError, ExitCode
+
+        raise BjobError(f"--type: InvokeModel or Converse, not {text!r}", ExitCode.USAGE)
+    return text

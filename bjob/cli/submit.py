@@ -13,6 +13,7 @@ from bjob.cli.options import (
     DebugOption,
     DryRunOption,
     EndpointOption,
+    InvocationTypeOption,
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
@@ -20,6 +21,7 @@ from bjob.cli.options import (
     UploadToOption,
     WatchAfterOption,
     YesOption,
+    checked_invocation_type,
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
@@ -78,15 +80,7 @@ def submit(
             show_default=False,
         ),
     ] = None,
-    invocation_type: Annotated[
-        str,
-        typer.Option(
-            "--type",
-            metavar="InvokeModel|Converse",
-            help="The jobs' model invocation type.",
-            autocompletion=lambda: ["InvokeModel", "Converse"],
-        ),
-    ] = "InvokeModel",
+    invocation_type: InvocationTypeOption = "InvokeModel",
     timeout_hours: Annotated[
         int | None,
         typer.Option("--timeout-hours", metavar="N", help="24 to 168.", show_default=False),
@@ -147,15 +141,11 @@ def submit(
         from bjob.model.submit import JobSettings, default_name, parse_tags
         from bjob.render.jsonout import compile_query
 
-        if invocation_type not in ("InvokeModel", "Converse"):
-            raise BjobError(
-                f"--type: InvokeModel or Converse, not {invocation_type!r}", ExitCode.USAGE
-            )
         settings = JobSettings(
             model_id=model,
             role_arn=role,
             output_uri=_s3_uri(output, "--output"),
-            invocation_type=invocation_type,
+            invocation_type=checked_invocation_type(invocation_type),
             timeout_hours=timeout_hours,
             kms_key=kms_key,
             subnets=tuple(subnet or ()),

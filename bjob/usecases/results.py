@@ -12,7 +12,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
@@ -121,14 +121,6 @@ class _FileRead:
     failed_lines: IO[bytes] | None
 
 
-@dataclass
-class _Warnings:
-    items: list[str] = field(default_factory=list)
-
-    def add(self, text: str) -> None:
-        self.items.append(text)
-
-
 def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Results:
     """Read the job's output folder (every record file streamed, several at once, and the
     manifest) and, when the missing records must be known, its input.
@@ -178,20 +170,20 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
             inputs = _Inputs(True, answered=True)
         else:
             inputs = _listed_inputs(s3, job, answered)
-    warnings = _Warnings()
+    warnings: list[str] = []
     if not job.is_terminal:
-        warnings.add(
+        warnings.append(
             f"the job has not ended ({job.status}): these are the outputs so far, and which "
             "records are missing is not known yet"
         )
     if total.unreadable:
-        warnings.add(
+        warnings.append(
             f"{counted(total.unreadable, 'output line')} {plural(total.unreadable, 'is')} not "
             f"{'a record' if total.unreadable == 1 else 'records'}; the first at "
             f"{total.first_unreadable}"
         )
     manifest = _manifest(s3, objects, folder, warnings)
-    tokens = manifest_tokens(manifest, warnings.items)
+    tokens = manifest_tokens(manifest, warnings)
     named_files = [(item, names[item.location.key].removesuffix(".out")) for item in record_files]
     reconciled = _reconcile(s3, job, outcomes, named_files, inputs, request, warnings)
     counts = {
@@ -219,7 +211,7 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         cost=request.prices.cost(tokens) if request.prices is not None else None,
         first_unreadable=total.first_unreadable,
         input=reconciled.input,
-        warnings=tuple(warnings.items),
+        warnings=tuple(warnings),
     )
 
 
@@ -263,12 +255,12 @@ def _replay(held: IO[bytes] | None, sink: OnLine) -> None:
 
 
 def _manifest(
-    s3: _S3, objects: Sequence[S3Object], folder: S3Location, warnings: _Warnings
+    s3: _S3, objects: Sequence[S3Object], folder: S3Location, warnings: list[str]
 ) -> dict[str, Any] | None:
     """The job's own manifest, at the top of its folder; a problem with it is a warning."""
     found = [item for item in objects if item.location.key == folder.key + MANIFEST]
     if not found:
-        warnings.add(f"no {MANIFEST}: token counts are unknown; counts come from the records")
+        warnings.append(f"no {MANIFEST}: token counts are unknown; counts come from the records")
         return None
     data = read_again(
         lambda: read_whole_object(
@@ -276,14 +268,14 @@ def _manifest(
         )
     )
     if data is None:
-        warnings.add(f"{MANIFEST} is larger than {MANIFEST_LIMIT:,} bytes: not read")
+        warnings.append(f"{MANIFEST} is larger than {MANIFEST_LIMIT:,} bytes: not read")
         return None
     try:
         manifest = orjson.loads(data)
     except ValueError:
         manifest = None
     if not isinstance(manifest, dict):
-        warnings.add(f"{MANIFEST} is not a JSON object: token counts are unknown")
+        warnings.append(f"{MANIFEST} is not a JSON object: token counts are unknown")
         return None
     return manifest
 
@@ -303,7 +295,7 @@ def _reconcile(
     named_files: Sequence[tuple[S3Object, str]],
     inputs: _Inputs,
     request: ResultsRequest,
-    warnings: _Warnings,
+    warnings: list[str],
 ) -> _Reconciled:
     """Which input records are missing, and (with a retry sink) every line to submit again:
     from the input where it has them, else from the failed output lines."""
@@ -475,24 +467,24 @@ def _reconciled(
     join: Join | None,
     inputs: _Inputs,
     unretryable: int,
-    warnings: _Warnings,
+    warnings: list[str],
 ) -> _Reconciled:
     """What the join found, and a warning for each way the input and outputs disagree."""
     without_id = sum(found.failed_without_id for found in outcomes.values())
     from_outputs = sum(sum(found.failed.values()) for found in outcomes.values()) + without_id
     if join is None:
         if inputs.answered:
-            warnings.add(
+            warnings.append(
                 f"the input cannot be read ({inputs.unread}): the failed records are "
                 "submitted again from their output lines' modelInput"
             )
             return _Reconciled(0, unretryable=unretryable)
-        warnings.add(
+        warnings.append(
             f"the input cannot be read ({inputs.unread}): which records are missing is "
             "unknown; the counts come from the outputs alone"
         )
         if from_outputs:
-            warnings.add(
+            warnings.append(
                 "failed records are submitted again from their output lines' modelInput; "
                 "records that were never processed cannot be included without the input"
             )
@@ -504,38 +496,38 @@ def _reconciled(
     )
     no_output, no_input = join.unpaired()
     if no_output:
-        warnings.add(
+        warnings.append(
             f"no output file for {counted(len(no_output), 'input file')} ({', '.join(no_output)}): "
             "their records are missing"
         )
     if no_input:
-        warnings.add(
+        warnings.append(
             f"{counted(len(no_input), 'output file')} {plural(len(no_input), 'matches')} no "
             f"input file ({', '.join(no_input)})"
         )
     if join.unreadable:
         places = ", ".join(join.unreadable_places[:PLACES_NAMED])
         more = len(join.unreadable_places) - PLACES_NAMED
-        warnings.add(
+        warnings.append(
             f"{counted(join.unreadable, 'input line')} {plural(join.unreadable, 'is')} not a "
             "JSON object and cannot be "
             f"matched: {places}" + (f" and {more:,} more" if more > 0 else "")
         )
     if join.repeated:
-        warnings.add(
+        warnings.append(
             f"{counted(join.repeated, 'input line')} {plural(join.repeated, 'repeats')} a "
             "recordId of the same file, each "
             f"matched to its own output line: {', '.join(join.repeated_places)}"
         )
     if job.total_records is not None and join.records != job.total_records:
-        warnings.add(
+        warnings.append(
             f"the input holds {counted(join.records, 'record')} and the job had "
             f"{job.total_records:,}: it has changed since the job ran"
         )
     missing: int | None = len(join.missing_ids)
     if inputs.answered:
         if join.missing_ids:
-            warnings.add(
+            warnings.append(
                 f"{counted(len(join.missing_ids), 'input record')} "
                 f"{plural(len(join.missing_ids), 'has')} no output line, but "
                 f"the job answered all {job.total_records:,} of its records: the input has "
@@ -545,24 +537,24 @@ def _reconciled(
         join.missing_ids.clear()
     elif join.without_record_id:
         missing = None
-        warnings.add(
+        warnings.append(
             f"{counted(join.without_record_id, 'input record')} without a recordId (Bedrock "
             "made one up): which records are missing cannot be told"
         )
     elif join.succeeded_left() or from_outputs - without_id:
         strays = join.succeeded_left() + from_outputs - without_id
-        warnings.add(
+        warnings.append(
             f"{counted(strays, 'output record')} {plural(strays, 'names')} a recordId the "
             "input does not have: "
             "the input has changed since the job ran"
         )
     if from_outputs - unretryable:
-        warnings.add(
+        warnings.append(
             f"{counted(from_outputs - unretryable, 'failed record')} the input lacks: "
             "submitted again from the output lines' modelInput"
         )
     if unretryable:
-        warnings.add(
+        warnings.append(
             f"{counted(unretryable, 'failed record')} cannot be submitted again: neither "
             "the input nor the output line carries its modelInput"
         )
