@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -139,3 +140,26 @@ def measure_with_memory(
             f"(min {min(times[name]):.2f})  peak RSS {max(peaks[name])} MB"
         )
     return times, peaks
+
+
+def moto_s3(bucket: str) -> tuple[Any, str, Any]:
+    """moto's S3 server on 127.0.0.1 with one bucket: (the server, its URL, a client)."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+    )
+    client.create_bucket(Bucket=bucket)
+    return server, url, client

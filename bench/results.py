@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import OFFLINE_ENV, aws_executable, bjob_executable, measure_with_memory
+from common import OFFLINE_ENV, aws_executable, bjob_executable, measure_with_memory, moto_s3
 
 from tests.fakebedrock import RunningFake, make_job
 
@@ -71,24 +71,7 @@ def main() -> None:
         help="PartiallyCompleted: a job that ended short, whose input bjob reads too",
     )
     args = parser.parse_args()
-    import logging
-
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    s3_url = f"http://{host}:{port}"
-    s3 = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url=s3_url,
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-    )
-    s3.create_bucket(Bucket=BUCKET)
+    moto, s3_url, s3 = moto_s3(BUCKET)
     per_file = args.records // FILES
     total_bytes = 0
     for number in range(FILES):

@@ -16,7 +16,7 @@ import statistics
 import tempfile
 
 from check import HAIKU, write_input
-from common import OFFLINE_ENV, aws_executable, bjob_executable, run_measured
+from common import OFFLINE_ENV, aws_executable, bjob_executable, moto_s3, run_measured
 
 from tests.fakebedrock import RunningFake, foundation_model
 
@@ -28,24 +28,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--records", type=int, default=50_000)
     args = parser.parse_args()
-    import logging
-
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    s3_url = f"http://{host}:{port}"
-    s3 = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url=s3_url,
-        aws_access_key_id="x",
-        aws_secret_access_key="y",
-    )
-    s3.create_bucket(Bucket=BUCKET)
+    moto, s3_url, s3 = moto_s3(BUCKET)
     times: dict[str, list[float]] = {"bjob submit": [], "aws s3 cp": []}
     peaks: list[int] = []
     with tempfile.TemporaryDirectory() as scratch, RunningFake() as bedrock:
