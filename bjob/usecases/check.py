@@ -200,19 +200,13 @@ def check_input(
     choice = FormatChoice(fmt)
     if infer:
         items, choice = _provisional_format(items)
-    tallies, inputs = _check_all(items, choice.format, infer)
-    merged = CheckTally(choice.format)
-    for tally in tallies:
-        merged.merge(tally)
+    tallies, inputs, merged = _check_all(items, choice.format, infer)
     notes: list[str] = []
     if infer:
         final = choose_format(merged)
         if final.format is not choice.format:
             if final.format is not None and all(source.rereadable for source in items):
-                tallies, inputs = _check_all(items, final.format, False)
-                merged = CheckTally(final.format)
-                for tally in tallies:
-                    merged.merge(tally)
+                tallies, inputs, merged = _check_all(items, final.format, False)
             else:  # what the bodies were checked against is not what they turned out to be
                 _drop_body_problems(merged)
                 if final.format is not None:
@@ -287,8 +281,9 @@ def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Li
 
 def _check_all(
     items: Sequence[Source], fmt: RequestFormat | None, infer: bool
-) -> tuple[list[CheckTally], list[InputFile]]:
-    """Every source, several at once: its tally and what it holds."""
+) -> tuple[list[CheckTally], list[InputFile], CheckTally]:
+    """Every source, several at once: its tally and what it holds; and the tallies merged
+    (in source order)."""
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt, infer)
@@ -310,7 +305,11 @@ def _check_all(
         for result in run_all(check, items, workers=READERS)
         if not isinstance(result, BjobError)
     ]
-    return [tally for tally, _ in checked], [item for _, item in checked]
+    tallies = [tally for tally, _ in checked]
+    merged = CheckTally(fmt)
+    for tally in tallies:
+        merged.merge(tally)
+    return tallies, [item for _, item in checked], merged
 
 
 class _Counting:
