@@ -3,7 +3,7 @@ safe to run twice."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -222,12 +222,12 @@ def run_submission(
     def clients() -> AwsClients:
         return AwsClients(aws_options(ctx))
 
-    def no_stdin() -> object:
+    def no_stdin() -> IO[bytes]:
         raise BjobError("submit reads files, folders and S3 URIs", ExitCode.USAGE)
 
-    sources = find_sources(inputs, clients, no_stdin)  # type: ignore[arg-type]
+    sources = find_sources(inputs, clients, no_stdin)
     try:
-        submission = prepare(sources, inputs, settings.model_id, settings, name, upload_to, clients)
+        submission = prepare(sources, inputs, settings, name, upload_to, clients)
     except GateClosed as closed:  # check's report, on stderr: stdout is for job ARNs
         from bjob.render.check import report_lines
 

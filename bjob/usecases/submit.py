@@ -75,7 +75,6 @@ class GateClosed(BjobError):
 def prepare(
     sources: Sources,
     inputs: Sequence[str],
-    model_text: str,
     settings: JobSettings,
     name: str,
     upload_to: str | None,
@@ -90,7 +89,7 @@ def prepare(
             ExitCode.USAGE,
         )
     check_settings(settings, [name])
-    report, lookup = check_input(sources, model_text, settings.invocation_type, clients)
+    report, lookup = check_input(sources, settings.model_id, settings.invocation_type, clients)
     errors = [p for p in report.problems if p.severity == "error" and p.kind not in LIMIT_KINDS]
     if errors:
         raise GateClosed(replace(report, problems=tuple(errors)))
