@@ -171,9 +171,8 @@ def _results(
         prices=asked.prices, failed_lines=_line_printer(env) if asked.failed else None
     )
     if asked.retry:
-        gathered, written = write_retry_file(
-            job, clients, asked.retry_path, _binary_stdout(env), request
-        )
+        target = asked.retry_path if asked.retry_path is not None else _binary_stdout(env)
+        gathered, written = write_retry_file(job, clients, target, request)
     else:
         gathered = gather_results(job, clients, request)
     for warning in gathered.warnings:

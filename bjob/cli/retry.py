@@ -94,7 +94,7 @@ def retry(
         with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
             path = Path(scratch) / f"{original.job_id or 'job'}-retry.jsonl"
             # Exactly what `bjob results JOB --retry-file` writes: the same code.
-            found, written = write_retry_file(original, clients, path, None, ResultsRequest())  # type: ignore[arg-type]
+            found, written = write_retry_file(original, clients, path, ResultsRequest())
             for warning in found.warnings:
                 print_warning(env.stderr, warning)
             if not written.records:

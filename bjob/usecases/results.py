@@ -581,12 +581,12 @@ class _CountingSink:
 
 
 def write_retry_file(
-    job: Job, clients: AwsClients, path: Path | None, stdout: IO[bytes], request: ResultsRequest
+    job: Job, clients: AwsClients, target: Path | IO[bytes], request: ResultsRequest
 ) -> tuple[Results, RetryWritten]:
-    """The results, and every record to submit again written to `path` (None: `stdout`)
-    as the same computation finds them: whole or not at all, replacing a file only when
-    the caller checked it may (check_new_file). With nothing to submit, an existing file is
-    emptied and a new one is not made."""
+    """The results, and every record to submit again written to `target` (a file's path,
+    or a stream such as standard output) as the same computation finds them. A file is
+    whole or not at all, replaced only when the caller checked it may (check_new_file);
+    with nothing to submit, an existing file is emptied and a new one is not made."""
     if not job.is_terminal:
         raise BjobError(
             f"the job has not ended ({job.status}): its unprocessed records are pending, "
@@ -594,12 +594,13 @@ def write_retry_file(
             ExitCode.JOB_NOT_FINISHED,
             hint="wait for it to end (bjob watch), then ask again",
         )
-    if path is None:
+    if not isinstance(target, Path):
         # What went to a stream cannot be taken back: read again only before the first line.
-        stream_sink = _CountingSink(stdout.write, lambda: stream_sink.lines == 0)
+        stream_sink = _CountingSink(target.write, lambda: stream_sink.lines == 0)
         results = gather_results(job, clients, _with_sink(request, stream_sink))
-        stdout.flush()
+        target.flush()
         return results, RetryWritten(None, stream_sink.lines, False)
+    path = target
     existed = lstat_or_none(path) is not None
     with atomic_file(path, replace=existed) as file:
         sink = _CountingSink(file.write, file.rewind)
