@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import re
+
+from bjob.model.runs import is_member
 from tests.conftest import Result, invoke
 from tests.fakebedrock import RunningFake, foundation_model, job_arn, make_job
 from tests.test_results import answer, failure, jsonl, record
@@ -79,12 +82,20 @@ def test_the_records_to_submit_again_as_a_job_like_the_original(
         "s3EncryptionKeyId": "arn:aws:kms:us-east-1:123456789012:key/k1",
     }
     assert request["vpcConfig"] == {"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}
-    assert request["tags"] == [{"key": "team", "value": "ml"}]
-    uri = request["inputDataConfig"]["s3InputDataConfig"]["s3Uri"]
-    assert uri == "s3://batch-out/jobs/bjob-inputs/nightly-retry-1.jsonl"
-    body = s3.get_object(Bucket="batch-out", Key="jobs/bjob-inputs/nightly-retry-1.jsonl")[
-        "Body"
-    ].read()
+    # The original's tags, and its run's: a retry is a part of the original's run.
+    assert request["tags"] == [
+        {"key": "team", "value": "ml"},
+        {"key": "bjob:run", "value": "nightly"},
+    ]
+    assert is_member(request["clientRequestToken"], "nightly")
+    folder = request["inputDataConfig"]["s3InputDataConfig"]["s3Uri"]
+    assert re.fullmatch(r"s3://batch-out/jobs/bjob-inputs/nightly-retry-1/[0-9a-f]{12}/", folder)
+    key = folder.removeprefix("s3://batch-out/") + "records.jsonl"  # named as the input was
+    stored = s3.get_object(Bucket="batch-out", Key=key)
+    # Uploaded encrypted with the original's key, as its outputs are.
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert stored["SSEKMSKeyId"].endswith("key/k1")
+    body = stored["Body"].read()
     # The failed (200-259) and never-processed (260-299) records, as the input has them.
     assert body == jsonl([record(i) for i in range(200, 300)])
     # Exactly what --retry-file writes.

@@ -6,12 +6,14 @@ server (CreateModelInvocationJob with its patterns, tokens and quota); S3 is mot
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+from bjob.model.runs import is_member
 from tests.conftest import REPO, FakeClock, Result, invoke
 from tests.fakebedrock import Fault, RunningFake, batch_quota, foundation_model, make_job
 from tests.test_check import VALID, records, write_jsonl
@@ -61,6 +63,10 @@ def submit(server: RunningFake, path: str, *args: str, **kw: Any) -> Result:
     return invoke("submit", path, *base, *args, *aws, env=env, **kw)
 
 
+def key_of(uri: str) -> str:
+    return uri.split("/", 3)[3]
+
+
 def uploaded(s3: Any) -> dict[str, bytes]:
     listed = s3.list_objects_v2(Bucket="batch-out").get("Contents", [])
     return {
@@ -77,14 +83,18 @@ def test_a_valid_input_is_one_job(server: RunningFake, s3: Any, tmp_path: Path) 
     [request] = server.fake.created
     assert request["jobName"] == "tickets" and request["modelId"] == HAIKU
     assert request["roleArn"] == ROLE
-    uri = "s3://batch-out/results/bjob-inputs/tickets.jsonl"
-    assert request["inputDataConfig"]["s3InputDataConfig"]["s3Uri"] == uri
+    folder = request["inputDataConfig"]["s3InputDataConfig"]["s3Uri"]
+    assert re.fullmatch(r"s3://batch-out/results/bjob-inputs/tickets/[0-9a-f]{12}/", folder)
     assert request["outputDataConfig"]["s3OutputDataConfig"]["s3Uri"] == OUTPUT
-    assert uploaded(s3) == {"results/bjob-inputs/tickets.jsonl": path.read_bytes()}
+    key = folder.removeprefix("s3://batch-out/") + "tickets.jsonl"
+    assert uploaded(s3) == {key: path.read_bytes()}  # the file, as it is, under its name
+    assert request["tags"] == [{"key": "bjob:run", "value": "tickets"}]
+    assert is_member(request["clientRequestToken"], "tickets")
     arn = server.fake.tokens[request["clientRequestToken"]]
     assert result.stdout.splitlines() == [arn]  # piped: one ARN a line
-    assert "will submit 1 job: 120 records" in result.stderr
-    assert "  model    Claude 3 Haiku" in result.stderr
+    assert "bjob: 1 job: 120 records, 36.8 KB; will create 1" in result.stderr
+    assert f"  model    Claude 3 Haiku ({HAIKU})" in result.stderr
+    assert "  region   us-east-1" in result.stderr
 
 
 def test_the_gate_refuses_what_would_fail(server: RunningFake, s3: Any, tmp_path: Path) -> None:
@@ -115,7 +125,7 @@ def test_a_shard_boundary(
     names = ["big"] if len(jobs) == 1 else ["big-1", "big-2"]
     assert [job["name"] for job in document["jobs"]] == names
     objects = uploaded(s3)
-    shards = [objects[f"results/bjob-inputs/{name}.jsonl"] for name in names]
+    shards = [objects[key_of(job["input_uri"]) + "big.jsonl"] for job in document["jobs"]]
     assert b"".join(shards) == path.read_bytes()  # every record once, in order, byte for byte
     assert [len(shard.splitlines()) for shard in shards] == jobs
 
@@ -200,11 +210,14 @@ def test_a_script_needs_yes_and_a_dry_run_touches_nothing(
     jsonschema.validate(document, SUBMIT_SCHEMA)
     [job] = document["jobs"]
     assert document["dry_run"] is True and job["arn"] is None and job["created"] is False
-    assert job["request"]["tags"] == [{"key": "team", "value": "ml"}]
+    assert job["request"]["tags"] == [
+        {"key": "team", "value": "ml"},
+        {"key": "bjob:run", "value": "in"},
+    ]
     assert job["request"]["clientRequestToken"] == job["client_request_token"]
     assert uploaded(s3) == {} and server.fake.created == []
     asked = submit(server, str(path), tty=True, stdin="n\n")
-    assert "Upload and submit 1 job? [y/N]" in asked.stderr and server.fake.created == []
+    assert "Upload and create 1 job? [y/N]" in asked.stderr and server.fake.created == []
 
 
 def test_an_s3_input_that_fits_is_used_where_it_is(

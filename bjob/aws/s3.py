@@ -281,3 +281,10 @@ def bucket_region(client: Any, bucket: str) -> str | None:
         "HTTPHeaders", {}
     ).get("x-amz-bucket-region")
     return str(region) if region else None
+
+
+def remove_object(client: Any, location: S3Location) -> None:
+    """Delete an object bjob has just written (an upload whose bytes turned out not to be
+    the ones checked): never anyone else's."""
+    with s3_errors(location):
+        client.delete_object(Bucket=location.bucket, Key=location.key)

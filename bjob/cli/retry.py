@@ -13,12 +13,14 @@ from bjob.cli.options import (
     DebugOption,
     DryRunOption,
     EndpointOption,
+    IntervalOption,
     ProfileOption,
     ReadTimeoutOption,
     RegionOption,
     SubmitQueryOption,
     UploadToOption,
     WatchAfterOption,
+    WatchTimeoutOption,
     YesOption,
     complete_job,
 )
@@ -49,9 +51,15 @@ def retry(
             show_default=False,
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Warnings stop the submission too (exit 7), as in check."),
+    ] = False,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
     watch: WatchAfterOption = False,
+    interval: IntervalOption = None,
+    timeout: WatchTimeoutOption = None,
     json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
     profile: ProfileOption = None,
@@ -70,52 +78,52 @@ def retry(
 
     def body(env: Environment) -> ExitCode:
         import tempfile
+        from dataclasses import replace
         from pathlib import Path
 
         from bjob.aws.session import AwsClients
-        from bjob.cli.submit import run_submission
+        from bjob.cli.submit import _follow_settings, run_submission
         from bjob.model.exits import BjobError
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-        from bjob.usecases.results import ResultsRequest, write_retry_file
-        from bjob.usecases.submit import settings_of
+        from bjob.usecases.retry import prepare_retry
 
         compiled = compile_query(query)
+        follow = _follow_settings(watch, interval, timeout)
         refs = parse_job_refs([job])
         if refs[0].kind == "file":
             raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)
-        clients = AwsClients(aws_options(ctx))
-        [loaded] = load_jobs(refs, clients, env.stdin)
+        options = aws_options(ctx)
+        [loaded] = load_jobs(refs, AwsClients(options), env.stdin)
         if not isinstance(loaded, LoadedJob):
             return report(env, [loaded])
         original = loaded.job
-        settings = settings_of(original, clients)
+        # The new job runs where the original ran: the ARN's region, not the configured one.
+        region = original.region or AwsClients(options).default_region()
+        clients = AwsClients(replace(options, region=region))
         with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
-            path = Path(scratch) / f"{original.job_id or 'job'}-retry.jsonl"
-            # Exactly what `bjob results JOB --retry-file` writes: the same code.
-            found, written = write_retry_file(original, clients, path, ResultsRequest())
-            for warning in found.warnings:
+            prepared = prepare_retry(
+                original, clients, Path(scratch), name=name, upload_to=upload_to, strict=strict
+            )
+            for warning in prepared.warnings:
                 print_warning(env.stderr, warning)
-            if not written.records:
+            if prepared.request is None:
                 print(
                     "bjob: nothing to submit again: no failed or missing records", file=env.stderr
                 )
                 return ExitCode.OK
-            base = name or f"{original.name or original.job_id}-retry"
             return run_submission(
                 env,
-                ctx,
-                [str(path)],
-                settings,
-                base,
-                upload_to,
+                clients,
+                prepared.request,
+                region,
                 dry_run=dry_run,
                 yes=yes,
-                watch=watch,
+                follow=follow,
                 json_output=json_output,
-                retry_of=None if name else base,
                 query=compiled,
+                again=f"bjob retry {original.arn}",
             )
 
     run_command(ctx, debug, body)

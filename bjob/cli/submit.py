@@ -3,7 +3,9 @@ safe to run twice."""
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Annotated
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +15,7 @@ from bjob.cli.options import (
     DebugOption,
     DryRunOption,
     EndpointOption,
+    IntervalOption,
     InvocationTypeOption,
     ProfileOption,
     ReadTimeoutOption,
@@ -20,6 +23,7 @@ from bjob.cli.options import (
     SubmitQueryOption,
     UploadToOption,
     WatchAfterOption,
+    WatchTimeoutOption,
     YesOption,
     checked_invocation_type,
 )
@@ -28,8 +32,11 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from bjob.model.submit import JobSettings
+    from bjob.aws.session import AwsClients
+    from bjob.model.submit import SubmissionPlan, SubmittedJob
     from bjob.render.jsonout import Query
+    from bjob.usecases.submit import SubmitRequest
+    from bjob.usecases.watch import WatchSettings
 
 
 def submit(
@@ -118,9 +125,15 @@ def submit(
             "--tag", metavar="KEY=VALUE", help="A tag for the jobs (repeat).", show_default=False
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Warnings stop the submission too (exit 7), as in check."),
+    ] = False,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
     watch: WatchAfterOption = False,
+    interval: IntervalOption = None,
+    timeout: WatchTimeoutOption = None,
     json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
     profile: ProfileOption = None,
@@ -138,8 +151,10 @@ def submit(
     """
 
     def body(env: Environment) -> ExitCode:
+        from bjob.aws.session import AwsClients
         from bjob.model.submit import JobSettings, default_name, parse_tags
         from bjob.render.jsonout import compile_query
+        from bjob.usecases.submit import SubmitRequest
 
         settings = JobSettings(
             model_id=model,
@@ -154,23 +169,37 @@ def submit(
         )
         if upload_to is not None:
             _s3_uri(upload_to, "--upload-to")
-        job_name = name or default_name(inputs[0])
-        compiled = compile_query(query)
+        request = SubmitRequest(
+            inputs, settings, name or default_name(inputs[0]), upload_to, strict=strict
+        )
+        clients = AwsClients(aws_options(ctx))
+        follow = _follow_settings(watch, interval, timeout)
         return run_submission(
             env,
-            ctx,
-            inputs,
-            settings,
-            job_name,
-            upload_to,
+            clients,
+            request,
+            clients.default_region(),
             dry_run=dry_run,
             yes=yes,
-            watch=watch,
+            follow=follow,
             json_output=json_output,
-            query=compiled,
+            query=compile_query(query),
+            again="bjob submit",
         )
 
     run_command(ctx, debug, body)
+
+
+def _follow_settings(
+    watch: bool, interval: float | None, timeout: str | None
+) -> WatchSettings | None:
+    from bjob.cli.watch import watch_settings
+
+    if not watch:
+        if interval is not None or timeout is not None:
+            raise BjobError("--interval and --timeout go with --watch", ExitCode.USAGE)
+        return None
+    return watch_settings(interval, timeout, None)
 
 
 def _s3_uri(text: str, option: str) -> str:
@@ -185,108 +214,92 @@ def _s3_uri(text: str, option: str) -> str:
 
 def run_submission(
     env: Environment,
-    ctx: typer.Context,
-    inputs: list[str],
-    settings: JobSettings,
-    name: str,
-    upload_to: str | None,
+    clients: AwsClients,
+    request: SubmitRequest,
+    region: str,
     *,
     dry_run: bool,
     yes: bool,
-    watch: bool,
+    follow: WatchSettings | None,
     json_output: bool,
-    retry_of: str | None = None,
-    query: Query | None = None,
+    query: Query | None,
+    again: str,
 ) -> ExitCode:
-    """Check, plan, ask, upload, create, report: `submit`'s steps, and `retry`'s (named
-    <retry_of>-1, -2... as earlier retries leave room)."""
-    from functools import cache
-
-    from bjob.aws.session import AwsClients
+    """Plan, show, ask, carry out, report: `submit`'s steps, and `retry`'s. `again` is the
+    command that finishes an interrupted run."""
     from bjob.cli.confirm import confirmed
-    from bjob.model.words import counted
     from bjob.render.output import bytes_progress, print_warning
-    from bjob.render.submit import outcome_lines, plan_lines, submission_to_dict
-    from bjob.usecases.check import find_sources
-    from bjob.usecases.submit import (
-        GateClosed,
-        check_regions,
-        create_jobs,
-        existing_jobs,
-        prepare,
-        slots_in_use,
-        upload_inputs,
-    )
+    from bjob.render.submit import interrupted_lines, outcome_lines, plan_lines, question
+    from bjob.usecases.submit import GateClosed, Outcome, carry_out, plan_submission
 
-    @cache
-    def clients() -> AwsClients:
-        return AwsClients(aws_options(ctx))
-
-    def no_stdin() -> IO[bytes]:
-        raise BjobError("submit reads files, folders and S3 URIs", ExitCode.USAGE)
-
-    sources = find_sources(inputs, clients, no_stdin)
+    json_output = json_output or query is not None
     try:
-        submission = prepare(sources, inputs, settings, name, upload_to, clients)
+        plan = plan_submission(request, clients, region, env.now())
     except GateClosed as closed:  # check's report, on stderr: stdout is for job ARNs
         from bjob.render.check import report_lines
 
-        for text in report_lines(closed.report, strict=False):
+        for text in report_lines(closed.report, strict=request.strict):
             print(text.plain, file=env.stderr)
         raise
-    for warning in submission.warnings:
+    about = plan.about
+    for warning in about.warnings:
         print_warning(env.stderr, warning)
-    if retry_of is not None:
-        from bjob.usecases.submit import retry_named
-
-        submission = retry_named(
-            submission, retry_of, settings, clients(), clients().default_region()
-        )
-    model = submission.lookup.model
-    label = f"{model.name} ({model.model_id})" if model.name else model.model_id
-    for line in plan_lines(submission.jobs, label, settings.output_uri, dry_run):
+    for line in plan_lines(about, dry_run):
         print(line, file=env.stderr)
-    json_output = json_output or query is not None
     if dry_run:
-        if json_output:
-            _print_json(env, submission_to_dict(submission.jobs, True, submission.warnings), query)
+        code = about.exit_code()
+        _print_json(env, json_output, about, None, True, code, query)
+        return _closing(env, code)
+    if about.to_create and not confirmed(env, question(about), yes=yes):
+        print("bjob: nothing was uploaded or created", file=env.stderr)
         return ExitCode.OK
-    aws = clients()
-    region = aws.default_region()
-    check_regions(submission, settings, aws, region)
-    existing = existing_jobs(submission, aws, region)
-    slots = slots_in_use(submission, aws, region, env.now())
-    to_create = sum(job.token not in existing for job in submission.jobs)
-    if to_create and slots.free > 0:  # (no room at all: nothing to ask, upload or create)
-        question = f"Upload and submit {counted(to_create, 'job')}?"
-        if not confirmed(env, question, yes=yes):
-            print("bjob: nothing was uploaded or submitted", file=env.stderr)
-            return ExitCode.OK
+
+    def on_job(job: SubmittedJob) -> None:
+        if not json_output and job.arn is not None:
+            print(job.arn, file=env.stdout, flush=True)
+
+    outcome = Outcome(plan)
+    try:
         with bytes_progress(env, "Uploading") as (on_start, on_bytes):
-            upload_inputs(submission, aws, region, on_start, on_bytes)
-    done, not_made = create_jobs(submission, aws, region, existing, slots)
-    for line in outcome_lines(done, not_made):
+            carry_out(plan, clients, outcome, on_start, on_bytes, on_job)
+    except BaseException:  # Ctrl-C, SIGTERM or a failure after some jobs were made
+        if outcome.created:
+            for line in interrupted_lines(outcome.created, again):
+                print(line, file=env.stderr)
+        raise
+    for line in outcome_lines(about, outcome.jobs, outcome.quota_stop, again):
         print(line, file=env.stderr)
-    if json_output:
-        _print_json(env, submission_to_dict(done, False, submission.warnings), query)
-    else:
-        for job in done:
-            if job.arn is not None:
-                print(job.arn, file=env.stdout)
-    if not_made is not None:
-        return ExitCode.QUOTA_FULL
-    if not watch:
-        return ExitCode.OK
-    from bjob.cli.watch import run_watch, watch_settings
+    code = outcome.exit_code()
+    _print_json(env, json_output, about, outcome.jobs, False, code, query)
+    if follow is None or code is ExitCode.QUOTA_FULL:
+        return _closing(env, code)
+    from bjob.cli.watch import run_watch
     from bjob.model.identifiers import parse_job_ref
 
-    refs = [parse_job_ref(job.arn) for job in done if job.arn]
-    return run_watch(
-        env, refs, aws_options(ctx), watch_settings(None, None, None), False, None, False
-    )
+    refs = [parse_job_ref(job.arn) for job in outcome.jobs if job.arn]
+    # With --json, stdout holds one document already: the follow-up goes to stderr.
+    watching = replace(env, stdout=env.stderr) if json_output else env
+    return run_watch(watching, refs, clients.options, follow, False, None, False)
 
 
-def _print_json(env: Environment, document: object, query: Query | None) -> None:
+def _closing(env: Environment, code: ExitCode) -> ExitCode:
+    if code is not ExitCode.OK:
+        print(f"bjob: exit {int(code)} ({code.name.lower().replace('_', ' ')})", file=env.stderr)
+    return code
+
+
+def _print_json(
+    env: Environment,
+    wanted: bool,
+    about: SubmissionPlan,
+    jobs: Sequence[SubmittedJob] | None,
+    dry_run: bool,
+    code: ExitCode,
+    query: Query | None,
+) -> None:
+    if not wanted:
+        return
     from bjob.render.jsonout import print_json
+    from bjob.render.submit import submission_to_dict
 
-    print_json(env.stdout, document, query)
+    print_json(env.stdout, submission_to_dict(about, jobs, dry_run, int(code)), query)

@@ -37,6 +37,16 @@ class ResolvedModel:
     model_id: str  # the base model id
     name: str | None  # its display name, when the region's model list was read
 
+    @property
+    def for_jobs(self) -> str:
+        """The model id a job is created with: an ARN or an inference profile as given
+        (jobs run through it); anything else, a name or a provisioned-only variant among
+        them, the base model id the resolver found."""
+        given = self.given.strip()
+        if given.startswith("arn:") or _PROFILE_PREFIX.match(given):
+            return given
+        return self.model_id
+
 
 def resolve_model(text: str, names: Mapping[str, str] | None) -> ResolvedModel:
     """The base model `text` means, among the region's foundation models (id -> display

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bjob.model.check import Limits
+from bjob.model.check import Limit, Limits
 from bjob.model.exits import BjobError, ExitCode
 
 # The API's patterns (the botocore service model for bedrock).
@@ -89,29 +89,39 @@ def default_name(first_input: str) -> str:
     return cleaned
 
 
-def shard_names(name: str, count: int) -> list[str]:
+def part_names(name: str, count: int) -> list[str]:
+    """A submission's job names: NAME alone, or NAME-1, NAME-2... when split."""
     return [name] if count == 1 else [f"{name}-{index}" for index in range(1, count + 1)]
+
+
+def is_part_name(job_name: str, name: str) -> bool:
+    """NAME or NAME-k: a name one of NAME's submissions gives its parts."""
+    return job_name == name or bool(re.fullmatch(re.escape(name) + r"-[0-9]+", job_name))
 
 
 @dataclass(frozen=True)
 class ShardLimits:
-    """What one shard (one job, one input file) may hold."""
+    """What one job, and one input file of a job, may hold."""
 
-    max_records: int
+    max_records: int  # a job's
     max_bytes: int
     min_records: int
+    file_records: int  # one input file's
+    file_bytes: int
 
 
 def shard_limits(limits: Limits) -> ShardLimits:
     return ShardLimits(
-        int(min(limits.records_per_job.value, limits.records_per_input_file.value)),
-        int(min(limits.job_bytes.value, limits.input_file_bytes.value)),
+        int(limits.records_per_job.value),
+        int(limits.job_bytes.value),
         int(limits.min_records_per_job.value),
+        int(limits.records_per_input_file.value),
+        int(limits.input_file_bytes.value),
     )
 
 
-def shard_count(records: int, size: int, limits: ShardLimits) -> int:
-    """How many shards the records need: as few as every limit allows."""
+def job_count(records: int, size: int, limits: ShardLimits) -> int:
+    """How many jobs the records need: as few as every limit allows."""
     if records < limits.min_records:
         raise BjobError(
             f"{records:,} records: a job needs at least {limits.min_records:,}",
@@ -128,69 +138,151 @@ def shard_count(records: int, size: int, limits: ShardLimits) -> int:
     return count
 
 
-@dataclass
-class Shard:
-    """One job's input: a run of consecutive records, its bytes and their SHA-256."""
+@dataclass(frozen=True)
+class InputFacts:
+    """What the check's reading learnt of one input file."""
 
-    index: int
+    records: int
+    bytes: int
+    as_is: bool  # its bytes are its records exactly (one a line, \n ends, no BOM): sent as is
+
+
+def whole_files(files: Sequence[InputFacts], limits: ShardLimits) -> list[list[int]] | None:
+    """Whole files packed in order into as few jobs as the records need (each file its own
+    input object, none cut); None when that takes more jobs, or leaves one too small, or a
+    file alone passes a limit: then records are dealt (`Dealer`)."""
+    count = job_count(sum(f.records for f in files), sum(f.bytes for f in files), limits)
+    jobs: list[list[int]] = []
+    records = size = 0
+    for index, facts in enumerate(files):
+        if facts.records > limits.file_records or facts.bytes > limits.file_bytes:
+            return None
+        if (
+            not jobs
+            or records + facts.records > limits.max_records
+            or (size + facts.bytes > limits.max_bytes)
+        ):
+            jobs.append([])
+            records = size = 0
+        jobs[-1].append(index)
+        records += facts.records
+        size += facts.bytes
+    counts = [sum(files[i].records for i in job) for job in jobs]
+    if len(jobs) != count or min(counts) < limits.min_records:
+        return None
+    return jobs
+
+
+@dataclass
+class InputObject:
+    """One object under a job's input folder: consecutive records of one input file."""
+
+    job: int
+    source: int  # the input file's index
+    name: str  # under the job's input folder
     records: int = 0
     bytes: int = 0
     digest: Any = field(default_factory=hashlib.sha256, repr=False)
-    local_file: str | None = None  # the shard is exactly this file, byte for byte
+    local_file: str | None = None  # the object is exactly this file, byte for byte
 
     @property
     def sha256(self) -> str:
         return str(self.digest.hexdigest())
 
 
-class Sharder:
-    """Records, in order, dealt into `count` shards of even size: each shard takes its share
-    of the records (the first ones one more when they do not divide evenly), and starts a
-    new shard early if the next record would pass the byte limit (uneven record sizes can
-    then make one shard more). done() refuses a shard left too small, so the plan is never
-    silently broken."""
+def object_names(uris: Sequence[str]) -> list[str]:
+    """Each input file's object name: its own name, made unique (a/x.jsonl, b/x.jsonl ->
+    x.jsonl, x-2.jsonl): the job's output for it is <name>.out."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for uri in uris:
+        base = uri.rstrip("/").rsplit("/", 1)[-1] or "input.jsonl"
+        stem = base.removesuffix(".jsonl")
+        candidate, number = f"{stem}.jsonl", 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{stem}-{number}.jsonl"
+        taken.add(candidate)
+        names.append(candidate)
+    return names
 
-    def __init__(self, records: int, count: int, limits: ShardLimits) -> None:
+
+class Dealer:
+    """Records, in input order, dealt into `count` jobs of even size: each job takes its
+    share (the first ones one more when they do not divide evenly), and starts early if the
+    next record would pass the job's byte limit. Within a job each input file's records are
+    an object of their own, cut again only where a file passes the per-file limits. done()
+    refuses a job left too small, so the plan is never silently broken."""
+
+    def __init__(self, records: int, count: int, limits: ShardLimits, names: Sequence[str]):
         self.limits = limits
+        self.names = names
         base, extra = divmod(records, count)
         self.base = base
         self.targets = [base + (1 if index < extra else 0) for index in range(count)]
-        self.shards = [Shard(0)]
+        self.job_records = [0]
+        self.job_bytes = [0]
+        self.objects: list[InputObject] = []
 
-    def add(self, line: bytes) -> int:
-        """The shard this record (a line without its line end) goes to."""
-        shard = self.shards[-1]
+    def add(self, source: int, line: bytes) -> int:
+        """The object this record (a line without its line end) goes to."""
         size = len(line) + 1
-        index = len(self.shards) - 1
-        target = self.targets[index] if index < len(self.targets) else self.base
-        if shard.records and (
-            shard.records >= target or shard.bytes + size > self.limits.max_bytes
+        job = len(self.job_records) - 1
+        target = self.targets[job] if job < len(self.targets) else self.base
+        if self.job_records[job] and (
+            self.job_records[job] >= target or self.job_bytes[job] + size > self.limits.max_bytes
         ):
-            shard = Shard(len(self.shards))
-            self.shards.append(shard)
-        shard.records += 1
-        shard.bytes += size
-        shard.digest.update(line + b"\n")
-        return shard.index
+            job += 1
+            self.job_records.append(0)
+            self.job_bytes.append(0)
+        current = self.objects[-1] if self.objects else None
+        if (
+            current is None
+            or current.job != job
+            or current.source != source
+            or current.records >= self.limits.file_records
+            or current.bytes + size > self.limits.file_bytes
+        ):
+            current = InputObject(job, source, self._name(job, source))
+            self.objects.append(current)
+        current.records += 1
+        current.bytes += size
+        current.digest.update(line + b"\n")
+        self.job_records[job] += 1
+        self.job_bytes[job] += size
+        return len(self.objects) - 1
 
-    def done(self) -> list[Shard]:
-        for shard in self.shards:
-            if shard.bytes > self.limits.max_bytes:
+    def _name(self, job: int, source: int) -> str:
+        pieces = sum(item.job == job and item.source == source for item in self.objects)
+        name = self.names[source]
+        return name if not pieces else f"{name.removesuffix('.jsonl')}.part{pieces + 1}.jsonl"
+
+    def done(self) -> list[InputObject]:
+        for job, (records, size) in enumerate(zip(self.job_records, self.job_bytes, strict=True)):
+            if size > self.limits.max_bytes:
                 raise BjobError(
-                    f"a record of job {shard.index + 1} is larger than a job may hold "
+                    f"a record of job {job + 1} is larger than a job may hold "
                     f"({self.limits.max_bytes:,} bytes)",
                     ExitCode.INPUT_ERRORS,
                 )
-            if shard.records < self.limits.min_records:
+            if records < self.limits.min_records:
                 raise BjobError(
-                    f"job {shard.index + 1} would hold {shard.records:,} records: fewer than "
+                    f"job {job + 1} would hold {records:,} records: fewer than "
                     f"the {self.limits.min_records:,} a job needs",
                     ExitCode.INPUT_ERRORS,
                 )
-        return self.shards
+        return self.objects
 
 
-def client_token(name: str, settings: JobSettings, input_uri: str, content_sha256: str) -> str:
+def content_digest(objects: Sequence[InputObject]) -> str:
+    """A job's input, as one hash: its objects' names and bytes."""
+    digest = hashlib.sha256()
+    for item in objects:
+        digest.update(f"{item.name}\0{item.sha256}\0".encode())
+    return digest.hexdigest()
+
+
+def job_digest(name: str, settings: JobSettings, input_uri: str, content_sha256: str) -> str:
     """What defines a job, hashed: the same job asked for twice is one job."""
     parts = [
         name,
@@ -206,7 +298,7 @@ def client_token(name: str, settings: JobSettings, input_uri: str, content_sha25
         ",".join(settings.security_groups),
         ",".join(f"{key}={value}" for key, value in settings.tags),
     ]
-    return "bjob" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:60]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def create_request(name: str, settings: JobSettings, input_uri: str, token: str) -> dict[str, Any]:
@@ -245,20 +337,113 @@ def create_request(name: str, settings: JobSettings, input_uri: str, token: str)
 
 
 @dataclass(frozen=True)
-class PlannedJob:
-    name: str
-    input_uri: str
+class PlannedObject:
+    """An object a job reads: where, and what it must hold."""
+
+    uri: str
     records: int
     bytes: int
     sha256: str
+    local_file: str | None = None  # uploaded from disk: the object is this whole file
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    name: str
+    input_uri: str  # the folder of its objects, or an S3 input used where it is
+    records: int
+    bytes: int
+    sha256: str  # of its input: content_digest of its objects
     token: str
     request: Mapping[str, Any]
-    upload: bool  # the input is to be uploaded (False: an S3 input used where it is)
-    local_file: str | None = None  # uploaded as it is: the shard is this whole file
+    objects: tuple[PlannedObject, ...]  # to upload (none for an S3 input used where it is)
+
+    @property
+    def upload(self) -> bool:
+        return bool(self.objects)
+
+
+@dataclass(frozen=True)
+class ExistingJob:
+    """A planned job an earlier run created (found by its token)."""
+
+    arn: str
+    status: str | None
 
 
 @dataclass(frozen=True)
 class SubmittedJob:
     planned: PlannedJob
-    arn: str | None  # None: not created (a dry run, or no free slot)
+    arn: str | None  # None: not created (a dry run, no free slot, or interrupted)
     created: bool  # made by this run (False: found from an earlier run, or not made)
+    status: str | None = None  # an earlier run's job: its status when it was found
+
+
+ENDED_CODES = {  # an earlier run's job that has ended otherwise than Completed
+    "Failed": ExitCode.JOB_FAILED,
+    "PartiallyCompleted": ExitCode.JOB_PARTIALLY_COMPLETED,
+    "Stopped": ExitCode.JOB_STOPPED,
+    "Stopping": ExitCode.JOB_STOPPED,
+    "Expired": ExitCode.JOB_EXPIRED,
+}
+
+
+@dataclass(frozen=True)
+class SubmissionPlan:
+    """What a submission will do, as shown before anything costs money (and in a dry run):
+    every planned job, which of them an earlier run made, which objects are there already,
+    and how many jobs the model's quota has room for."""
+
+    model: str  # as shown: its name and the id the jobs carry
+    settings: JobSettings
+    region: str
+    jobs: tuple[PlannedJob, ...]
+    existing: Mapping[str, ExistingJob]  # token -> an earlier run's job
+    quota: Limit  # the model's submitted and in-progress jobs
+    in_use: int
+    reused: frozenset[str]  # object URIs already holding the planned bytes (bjob's uploads)
+    warnings: tuple[str, ...]
+    in_place: bool = False  # an S3 input used where it is
+
+    @property
+    def free(self) -> int:
+        return max(0, int(self.quota.value) - self.in_use)
+
+    @property
+    def missing(self) -> list[PlannedJob]:
+        return [job for job in self.jobs if job.token not in self.existing]
+
+    @property
+    def to_create(self) -> list[PlannedJob]:
+        """The missing jobs the model's quota has room for, in order."""
+        return self.missing[: self.free]
+
+    @property
+    def no_room(self) -> str | None:
+        if len(self.to_create) == len(self.missing):
+            return None
+        return (
+            f"the model's quota of {self.quota.value:,.0f} submitted and in-progress jobs "
+            f"({self.quota.source}) has {self.in_use:,} in use"
+        )
+
+    @property
+    def uploads(self) -> list[PlannedObject]:
+        return [
+            item for job in self.to_create for item in job.objects if item.uri not in self.reused
+        ]
+
+    @property
+    def ended(self) -> list[tuple[PlannedJob, ExistingJob]]:
+        """An earlier run's jobs that ended otherwise than Completed."""
+        return [
+            (job, self.existing[job.token])
+            for job in self.jobs
+            if job.token in self.existing and self.existing[job.token].status in ENDED_CODES
+        ]
+
+    def exit_code(self) -> ExitCode:
+        """What the submission exits with once it has done all it could."""
+        if self.no_room is not None:
+            return ExitCode.QUOTA_FULL
+        return max((ENDED_CODES[str(found.status)] for _, found in self.ended), default=ExitCode.OK)

@@ -1,39 +1,59 @@
-"""Submitting an input as jobs: checked as `bjob check` checks it (the same code), split to
-the model's quotas, uploaded (only what is not there already), and created with tokens that
-make a second run find the first run's jobs; never more jobs than the model has room for."""
+"""Submitting an input as jobs, the workflow `bjob submit` and `bjob retry` share.
+
+1. `plan_submission` reads and decides, and writes nothing: the input checked as `bjob check`
+   checks it (the same code: the gate), the model resolved to the id the jobs will carry, the
+   records dealt into as few jobs as the limits allow (each input file an object of its
+   own), the jobs an earlier run made found by their tokens (one listing), a name another
+   submission holds refused, the buckets' regions, every object an upload would write
+   looked at (nothing bjob did not write is ever replaced), the free slots counted. A dry
+   run is this and nothing more, so it ends with the real run's exit codes.
+2. `carry_out` uploads what is missing (verified: the bytes sent are the bytes checked) and
+   creates the jobs that fit the free slots, reporting each one as it is made.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from bjob.model.check import CheckReport, Limit
+from bjob.model.check import BOM, CheckReport, Limit, Problem
 from bjob.model.exits import BjobError, ExitCode
+from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
+from bjob.model.models import base_model_id
+from bjob.model.runs import RUN_TAG, is_member, run_token
 from bjob.model.submit import (
+    Dealer,
+    ExistingJob,
+    InputFacts,
+    InputObject,
     JobSettings,
     PlannedJob,
-    Shard,
-    Sharder,
+    PlannedObject,
+    SubmissionPlan,
     SubmittedJob,
     check_settings,
-    client_token,
+    content_digest,
     create_request,
-    shard_count,
+    is_part_name,
+    job_count,
+    job_digest,
+    object_names,
+    part_names,
     shard_limits,
-    shard_names,
+    whole_files,
 )
-from bjob.usecases.check import ModelLookup, Source, Sources, check_input
+from bjob.usecases.check import ModelLookup, Source, Sources, check_input, find_sources
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
-    from bjob.model.job import Job
 
-ClientsFactory = Callable[[], "AwsClients"]
 # Problems the split resolves: they are not the gate's business.
 LIMIT_KINDS = frozenset(
     {"too-many-records", "job-too-large", "file-too-many-records", "file-too-large"}
@@ -42,28 +62,20 @@ UPLOAD_FOLDER = "bjob-inputs/"  # beside the job folders under --output, unless 
 
 
 @dataclass(frozen=True)
-class Submission:
-    """Everything decided before anything is uploaded or created."""
+class SubmitRequest:
+    """What a user asked for: the inputs, the jobs' settings (the model as typed), the name."""
 
-    lookup: ModelLookup
-    report: CheckReport
-    jobs: tuple[PlannedJob, ...]
-    sources: tuple[Source, ...]
-    shard_of_record: Callable[[], Iterator[tuple[int, bytes]]]  # (shard, line), input order
-    warnings: tuple[str, ...]
-    shards: tuple[Shard, ...] = ()
-    in_place: str | None = None  # an S3 input used where it is
-    folder: S3Location | None = None  # where shards are uploaded
-
-    def named(self, name: str, settings: JobSettings) -> Submission:
-        """The same shards as jobs of another name (their tokens and requests follow)."""
-        assert self.folder is not None
-        jobs = plan_jobs(self.shards, name, settings, self.in_place, self.folder)
-        return replace(self, jobs=jobs)
+    inputs: Sequence[str]
+    settings: JobSettings
+    name: str
+    upload_to: str | None = None
+    strict: bool = False
+    run: str | None = None  # the run the jobs join: the name, unless they are a retry
+    retry_of: str | None = None  # name the jobs <retry_of>-1, -2...: the first one free
 
 
 class GateClosed(BjobError):
-    """The input has record-level errors: nothing is uploaded or created (exit 7)."""
+    """The input has errors (or, with --strict, warnings): nothing is uploaded or created."""
 
     def __init__(self, report: CheckReport) -> None:
         super().__init__(
@@ -72,128 +84,285 @@ class GateClosed(BjobError):
         self.report = report
 
 
-def prepare(
-    sources: Sources,
-    inputs: Sequence[str],
-    settings: JobSettings,
-    name: str,
-    upload_to: str | None,
-    clients: ClientsFactory,
-) -> Submission:
-    """Check every record against the model (the gate), plan the shards, and the request
-    for each job: everything short of touching S3 or Bedrock."""
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided before anything is written: what is shown and asked (`about`),
+    and what carrying it out needs."""
+
+    about: SubmissionPlan
+    lookup: ModelLookup
+    report: CheckReport
+    read: Callable[[], Iterator[tuple[int, bytes]]] = field(repr=False)  # (object, line)
+
+
+def plan_submission(
+    request: SubmitRequest,
+    clients: AwsClients,
+    region: str,
+    now: datetime,
+    stdin: Callable[[], IO[bytes]] | None = None,
+) -> Plan:
+    """Check, plan and look: everything short of uploading or creating (a dry run is this)."""
+    settings = request.settings
+    if request.run is None and request.retry_of is None:
+        check_settings(settings, [request.name])
+    sources = find_sources(request.inputs, lambda: clients, stdin or _no_stdin)
     if not all(source.rereadable for source in sources.items):
         raise BjobError(
             "submit reads its input twice (to check it, then to upload it): give a file, a "
             "folder or an S3 URI, not a stream",
             ExitCode.USAGE,
         )
-    check_settings(settings, [name])
-    report, lookup = check_input(sources, settings.model_id, settings.invocation_type, clients)
-    errors = [p for p in report.problems if p.severity == "error" and p.kind not in LIMIT_KINDS]
-    if errors:
-        raise GateClosed(replace(report, problems=tuple(errors)))
+    facts = [_Facts() for _ in sources.items]
+    watched = Sources(
+        [_facts_kept(source, item) for source, item in zip(sources.items, facts, strict=True)],
+        sources.skipped,
+    )
+    report, lookup = check_input(
+        watched, settings.model_id, settings.invocation_type, lambda: clients
+    )
     assert lookup is not None  # a model was given
-    limits = shard_limits(lookup.limits)
-    records = report.records
-    size = sum(item.bytes for item in report.inputs)
-    count = shard_count(records, size, limits)
-    sharder = Sharder(records, count, limits)
+    gate = [
+        problem
+        for problem in report.problems
+        if problem.kind not in LIMIT_KINDS and (problem.severity == "error" or request.strict)
+    ]
+    if gate:
+        raise GateClosed(replace(report, problems=tuple(gate)))
+    settings = replace(settings, model_id=lookup.model.for_jobs)
+    warnings = [*lookup.warnings]
+    warnings += [_warning_text(p) for p in report.problems if p.severity == "warning"]
     items = sources.items
-    whole = _whole_file(items[0], records) if count == 1 and len(items) == 1 else None
-    if whole is not None:  # one file, as Bedrock will read it: uploaded as it is
-        shards: tuple[Shard, ...] = (whole,)
-    else:
+    for source, item in zip(items, facts, strict=True):
+        if item.bom:
+            warnings.append(f"{source.uri}: its byte-order mark is left out of the upload")
+    run = request.run or request.name
+    settings = _with_run_tag(settings, run)
+    in_place = _used_in_place(request.inputs, report, lookup)
+    folder = _upload_folder(request.upload_to, settings.output_uri)
+    names = object_names([source.uri for source in items])
+    objects, read = _deal(items, facts, report, lookup, names)
+    summaries = _run_summaries(run, clients, region)
+    name = request.name
+    if request.retry_of is not None:
+        name = _free_retry_name(request.retry_of, run, objects, settings, folder, summaries)
+    check_settings(settings, [name])
+    jobs = _plan_jobs(objects, name, run, settings, folder, request.inputs[0] if in_place else None)
+    check_settings(settings, [job.name for job in jobs])
+    existing = _existing(jobs, name, run, summaries)
+    _check_buckets(jobs, settings, clients, region)
+    missing = [job for job in jobs if job.token not in existing]
+    reused = _look_at_objects(missing, clients, region)
+    quota, in_use = _slots_in_use(lookup, clients, region, now)
+    label = lookup.model.name
+    about = SubmissionPlan(
+        f"{label} ({settings.model_id})" if label else settings.model_id,
+        settings,
+        region,
+        jobs,
+        existing,
+        quota,
+        in_use,
+        reused,
+        tuple(warnings),
+        in_place,
+    )
+    return Plan(about, lookup, report, read)
 
-        def dealt() -> Iterator[tuple[int, bytes]]:
-            for source in items:
-                for line in source.lines():
-                    if line and not line.isspace():
-                        yield sharder.add(line), line
 
-        for _ in dealt():  # the plan: each shard's records, bytes and SHA-256
-            pass
-        shards = tuple(sharder.done())
-    in_place = _used_in_place(inputs, report, lookup, len(shards))
-    folder = _upload_folder(upload_to, settings.output_uri)
-    jobs = plan_jobs(shards, name, settings, in_place, folder)
-    # Dealt again when uploading: the same records to the same shards, in the same order.
-    replay = _replayer(items, [shard.records for shard in shards])
-    return Submission(
-        lookup, report, jobs, tuple(items), replay, lookup.warnings, shards, in_place, folder
+def _no_stdin() -> IO[bytes]:
+    raise BjobError("submit reads files, folders and S3 URIs", ExitCode.USAGE)
+
+
+def _warning_text(problem: Problem) -> str:
+    where = problem.where[0] if problem.where else None
+    place = ""
+    if where is not None and where.line is not None:
+        place = f"{where.input}:{where.line}: "
+    elif where is not None:
+        place = f"{where.input}: "
+    count = f" ({problem.count:,} records)" if problem.count > 1 else ""
+    return f"{place}{problem.message}{count}"
+
+
+def _with_run_tag(settings: JobSettings, run: str) -> JobSettings:
+    tags = [(key, value) for key, value in settings.tags if key != RUN_TAG]
+    return replace(settings, tags=(*tags, (RUN_TAG, run)))
+
+
+@dataclass
+class _Facts:
+    """What reading a local file for the check learnt of its bytes as they are."""
+
+    digest: Any = field(default_factory=hashlib.sha256)
+    size: int = 0
+    newlines: int = 0
+    last: bytes = b""
+    carriage_return: bool = False
+    bom: bool = False
+    complete: bool = False
+
+
+def _facts_kept(source: Source, facts: _Facts) -> Source:
+    """The source, read for the check through a tap that hashes its bytes as they pass (a
+    local file only: its bytes can then be sent as they are, without a second reading)."""
+    if source.uri.startswith("s3://") or not os.path.isfile(source.uri):
+        return source
+
+    def lines() -> Iterator[bytes]:
+        def chunks() -> Iterator[bytes]:
+            with open(source.uri, "rb") as file:
+                first = True
+                while chunk := file.read(CHUNK_BYTES):
+                    if first:
+                        facts.bom, first = chunk.startswith(BOM), False
+                    facts.digest.update(chunk)
+                    facts.size += len(chunk)
+                    facts.newlines += chunk.count(b"\n")
+                    facts.carriage_return = facts.carriage_return or b"\r" in chunk
+                    facts.last = chunk[-1:]
+                    yield chunk
+            facts.complete = True
+
+        try:
+            from bjob.model.check import MAX_BODY_BYTES
+
+            yield from split_lines(chunks(), MAX_BODY_BYTES, crlf=True)
+        except OSError as error:
+            raise BjobError(f"{source.uri}: cannot be read: {error}", ExitCode.USAGE) from None
+
+    return replace(source, lines=lines)
+
+
+def _deal(
+    items: Sequence[Source],
+    facts: Sequence[_Facts],
+    report: CheckReport,
+    lookup: ModelLookup,
+    names: Sequence[str],
+) -> tuple[list[InputObject], Callable[[], Iterator[tuple[int, bytes]]]]:
+    """The input objects (which records of which file go where), and a way to read them
+    again, in the same order, for the upload."""
+    limits = shard_limits(lookup.limits)
+    counted = {item.uri: item for item in report.inputs}
+    known = [
+        InputFacts(
+            counted[source.uri].records,
+            counted[source.uri].bytes,
+            _as_is(item, counted[source.uri].records),
+        )
+        for source, item in zip(items, facts, strict=True)
+    ]
+    packed = whole_files(known, limits)
+    if packed is not None and all(known[i].as_is for job in packed for i in job):
+        objects = []
+        for job, members in enumerate(packed):
+            for index in members:
+                whole = InputObject(job, index, names[index], known[index].records)
+                whole.bytes, whole.digest = known[index].bytes, facts[index].digest
+                whole.local_file = items[index].uri
+                objects.append(whole)
+        return objects, lambda: iter(())
+    records = sum(item.records for item in known)
+    dealer = Dealer(records, job_count(records, sum(i.bytes for i in known), limits), limits, names)
+    for source, line in _records(items):
+        dealer.add(source, line)
+    objects = dealer.done()
+    counts = [item.records for item in objects]
+
+    def read() -> Iterator[tuple[int, bytes]]:
+        lines = _records(items)
+        for index, count in enumerate(counts):
+            for source, line in itertools.islice(lines, count):
+                if source != objects[index].source:
+                    raise _changed()
+                yield index, line
+
+    return objects, read
+
+
+def _as_is(facts: _Facts, records: int) -> bool:
+    """Every line a record, each ending with \\n, no \\r, no byte-order mark."""
+    return (
+        facts.complete
+        and not facts.bom
+        and not facts.carriage_return
+        and facts.last == b"\n"
+        and facts.newlines == records
     )
 
 
-def plan_jobs(
-    shards: Sequence[Shard],
+def _records(items: Sequence[Source]) -> Iterator[tuple[int, bytes]]:
+    """(file, record) in input order: blank lines skipped, a byte-order mark left out."""
+    for index, source in enumerate(items):
+        for number, line in enumerate(source.lines()):
+            if number == 0 and line.startswith(BOM):
+                line = line[len(BOM) :]
+            if line and not line.isspace():
+                yield index, line
+
+
+def _changed() -> BjobError:
+    return BjobError(
+        "the input changed after it was checked: nothing more was uploaded and no job was created",
+        ExitCode.INPUT_ERRORS,
+        hint="run the same command again: the input is checked anew",
+    )
+
+
+def _plan_jobs(
+    objects: Sequence[InputObject],
     name: str,
+    run: str,
     settings: JobSettings,
-    in_place: str | None,
     folder: S3Location,
+    in_place: str | None,
 ) -> tuple[PlannedJob, ...]:
-    """A job for each shard: its name, input location, token and request."""
-    names = shard_names(name, len(shards))
-    check_settings(settings, names)
+    """A job for each group of objects: its name, input folder, token and request."""
+    count = max(item.job for item in objects) + 1
     jobs = []
-    for shard, job_name in zip(shards, names, strict=True):
-        uri = in_place or folder.child(f"{job_name}.jsonl").uri
-        token = client_token(job_name, settings, uri, shard.sha256)
-        request = create_request(job_name, settings, uri, token)
-        upload = not in_place
+    for index, job_name in enumerate(part_names(name, count)):
+        mine = [item for item in objects if item.job == index]
+        digest = content_digest(mine)
+        planned: tuple[PlannedObject, ...] = ()
+        if in_place is not None:
+            uri = in_place
+        else:
+            uri = folder.child(f"{job_name}/{digest[:12]}/").uri
+            planned = tuple(
+                PlannedObject(
+                    uri + item.name, item.records, item.bytes, item.sha256, item.local_file
+                )
+                for item in mine
+            )
+        token = run_token(run, job_digest(job_name, settings, uri, digest))
         jobs.append(
             PlannedJob(
                 job_name,
                 uri,
-                shard.records,
-                shard.bytes,
-                shard.sha256,
+                sum(item.records for item in mine),
+                sum(item.bytes for item in mine),
+                digest,
                 token,
-                request,
-                upload,
-                shard.local_file,
+                create_request(job_name, settings, uri, token),
+                planned,
             )
         )
     return tuple(jobs)
 
 
-def _whole_file(source: Source, records: int) -> Shard | None:
-    """A local file that is its own shard byte for byte (every line a record, \n line ends,
-    the last one too): hashed in large reads, then uploaded from disk as it is. None for
-    anything else (it is dealt line by line)."""
-    import hashlib
-    import os
-
-    if source.uri.startswith("s3://") or not source.rereadable or not os.path.isfile(source.uri):
-        return None
-    digest = hashlib.sha256()
-    size = lines = 0
-    last = b""
-    with open(source.uri, "rb") as file:
-        while chunk := file.read(1 << 20):
-            if b"\r" in chunk:
-                return None
-            digest.update(chunk)
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    # As many lines as records: no line is blank; and the last one ends as the others do.
-    if last != b"\n" or lines != records:
-        return None
-    return Shard(0, records, size, digest, local_file=source.uri)
-
-
-def _used_in_place(
-    inputs: Sequence[str], report: CheckReport, lookup: ModelLookup, shards: int
-) -> str | None:
-    """One S3 input that fits one job is used where it is: never copied."""
-    if shards != 1 or len(inputs) != 1 or not inputs[0].startswith("s3://"):
-        return None
+def _used_in_place(inputs: Sequence[str], report: CheckReport, lookup: ModelLookup) -> bool:
+    """One S3 input that fits one job as it is: used where it is, never copied."""
+    if len(inputs) != 1 or not inputs[0].startswith("s3://"):
+        return False
     limits = lookup.limits
+    records = sum(item.records for item in report.inputs)
+    size = sum(item.bytes for item in report.inputs)
+    if records > limits.records_per_job.value or size > limits.job_bytes.value:
+        return False
     if any(item.bytes > limits.input_file_bytes.value for item in report.inputs):
-        return None
-    if any(item.records > limits.records_per_input_file.value for item in report.inputs):
-        return None
-    return inputs[0]
+        return False
+    return all(item.records <= limits.records_per_input_file.value for item in report.inputs)
 
 
 def _upload_folder(upload_to: str | None, output_uri: str) -> S3Location:
@@ -206,38 +375,71 @@ def _upload_folder(upload_to: str | None, output_uri: str) -> S3Location:
     return where if not where.key or where.key.endswith("/") else where.child("/")
 
 
-def _replayer(
-    items: Sequence[Source], counts: Sequence[int]
-) -> Callable[[], Iterator[tuple[int, bytes]]]:
-    def replay() -> Iterator[tuple[int, bytes]]:
-        lines = (line for source in items for line in source.lines() if line and not line.isspace())
-        for index, count in enumerate(counts):
-            for line in itertools.islice(lines, count):
-                yield index, line
+def _run_summaries(run: str, clients: AwsClients, region: str) -> list[dict[str, Any]]:
+    """Every job whose name contains the run's name: its parts and retries among them."""
+    from bjob.aws.bedrock import iter_job_summaries
+    from bjob.aws.errors import translated_errors
 
-    return replay
+    with translated_errors(profile=clients.options.profile):
+        return list(iter_job_summaries(clients.bedrock(region), nameContains=run))
 
 
-@dataclass(frozen=True)
-class Slots:
-    quota: Limit
-    in_use: int
+def _existing(
+    jobs: Sequence[PlannedJob], name: str, run: str, summaries: Sequence[dict[str, Any]]
+) -> dict[str, ExistingJob]:
+    """The planned jobs an earlier run made (by token); a name that a job of another
+    submission holds is refused before anything is written."""
+    tokens = {job.name: job.token for job in jobs}
+    ours = set(tokens.values())
+    found: dict[str, ExistingJob] = {}
+    for summary in summaries:
+        job_name, token = str(summary.get("jobName")), summary.get("clientRequestToken")
+        if token in ours and summary.get("jobArn"):
+            found.setdefault(str(token), ExistingJob(str(summary["jobArn"]), summary.get("status")))
+            continue
+        other_part = is_part_name(job_name, name) and is_member(token, run)
+        if job_name in tokens or other_part:
+            raise BjobError(
+                f"the name {name!r} is taken: the job {job_name} "
+                f"({summary.get('jobArn')}, {summary.get('status')}) belongs to another "
+                "submission",
+                ExitCode.USAGE,
+                hint="give another --name (a job name is how bjob stop, show and retry find "
+                "it again)",
+            )
+    return found
 
-    @property
-    def free(self) -> int:
-        return max(0, int(self.quota.value) - self.in_use)
+
+def _free_retry_name(
+    base: str,
+    run: str,
+    objects: Sequence[InputObject],
+    settings: JobSettings,
+    folder: S3Location,
+    summaries: Sequence[dict[str, Any]],
+) -> str:
+    """<base>-1, or -2...: the first name no job holds, or whose jobs are this retry's own
+    (an earlier run of the same retry)."""
+    for number in itertools.count(1):
+        candidate = f"{base}-{number}"
+        planned = _plan_jobs(objects, candidate, run, settings, folder, None)
+        tokens = {job.token for job in planned}
+        holders = [s for s in summaries if is_part_name(str(s.get("jobName")), candidate)]
+        if all(s.get("clientRequestToken") in tokens for s in holders):
+            return candidate
+    raise AssertionError("unreachable")
 
 
-def check_regions(
-    submission: Submission, settings: JobSettings, clients: AwsClients, region: str
+def _check_buckets(
+    jobs: Sequence[PlannedJob], settings: JobSettings, clients: AwsClients, region: str
 ) -> None:
-    """Every bucket the jobs use is in the jobs' region (Bedrock reads and writes only
-    there), and exists: said before anything is uploaded or created."""
+    """Every bucket the jobs use exists and is in the jobs' region (Bedrock reads and writes
+    only there): said before anything is uploaded or created."""
     from bjob.aws.s3 import bucket_region
 
     client = clients.client("s3", region)
     buckets = {parse_s3_uri(settings.output_uri).bucket}
-    buckets |= {parse_s3_uri(job.input_uri).bucket for job in submission.jobs}
+    buckets |= {parse_s3_uri(job.input_uri).bucket for job in jobs}
     for bucket in sorted(buckets):
         found = bucket_region(client, bucket)
         if found is not None and found != region:
@@ -249,98 +451,168 @@ def check_regions(
             )
 
 
-def existing_jobs(
-    submission: Submission, clients: AwsClients, region: str | None
-) -> dict[str, str]:
-    """The jobs an earlier run made (by their names and clientRequestTokens): token -> ARN."""
-    from bjob.aws.bedrock import iter_job_summaries
-    from bjob.aws.errors import translated_errors
+def _look_at_objects(
+    jobs: Sequence[PlannedJob], clients: AwsClients, region: str
+) -> frozenset[str]:
+    """The objects already holding what is planned (bjob's own uploads of the same bytes);
+    anything else in a job's input folder is refused: bjob never replaces an object it did
+    not write, and Bedrock would read a stray one as part of the job."""
+    from bjob.aws.s3 import list_objects, uploaded_sha256
 
-    tokens = {job.token for job in submission.jobs}
-    prefix = submission.jobs[0].name
-    found: dict[str, str] = {}
-    with translated_errors(profile=clients.options.profile):
-        for summary in iter_job_summaries(clients.bedrock(region), nameContains=prefix):
-            token = summary.get("clientRequestToken")
-            if token in tokens and summary.get("jobArn"):
-                found.setdefault(str(token), str(summary["jobArn"]))
-    return found
+    client = clients.client("s3", region)
+    reused: set[str] = set()
+    for job in jobs:
+        if not job.objects:
+            continue
+        planned = {item.uri: item for item in job.objects}
+        for found in list_objects(client, parse_s3_uri(job.input_uri), None):
+            uri = found.location.uri
+            item = planned.get(uri)
+            if item is not None and uploaded_sha256(client, found.location, item.bytes) == (
+                item.sha256
+            ):
+                reused.add(uri)
+                continue
+            what = "holds other bytes" if item is not None else "is in the job's input folder"
+            raise BjobError(
+                f"{uri} already exists and {what}: bjob does not replace an object it did not "
+                "write for this submission; nothing was uploaded or created",
+                ExitCode.CONFIGURATION,
+                hint="give another --upload-to or --name",
+            )
+    return frozenset(reused)
 
 
-def slots_in_use(
-    submission: Submission, clients: AwsClients, region: str | None, now: datetime
-) -> Slots:
+def _slots_in_use(
+    lookup: ModelLookup, clients: AwsClients, region: str, now: datetime
+) -> tuple[Limit, int]:
     """Jobs submitted or in progress on the base model, against its concurrent-jobs quota."""
-    from bjob.model.models import base_model_id
     from bjob.usecases.polling import discover_active_jobs
 
-    base = submission.lookup.model.model_id
+    base = lookup.model.model_id
     active = [
         job
         for job in discover_active_jobs(clients, region, now)
         if job.model_id and base_model_id(job.model_id) == base
     ]
-    return Slots(submission.lookup.concurrent_jobs, len(active))
+    return lookup.concurrent_jobs, len(active)
 
 
-def upload_inputs(
-    submission: Submission,
+@dataclass
+class Outcome:
+    """Every planned job, with its ARN where it has one; filled as jobs are made, so that an
+    interruption still knows what was created."""
+
+    plan: Plan
+    jobs: list[SubmittedJob] = field(default_factory=list)
+    quota_stop: str | None = None  # why some jobs were not made
+
+    @property
+    def created(self) -> list[SubmittedJob]:
+        return [job for job in self.jobs if job.created]
+
+    def exit_code(self) -> ExitCode:
+        if any(job.arn is None for job in self.jobs):
+            return ExitCode.QUOTA_FULL
+        return self.plan.about.exit_code()
+
+
+def carry_out(
+    plan: Plan,
     clients: AwsClients,
-    region: str | None,
+    outcome: Outcome,
     on_start: Callable[[int], None],
     on_bytes: Callable[[int], None],
-) -> int:
-    """Each shard to its object (streamed, multipart), unless an object with the same bytes
-    is already there; the bytes uploaded."""
-    from bjob.aws.s3 import upload, uploaded_sha256
+    on_job: Callable[[SubmittedJob], None] = lambda job: None,
+) -> Outcome:
+    """Upload what is missing, then create the jobs that fit, in order; `outcome` holds what
+    was made as it is made, and `on_job` hears of each job that has an ARN (found or made)."""
+    from bjob.aws.bedrock import create_job
 
-    client = clients.client("s3", region)
-    needed = [
-        job
-        for job in submission.jobs
-        if job.upload
-        and uploaded_sha256(client, parse_s3_uri(job.input_uri), job.bytes) != job.sha256
-    ]
-    on_start(sum(job.bytes for job in needed))
-    wanted = {job.name for job in needed}
-    dealt = submission.shard_of_record()
-    for index, job in enumerate(submission.jobs):
-        if not job.upload:
-            break
-        lines = _shard_lines(dealt, index, job.records)
-        if job.name not in wanted:
-            for _ in lines:  # already there: read past it
+    _upload(plan, clients, on_start, on_bytes)
+    quota_stop: str | None = None
+    allowed = {job.token for job in plan.about.to_create}
+    for job in plan.about.jobs:
+        found = plan.about.existing.get(job.token)
+        if found is not None:
+            outcome.jobs.append(SubmittedJob(job, found.arn, False, found.status))
+            on_job(outcome.jobs[-1])
+            continue
+        if quota_stop is not None or job.token not in allowed:
+            outcome.jobs.append(SubmittedJob(job, None, False))
+            continue
+        try:
+            arn = create_job(dict(job.request), plan.about.region, clients)
+        except BjobError as error:
+            if error.code is not ExitCode.QUOTA_FULL:
+                raise
+            quota_stop = error.message
+            outcome.jobs.append(SubmittedJob(job, None, False))
+            continue
+        outcome.jobs.append(SubmittedJob(job, arn, True, "Submitted"))
+        on_job(outcome.jobs[-1])
+    outcome.quota_stop = quota_stop or plan.about.no_room
+    return outcome
+
+
+def _upload(
+    plan: Plan,
+    clients: AwsClients,
+    on_start: Callable[[int], None],
+    on_bytes: Callable[[int], None],
+) -> None:
+    """Each missing object: from disk when it is a whole file, else its records streamed;
+    the bytes read are hashed as they go and must be the bytes checked, or the object is
+    removed again and nothing is created."""
+    from bjob.aws.s3 import remove_object, upload
+
+    wanted = plan.about.uploads
+    on_start(sum(item.bytes for item in wanted))
+    if not wanted:
+        return
+    client = clients.client("s3", plan.about.region)
+    kms_key = plan.about.settings.kms_key
+    order = [item for job in plan.about.jobs for item in job.objects]
+    wanted_uris = {item.uri for item in wanted}
+    lines = plan.read()
+    index_of = {id(item): index for index, item in enumerate(order)}
+    for item in order:
+        index = index_of[id(item)]
+        streamed = _object_lines(lines, index, item.records)
+        if item.uri not in wanted_uris:
+            for _ in streamed:  # there already, or not to be made: read past it
                 pass
             continue
-        if job.local_file is not None:  # the one shard: the file itself, from disk
-            upload(client, parse_s3_uri(job.input_uri), job.local_file, job.sha256, on_bytes)
-            continue
-        reader = _ShardReader(lines, job.bytes)
-        upload(client, parse_s3_uri(job.input_uri), reader, job.sha256, on_bytes)
-        if reader.sent != job.bytes:
-            raise BjobError(
-                f"{job.input_uri}: {reader.sent:,} bytes were read of the {job.bytes:,} planned: "
-                "the input changed while it was being submitted",
-                ExitCode.INPUT_ERRORS,
-            )
-    return sum(job.bytes for job in needed)
+        reader = _HashingReader(
+            open(item.local_file, "rb")  # noqa: SIM115 (closed below)
+            if item.local_file is not None
+            else _LinesReader(streamed)
+        )
+        location = parse_s3_uri(item.uri)
+        try:
+            upload(client, location, reader, item.sha256, on_bytes, kms_key=kms_key)
+        finally:
+            reader.close()
+        if reader.size != item.bytes or reader.digest.hexdigest() != item.sha256:
+            remove_object(client, location)
+            raise _changed()
 
 
-def _shard_lines(dealt: Iterator[tuple[int, bytes]], index: int, records: int) -> Iterator[bytes]:
-    for shard, line in itertools.islice(dealt, records):
-        if shard != index:
-            raise BjobError("the input changed while it was being submitted", ExitCode.INPUT_ERRORS)
+def _object_lines(lines: Iterator[tuple[int, bytes]], index: int, records: int) -> Iterator[bytes]:
+    for number, (found, line) in enumerate(lines):
+        if found != index:
+            raise _changed()
         yield line + b"\n"
+        if number + 1 == records:
+            return
 
 
-class _ShardReader(io.RawIOBase):
-    """A shard's lines as a file to read: what s3transfer uploads from, a part at a time."""
+class _LinesReader(io.RawIOBase):
+    """Lines as a file to read: what s3transfer uploads from, a part at a time."""
 
-    def __init__(self, lines: Iterator[bytes], size: int) -> None:
+    def __init__(self, lines: Iterator[bytes]) -> None:
         self.lines = lines
         self.buffer = bytearray()
-        self.sent = 0
-        self.size = size
 
     def readable(self) -> bool:
         return True
@@ -354,91 +626,31 @@ class _ShardReader(io.RawIOBase):
         count = min(len(into), len(self.buffer))
         into[:count] = self.buffer[:count]
         del self.buffer[:count]
-        self.sent += count
         return count
 
 
-def create_jobs(
-    submission: Submission,
-    clients: AwsClients,
-    region: str | None,
-    existing: dict[str, str],
-    slots: Slots,
-) -> tuple[list[SubmittedJob], str | None]:
-    """Each job not made yet, while the quota has room: (every job, with its ARN where it
-    has one; why some were not made, or None)."""
-    from bjob.aws.bedrock import create_job
+class _HashingReader(io.RawIOBase):
+    """A file read once, front to back, its bytes counted and hashed on the way to S3."""
 
-    done: list[SubmittedJob] = []
-    free = slots.free
-    stopped: str | None = None
-    for job in submission.jobs:
-        if job.token in existing:
-            done.append(SubmittedJob(job, existing[job.token], False))
-            continue
-        if stopped is not None or free <= 0:
-            stopped = stopped or (
-                f"the model's quota of {slots.quota.value:,.0f} submitted and in-progress jobs "
-                f"({slots.quota.source}) has {slots.in_use:,} in use"
-            )
-            done.append(SubmittedJob(job, None, False))
-            continue
-        try:
-            arn = create_job(dict(job.request), region, clients)
-        except BjobError as error:
-            if error.code is not ExitCode.QUOTA_FULL:
-                raise
-            stopped = error.message
-            done.append(SubmittedJob(job, None, False))
-            continue
-        free -= 1
-        done.append(SubmittedJob(job, arn, True))
-    return done, stopped
+    def __init__(self, inner: IO[bytes] | io.RawIOBase) -> None:
+        self.inner = inner
+        self.digest = hashlib.sha256()
+        self.size = 0
 
+    def readable(self) -> bool:
+        return True
 
-def settings_of(job: Job, clients: AwsClients) -> JobSettings:
-    """A new job like this one: its model, role, output, invocation type, timeout, KMS key,
-    VPC and tags."""
-    from bjob.aws.bedrock import job_tags
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size) or b""
+        self.digest.update(data)
+        self.size += len(data)
+        return data
 
-    if not (job.model_id and job.role_arn and job.output.s3_uri and job.arn):
-        raise BjobError(
-            "the job does not say its model, role or output: it cannot be submitted again",
-            ExitCode.NOT_FOUND,
-        )
-    output = job.output.s3_uri if job.output.s3_uri.endswith("/") else job.output.s3_uri + "/"
-    return JobSettings(
-        model_id=job.model_id,
-        role_arn=job.role_arn,
-        output_uri=output,
-        invocation_type=job.invocation_type or "InvokeModel",
-        timeout_hours=job.timeout_hours,
-        kms_key=job.output.kms_key_id,
-        subnets=tuple(job.vpc.subnet_ids or ()),
-        security_groups=tuple(job.vpc.security_group_ids or ()),
-        tags=tuple(job_tags(job.arn, job.region, clients)),
-    )
+    def readinto(self, into: Any) -> int:
+        data = self.read(len(into))
+        into[: len(data)] = data
+        return len(data)
 
-
-def retry_named(
-    submission: Submission, base: str, settings: JobSettings, clients: AwsClients, region: str
-) -> Submission:
-    """The submission named <base>-1, or -2... : the first name no job has, or whose jobs
-    carry this submission's tokens (an earlier run of the same retry)."""
-    from bjob.aws.bedrock import iter_job_summaries
-    from bjob.aws.errors import translated_errors
-
-    for number in itertools.count(1):
-        candidate = submission.named(f"{base}-{number}", settings)
-        names = {job.name: job.token for job in candidate.jobs}
-        with translated_errors(profile=clients.options.profile):
-            taken = [
-                summary
-                for summary in iter_job_summaries(
-                    clients.bedrock(region), nameContains=f"{base}-{number}"
-                )
-                if summary.get("jobName") in names
-            ]
-        if all(names[str(item["jobName"])] == item.get("clientRequestToken") for item in taken):
-            return candidate
-    raise AssertionError("unreachable")
+    def close(self) -> None:
+        self.inner.close()
+        super().close()

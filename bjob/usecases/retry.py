@@ -1,0 +1,97 @@
+"""Retrying a job: its failed and never-processed records (exactly what `bjob results
+--retry-file` writes: the same code) submitted as a new job like it — its model, role,
+output, type, timeout, KMS key, VPC and tags — in its own region, as the next retry of its
+run (<run>-retry-1, then -2...), through submit's steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import Job
+from bjob.model.runs import RUN_TAG
+from bjob.model.submit import JobSettings
+from bjob.usecases.results import ResultsRequest, write_retry_file
+from bjob.usecases.submit import SubmitRequest
+
+if TYPE_CHECKING:
+    from bjob.aws.session import AwsClients
+
+
+@dataclass(frozen=True)
+class RetryInput:
+    """What a retry will submit: the request (None: nothing left to submit again), and what
+    reading the job's results and settings had to say."""
+
+    request: SubmitRequest | None
+    warnings: tuple[str, ...]
+
+
+def prepare_retry(
+    original: Job,
+    clients: AwsClients,
+    scratch: Path,
+    *,
+    name: str | None,
+    upload_to: str | None,
+    strict: bool,
+) -> RetryInput:
+    """The retry file written under `scratch`, and the submission of it."""
+    warnings: list[str] = []
+    settings = settings_of(original, clients, warnings)
+    run = dict(settings.tags).get(RUN_TAG) or original.name or original.job_id or "job"
+    # Named as the input was, so that its output is <name>.out as the original's was.
+    given = (original.input.s3_uri or "").rstrip("/").rsplit("/", 1)[-1]
+    path = scratch / (given if given.endswith(".jsonl") else "records.jsonl")
+    found, written = write_retry_file(original, clients, path, ResultsRequest())
+    warnings += found.warnings
+    if not written.records:
+        return RetryInput(None, tuple(warnings))
+    base = name or f"{run}-retry"
+    request = SubmitRequest(
+        [str(path)],
+        settings,
+        base,
+        upload_to,
+        strict=strict,
+        run=run,
+        retry_of=None if name else base,
+    )
+    return RetryInput(request, tuple(warnings))
+
+
+def settings_of(job: Job, clients: AwsClients, warnings: list[str]) -> JobSettings:
+    """A new job like this one: its model, role, output, invocation type, timeout, KMS key,
+    VPC and tags (without them, and a warning, when they may not be read)."""
+    from bjob.aws.bedrock import job_tags
+
+    if not (job.model_id and job.role_arn and job.output.s3_uri and job.arn):
+        raise BjobError(
+            "the job does not say its model, role or output: it cannot be submitted again",
+            ExitCode.NOT_FOUND,
+        )
+    output = job.output.s3_uri if job.output.s3_uri.endswith("/") else job.output.s3_uri + "/"
+    try:
+        tags = tuple(job_tags(job.arn, job.region, clients))
+    except BjobError as error:
+        # (The job was just read: a denial may come back as either.)
+        if error.code not in (ExitCode.NOT_AUTHORIZED, ExitCode.NOT_FOUND):
+            raise
+        warnings.append(
+            f"the job's tags could not be read ({error.message}): the new job gets none; "
+            "allow bedrock:ListTagsForResource to keep them"
+        )
+        tags = ()
+    return JobSettings(
+        model_id=job.model_id,
+        role_arn=job.role_arn,
+        output_uri=output,
+        invocation_type=job.invocation_type or "InvokeModel",
+        timeout_hours=job.timeout_hours,
+        kms_key=job.output.kms_key_id,
+        subnets=tuple(job.vpc.subnet_ids or ()),
+        security_groups=tuple(job.vpc.security_group_ids or ()),
+        tags=tags,
+    )
