@@ -5,9 +5,8 @@ twice; too few records, or a job still running, create nothing."""
 from __future__ import annotations
 
 import json
-from typing import Any
-
 import re
+from typing import Any
 
 from bjob.model.runs import is_member
 from tests.conftest import Result, invoke
