@@ -248,9 +248,10 @@ class _ChangesTheFile:
 def test_a_file_changed_after_the_check_is_not_submitted(
     server: RunningFake, s3: Any, tmp_path: Path
 ) -> None:
+    from typer.testing import CliRunner
+
     from bjob.cli.app import app
     from tests.conftest import environment, output
-    from typer.testing import CliRunner
 
     model_listed(server)
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))

@@ -82,7 +82,7 @@ def retry(
         from pathlib import Path
 
         from bjob.aws.session import AwsClients
-        from bjob.cli.submit import _follow_settings, run_submission
+        from bjob.cli.submit import follow_settings, run_submission
         from bjob.model.exits import BjobError
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
@@ -90,7 +90,7 @@ def retry(
         from bjob.usecases.retry import prepare_retry
 
         compiled = compile_query(query)
-        follow = _follow_settings(watch, interval, timeout)
+        follow = follow_settings(watch, interval, timeout)
         refs = parse_job_refs([job])
         if refs[0].kind == "file":
             raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)

@@ -173,7 +173,7 @@ def submit(
             inputs, settings, name or default_name(inputs[0]), upload_to, strict=strict
         )
         clients = AwsClients(aws_options(ctx))
-        follow = _follow_settings(watch, interval, timeout)
+        follow = follow_settings(watch, interval, timeout)
         return run_submission(
             env,
             clients,
@@ -190,7 +190,7 @@ def submit(
     run_command(ctx, debug, body)
 
 
-def _follow_settings(
+def follow_settings(
     watch: bool, interval: float | None, timeout: str | None
 ) -> WatchSettings | None:
     from bjob.cli.watch import watch_settings
@@ -230,48 +230,55 @@ def run_submission(
     from bjob.cli.confirm import confirmed
     from bjob.render.output import bytes_progress, print_warning
     from bjob.render.submit import interrupted_lines, outcome_lines, plan_lines, question
-    from bjob.usecases.submit import GateClosed, Outcome, carry_out, plan_submission
+    from bjob.usecases.submit import GateClosed, submit_jobs
 
     json_output = json_output or query is not None
+    made: list[SubmittedJob] = []
+
+    def on_plan(about: SubmissionPlan) -> None:
+        for warning in about.warnings:
+            print_warning(env.stderr, _labelled(warning, request))
+        for line in plan_lines(about, dry_run):
+            print(line, file=env.stderr)
+
+    def on_job(job: SubmittedJob) -> None:
+        if job.created:
+            made.append(job)
+        if not json_output and job.arn is not None:
+            print(job.arn, file=env.stdout, flush=True)
+
     try:
-        plan = plan_submission(request, clients, region, env.now())
+        done = submit_jobs(
+            request,
+            clients,
+            region,
+            env.now(),
+            dry_run=dry_run,
+            on_plan=on_plan,
+            confirm=lambda about: confirmed(env, question(about), yes=yes),
+            progress=lambda: bytes_progress(env, "Uploading"),
+            on_job=on_job,
+        )
     except GateClosed as closed:  # check's report, on stderr: stdout is for job ARNs
         from bjob.render.check import report_lines
 
         for text in report_lines(closed.report, strict=request.strict):
-            print(text.plain, file=env.stderr)
+            print(_labelled(text.plain, request), file=env.stderr)
         raise
-    about = plan.about
-    for warning in about.warnings:
-        print_warning(env.stderr, warning)
-    for line in plan_lines(about, dry_run):
-        print(line, file=env.stderr)
-    if dry_run:
-        code = about.exit_code()
-        _print_json(env, json_output, about, None, True, code, query)
-        return _closing(env, code)
-    if about.to_create and not confirmed(env, question(about), yes=yes):
-        print("bjob: nothing was uploaded or created", file=env.stderr)
-        return ExitCode.OK
-
-    def on_job(job: SubmittedJob) -> None:
-        if not json_output and job.arn is not None:
-            print(job.arn, file=env.stdout, flush=True)
-
-    outcome = Outcome(plan)
-    try:
-        with bytes_progress(env, "Uploading") as (on_start, on_bytes):
-            carry_out(plan, clients, outcome, on_start, on_bytes, on_job)
     except BaseException:  # Ctrl-C, SIGTERM or a failure after some jobs were made
-        if outcome.created:
-            for line in interrupted_lines(outcome.created, again):
-                print(line, file=env.stderr)
+        for line in interrupted_lines(made, again) if made else ():
+            print(line, file=env.stderr)
         raise
-    for line in outcome_lines(about, outcome.jobs, outcome.quota_stop, again):
-        print(line, file=env.stderr)
-    code = outcome.exit_code()
-    _print_json(env, json_output, about, outcome.jobs, False, code, query)
-    if follow is None or code is ExitCode.QUOTA_FULL:
+    about, outcome = done.plan.about, done.outcome
+    code = done.exit_code()
+    if outcome is None and not dry_run:
+        print("bjob: nothing was uploaded or created", file=env.stderr)
+        return code
+    if outcome is not None:
+        for line in outcome_lines(about, outcome.jobs, outcome.quota_stop, again):
+            print(line, file=env.stderr)
+    _print_json(env, json_output, about, outcome.jobs if outcome else None, dry_run, code, query)
+    if outcome is None or follow is None or code is ExitCode.QUOTA_FULL:
         return _closing(env, code)
     from bjob.cli.watch import run_watch
     from bjob.model.identifiers import parse_job_ref
@@ -280,6 +287,14 @@ def run_submission(
     # With --json, stdout holds one document already: the follow-up goes to stderr.
     watching = replace(env, stdout=env.stderr) if json_output else env
     return run_watch(watching, refs, clients.options, follow, False, None, False)
+
+
+def _labelled(text: str, request: SubmitRequest) -> str:
+    """A message with a file bjob made for the submission (retry's, in a folder removed
+    afterwards) named for what it holds."""
+    for path, label in request.labels.items():
+        text = text.replace(path, label)
+    return text
 
 
 def _closing(env: Environment, code: ExitCode) -> ExitCode:

@@ -58,6 +58,7 @@ def prepare_retry(
         strict=strict,
         run=run,
         retry_of=None if name else base,
+        labels={str(path): f"(the records of {original.arn} to submit again)"},
     )
     return RetryInput(request, tuple(warnings))
 

@@ -17,7 +17,8 @@ import hashlib
 import io
 import itertools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -72,6 +73,7 @@ class SubmitRequest:
     strict: bool = False
     run: str | None = None  # the run the jobs join: the name, unless they are a retry
     retry_of: str | None = None  # name the jobs <retry_of>-1, -2...: the first one free
+    labels: Mapping[str, str] = field(default_factory=dict)  # an input path: how to name it
 
 
 class GateClosed(BjobError):
@@ -496,6 +498,52 @@ def _slots_in_use(
         if job.model_id and base_model_id(job.model_id) == base
     ]
     return lookup.concurrent_jobs, len(active)
+
+
+Progress = Callable[[], AbstractContextManager[tuple[Callable[[int], None], Callable[[int], None]]]]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submission came to: its plan, and what was done (None: a dry run, or the
+    question was answered no)."""
+
+    plan: Plan
+    outcome: Outcome | None
+    dry_run: bool = False
+
+    def exit_code(self) -> ExitCode:
+        if self.outcome is not None:
+            return self.outcome.exit_code()
+        if self.dry_run:  # what the real run would exit with
+            return self.plan.about.exit_code()
+        return ExitCode.OK  # the question was answered no: nothing was asked of AWS
+
+
+def submit_jobs(
+    request: SubmitRequest,
+    clients: AwsClients,
+    region: str,
+    now: datetime,
+    *,
+    dry_run: bool,
+    on_plan: Callable[[SubmissionPlan], None],
+    confirm: Callable[[SubmissionPlan], bool],
+    progress: Progress,
+    on_job: Callable[[SubmittedJob], None],
+) -> Submitted:
+    """The whole submission: plan (`on_plan` hears of it), then, unless a dry run, ask
+    (`confirm`, only when a job is to be created) and carry out (`progress` gives the upload's
+    callbacks; `on_job` hears of each job with an ARN as soon as it has one)."""
+    plan = plan_submission(request, clients, region, now)
+    on_plan(plan.about)
+    if dry_run:
+        return Submitted(plan, None, dry_run=True)
+    if plan.about.to_create and not confirm(plan.about):
+        return Submitted(plan, None)
+    with progress() as (on_start, on_bytes):
+        outcome = carry_out(plan, clients, Outcome(plan), on_start, on_bytes, on_job)
+    return Submitted(plan, outcome)
 
 
 @dataclass
