@@ -111,27 +111,46 @@ def submit_view() -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    from bjob.model.submit import JobSettings, PlannedJob, client_token, create_request
-    from bjob.render.submit import plan_lines
+    from bjob.model.check import Limit
+    from bjob.model.runs import run_token
+    from bjob.model.submit import (
+        JobSettings,
+        PlannedJob,
+        PlannedObject,
+        SubmissionPlan,
+        create_request,
+    )
+    from bjob.render.submit import plan_lines, question
 
     settings = JobSettings(
         model_id="anthropic.claude-3-haiku-20240307-v1:0",
         role_arn="arn:aws:iam::123456789012:role/BatchRole",
         output_uri="s3://acme/out/",
+        tags=(("bjob:run", "tickets"),),
     )
     jobs = []
     for name, records, size in (
         ("tickets-1", 25_001, 76_503_060),
         ("tickets-2", 25_000, 76_500_000),
     ):
-        uri = f"s3://acme/out/bjob-inputs/{name}.jsonl"
-        token = client_token(name, settings, uri, "0" * 64)
+        uri = f"s3://acme/out/bjob-inputs/{name}/3f9a0c51d2e8/"
+        token = run_token("tickets", "0" * 64)
         request = create_request(name, settings, uri, token)
-        jobs.append(PlannedJob(name, uri, records, size, "0" * 64, token, request, True))
-    lines = plan_lines(
-        jobs, "Claude 3 Haiku (anthropic.claude-3-haiku-20240307-v1:0)", settings.output_uri, False
+        objects = (PlannedObject(uri + "tickets.jsonl", records, size, "0" * 64),)
+        jobs.append(PlannedJob(name, uri, records, size, "0" * 64, token, request, objects))
+    plan = SubmissionPlan(
+        "Claude 3 Haiku (anthropic.claude-3-haiku-20240307-v1:0)",
+        settings,
+        "us-east-1",
+        tuple(jobs),
+        {},
+        Limit(20, "Service Quotas, applied"),
+        3,
+        frozenset(),
+        (),
     )
-    return Group(*(Text(line) for line in [*lines, "Upload and submit 2 jobs? [y/N] "]))
+    lines = [*plan_lines(plan, False), f"{question(plan)} [y/N] "]
+    return Group(*(Text(line) for line in lines))
 
 
 NARROW = {"submit.svg": 80}  # pictures drawn at 80 columns

@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
-from tests.conftest import invoke, run_bjob
+from tests.conftest import Result, invoke, run_bjob
 from tests.fakebedrock import RunningFake, foundation_model, make_job
 from tests.test_check import VALID, records, write_jsonl
+from tests.s3proxy import moto_s3_behind_a_proxy
 from tests.test_results import FOLDER, OUT, add_job, answer, failure, jsonl, manifest
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -58,7 +60,17 @@ def test_stop_and_submit_through_the_installed_bjob(server: RunningFake, tmp_pat
     assert json.loads(stopped.stdout) == ["stopped"]
     server.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
     path = write_jsonl(tmp_path / "in.jsonl", records(VALID["anthropic-messages"][1], 100))
-    planned = run_bjob(
+    with moto_s3_behind_a_proxy() as (moto_url, _):  # a dry run looks at the buckets too
+        boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url).create_bucket(
+            Bucket="out"
+        )
+        planned = _dry_run(path, aws, server, moto_url)
+    assert planned.code == 0, planned.stderr
+    assert json.loads(planned.stdout) == ["in"]
+
+
+def _dry_run(path: Path, aws: list[str], server: RunningFake, moto_url: str) -> Result:
+    return run_bjob(
         "submit",
         str(path),
         "--model",
@@ -71,10 +83,8 @@ def test_stop_and_submit_through_the_installed_bjob(server: RunningFake, tmp_pat
         "--query",
         "jobs[].request.jobName",
         *aws,
-        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
+        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url, "AWS_ENDPOINT_URL_S3": moto_url},
     )
-    assert planned.code == 0, planned.stderr
-    assert json.loads(planned.stdout) == ["in"]
 
 
 def test_results_and_quotas(server: RunningFake, s3: Any) -> None:
