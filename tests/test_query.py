@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import Result, invoke, run_bjob
 from tests.fakebedrock import RunningFake, foundation_model, make_job
-from tests.test_check import VALID, records, write_jsonl
 from tests.s3proxy import moto_s3_behind_a_proxy
+from tests.test_check import VALID, records, write_jsonl
 from tests.test_results import FOLDER, OUT, add_job, answer, failure, jsonl, manifest
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
