@@ -241,6 +241,7 @@ def upload(
     sha256: str,
     on_bytes: Callable[[int], None],
     kms_key: str | None = None,
+    crc32: str | None = None,
 ) -> None:
     """A stream (read as it goes) or a local file's path to an object: multipart past 8 MB,
     several parts at once (s3transfer, as `aws s3 cp`), each part's checksum checked by S3;
@@ -249,6 +250,8 @@ def upload(
     from boto3.s3.transfer import TransferConfig
 
     extra: dict[str, Any] = {"Metadata": {SHA256_METADATA: sha256}}
+    if crc32 is not None:  # the whole object's: S3 refuses other bytes
+        extra["ChecksumCRC32"] = crc32
     if kms_key:
         extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
     arguments = {"ExtraArgs": extra, "Callback": on_bytes}

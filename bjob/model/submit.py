@@ -173,6 +173,17 @@ def whole_files(files: Sequence[InputFacts], limits: ShardLimits) -> list[list[i
     return jobs
 
 
+@dataclass(frozen=True)
+class LocalFile:
+    """A file uploaded as it is: its path, the CRC-32 of its bytes when they were checked
+    (S3 refuses an upload whose bytes do not have it), and its size, modification time and
+    inode then (compared again after the upload)."""
+
+    path: str
+    crc32: str  # base64 of the big-endian CRC-32, as S3 takes it
+    signature: tuple[int, int, int]
+
+
 @dataclass
 class InputObject:
     """One object under a job's input folder: consecutive records of one input file."""
@@ -183,7 +194,7 @@ class InputObject:
     records: int = 0
     bytes: int = 0
     digest: Any = field(default_factory=hashlib.sha256, repr=False)
-    local_file: str | None = None  # the object is exactly this file, byte for byte
+    local_file: LocalFile | None = None  # the object is exactly this file, byte for byte
 
     @property
     def sha256(self) -> str:
@@ -344,7 +355,7 @@ class PlannedObject:
     records: int
     bytes: int
     sha256: str
-    local_file: str | None = None  # uploaded from disk: the object is this whole file
+    local_file: LocalFile | None = None  # uploaded from disk: the object is this whole file
 
 
 @dataclass(frozen=True)

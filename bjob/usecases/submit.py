@@ -13,10 +13,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import itertools
 import os
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -35,6 +37,7 @@ from bjob.model.submit import (
     InputFacts,
     InputObject,
     JobSettings,
+    LocalFile,
     PlannedJob,
     PlannedObject,
     SubmissionPlan,
@@ -197,6 +200,8 @@ class _Facts:
     """What reading a local file for the check learnt of its bytes as they are."""
 
     digest: Any = field(default_factory=hashlib.sha256)
+    crc32: int = 0
+    signature: tuple[int, int, int] = (0, 0, 0)  # size, mtime_ns, inode before reading
     size: int = 0
     newlines: int = 0
     last: bytes = b""
@@ -214,11 +219,13 @@ def _facts_kept(source: Source, facts: _Facts) -> Source:
     def lines() -> Iterator[bytes]:
         def chunks() -> Iterator[bytes]:
             with open(source.uri, "rb") as file:
+                facts.signature = _signature(os.fstat(file.fileno()))
                 first = True
                 while chunk := file.read(CHUNK_BYTES):
                     if first:
                         facts.bom, first = chunk.startswith(BOM), False
                     facts.digest.update(chunk)
+                    facts.crc32 = zlib.crc32(chunk, facts.crc32)
                     facts.size += len(chunk)
                     facts.newlines += chunk.count(b"\n")
                     facts.carriage_return = facts.carriage_return or b"\r" in chunk
@@ -262,7 +269,8 @@ def _deal(
             for index in members:
                 whole = InputObject(job, index, names[index], known[index].records)
                 whole.bytes, whole.digest = known[index].bytes, facts[index].digest
-                whole.local_file = items[index].uri
+                crc = base64.b64encode(facts[index].crc32.to_bytes(4, "big")).decode()
+                whole.local_file = LocalFile(items[index].uri, crc, facts[index].signature)
                 objects.append(whole)
         return objects, lambda: iter(())
     records = sum(item.records for item in known)
@@ -281,6 +289,10 @@ def _deal(
                 yield index, line
 
     return objects, read
+
+
+def _signature(found: os.stat_result) -> tuple[int, int, int]:
+    return found.st_size, found.st_mtime_ns, found.st_ino
 
 
 def _as_is(facts: _Facts, records: int) -> bool:
@@ -622,28 +634,50 @@ def _upload(
     kms_key = plan.about.settings.kms_key
     order = [item for job in plan.about.jobs for item in job.objects]
     wanted_uris = {item.uri for item in wanted}
-    lines = plan.read()
-    index_of = {id(item): index for index, item in enumerate(order)}
-    for item in order:
-        index = index_of[id(item)]
+    lines = plan.read()  # (nothing for whole files: they are read from disk)
+    for index, item in enumerate(order):
         streamed = _object_lines(lines, index, item.records)
         if item.uri not in wanted_uris:
             for _ in streamed:  # there already, or not to be made: read past it
                 pass
             continue
-        reader = _HashingReader(
-            open(item.local_file, "rb")  # noqa: SIM115 (closed below)
-            if item.local_file is not None
-            else _LinesReader(streamed)
-        )
         location = parse_s3_uri(item.uri)
-        try:
-            upload(client, location, reader, item.sha256, on_bytes, kms_key=kms_key)
-        finally:
-            reader.close()
+        if item.local_file is not None:  # from disk, several parts at once
+            _upload_file(client, location, item, item.local_file, on_bytes, kms_key)
+            continue
+        reader = _HashingReader(_LinesReader(streamed))
+        upload(client, location, reader, item.sha256, on_bytes, kms_key=kms_key)
         if reader.size != item.bytes or reader.digest.hexdigest() != item.sha256:
             remove_object(client, location)
             raise _changed()
+
+
+def _upload_file(
+    client: Any,
+    location: S3Location,
+    item: PlannedObject,
+    local: LocalFile,
+    on_bytes: Callable[[int], None],
+    kms_key: str | None,
+) -> None:
+    """A whole file, as it was checked: S3 refuses bytes without the CRC-32 they had then,
+    and a file whose size, time or inode changed meanwhile is taken back."""
+    from bjob.aws.s3 import remove_object, upload
+
+    try:
+        before = _signature(os.stat(local.path))
+    except OSError:
+        raise _changed() from None
+    if before != local.signature:
+        raise _changed()
+    upload(client, location, local.path, item.sha256, on_bytes, kms_key=kms_key, crc32=local.crc32)
+    try:
+        after = _signature(os.stat(local.path))
+    except OSError:
+        after = None
+    if after != local.signature:
+        remove_object(client, location)
+        raise _changed()
 
 
 def _object_lines(lines: Iterator[tuple[int, bytes]], index: int, records: int) -> Iterator[bytes]:
