@@ -399,3 +399,18 @@ def test_retry_runs_in_the_jobs_region_and_goes_on_without_tags(
     assert "bedrock:ListTagsForResource" in result.stderr
     lists = [r for r in server.fake.requests if r.path == "/model-invocation-jobs"]
     assert lists and all(r.signed_region == "eu-west-1" for r in lists)
+
+
+def test_the_readmes_first_submission(server: RunningFake, s3: Any) -> None:
+    """examples/first-submission.jsonl: ready under --strict, and submitted whole."""
+    from tests.conftest import REPO
+
+    example = REPO / "examples" / "first-submission.jsonl"
+    checked = invoke("check", str(example), "--strict")
+    assert checked.code == 0, checked.stdout + checked.stderr
+    model_listed(server)
+    result = submit(server, str(example), "--model", "haiku", "--yes", "--json")
+    assert result.code == 0, result.stderr
+    [job] = json.loads(result.stdout)["jobs"]
+    assert job["name"] == "first-submission" and job["records"] == 120
+    assert uploaded(s3) == {key_of(job["objects"][0]["uri"]): example.read_bytes()}
