@@ -414,3 +414,19 @@ def test_the_readmes_first_submission(server: RunningFake, s3: Any) -> None:
     [job] = json.loads(result.stdout)["jobs"]
     assert job["name"] == "first-submission" and job["records"] == 120
     assert uploaded(s3) == {key_of(job["objects"][0]["uri"]): example.read_bytes()}
+
+
+def test_an_s3_input_that_needs_a_split_is_dealt_from_s3(
+    server: RunningFake, s3: Any
+) -> None:
+    model_listed(server, records_per_job=100, min_records=40)
+    lines = [json.dumps(line).encode() for line in records(BODY, 250)]
+    s3.put_object(Bucket="batch-in", Key="big/in.jsonl", Body=b"\n".join(lines) + b"\n")
+    result = submit(server, "s3://batch-in/big/in.jsonl", "--yes", "--json")
+    assert result.code == 0, result.stderr
+    jobs = json.loads(result.stdout)["jobs"]
+    assert [job["records"] for job in jobs] == [84, 83, 83]
+    objects = uploaded(s3)
+    parts = [objects[key_of(job["objects"][0]["uri"])] for job in jobs]
+    assert b"".join(parts) == b"\n".join(lines) + b"\n"  # every record once, in order
+    assert s3.get_object(Bucket="batch-in", Key="big/in.jsonl")["Body"].read().count(b"\n") == 250
