@@ -430,3 +430,49 @@ def test_an_s3_input_that_needs_a_split_is_dealt_from_s3(
     parts = [objects[key_of(job["objects"][0]["uri"])] for job in jobs]
     assert b"".join(parts) == b"\n".join(lines) + b"\n"  # every record once, in order
     assert s3.get_object(Bucket="batch-in", Key="big/in.jsonl")["Body"].read().count(b"\n") == 250
+
+
+def test_through_the_installed_bjob(server: RunningFake, tmp_path: Path) -> None:
+    """The installed bjob against the fake Bedrock and moto's S3 server: a run cut off
+    between two creations, the rerun that finishes it, a third that creates nothing, a name
+    another submission holds, and two files that reuse recordIds, kept apart."""
+    import boto3
+
+    from tests.conftest import run_bjob
+    from tests.s3proxy import moto_s3_behind_a_proxy
+
+    model_listed(server, records_per_job=100, min_records=40)
+    write_jsonl(tmp_path / "in" / "a.jsonl", records(BODY, 125))
+    write_jsonl(tmp_path / "in" / "b.jsonl", records(BODY, 125))  # the same recordIds
+    with moto_s3_behind_a_proxy() as (moto_url, _proxy):
+        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
+        s3.create_bucket(Bucket="batch-out")
+        env = {"AWS_ENDPOINT_URL_S3": moto_url, "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url}
+
+        def bjob(*args: str) -> Any:
+            base = ["submit", str(tmp_path / "in"), "--model", "haiku", "--role", ROLE]
+            base += ["--output", OUTPUT, "--endpoint-url", server.url, "--region", "us-east-1"]
+            return run_bjob(*base, *args, env=env)
+
+        # Two listings and the first creation pass; the second creation fails (3 tries).
+        server.fake.fail_next(
+            Fault("error", 500, path_prefix="/model-invocation-job"), times=3, after=3
+        )
+        cut = bjob("--yes")
+        assert cut.code == 5 and len(server.fake.created) == 1
+        again = bjob("--yes", "--json")
+        assert again.code == 0, again.stderr
+        document = json.loads(again.stdout)
+        assert [job["state"] for job in document["jobs"]] == ["exists", "created", "created"]
+        assert [request["modelId"] for request in server.fake.created] == [HAIKU] * 3
+        before = creations(server)
+        third = bjob("--yes")
+        assert third.code == 0 and creations(server) == before
+        assert len(third.stdout.split()) == 3
+        # Each file its own object: 250 records in three jobs of 84, 83, 83; b.jsonl's
+        # records never share an object with a.jsonl's.
+        shapes = [[key_of(o["uri"]).rsplit("/", 1)[1] for o in j["objects"]] for j in document["jobs"]]
+        assert shapes == [["a.jsonl"], ["a.jsonl", "b.jsonl"], ["b.jsonl"]]
+        taken = bjob("--timeout-hours", "48", "--yes")
+        assert taken.code == 2 and "the name 'in' is taken" in taken.stderr
+        assert len(server.fake.created) == 3
