@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bjob.aws.concurrent import Cancel
-from bjob.aws.errors import error_code, translated_errors
+from bjob.aws.errors import (
+    S3_WRITES,
+    denial_hint,
+    error_code,
+    iam_action,
+    operation_name,
+    service_message,
+    translated_errors,
+)
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location
@@ -73,6 +81,17 @@ def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> Bj
         return BjobError(f"no such bucket: {location.bucket}", ExitCode.NOT_FOUND)
     if code in _NOT_FOUND_CODES:
         return BjobError(f"no such object: {location.uri}", ExitCode.NOT_FOUND)
+    if code in _DENIED_CODES and operation_name(error) in S3_WRITES:
+        # An upload, whole or in parts: the write was refused, not a read.
+        needs = denial_hint(iam_action(operation_name(error)), location.uri)
+        if kms_key:
+            needs += f"; and kms:GenerateDataKey on the KMS key {kms_key}"
+        return BjobError(
+            f"not authorized to write {location.uri} ({operation_name(error)}): "
+            f"{service_message(error) or code}",
+            ExitCode.NOT_AUTHORIZED,
+            hint=needs,
+        )
     if code in _DENIED_CODES:
         needs = f"s3:ListBucket and s3:GetObject on the bucket {location.bucket}"
         if kms_key:
