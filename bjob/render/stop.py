@@ -44,16 +44,16 @@ def outcome_lines(outcome: StopOutcome) -> list[str]:
     """What became of one job, as its stop ends: "bjob: stopping ARN", "bjob: left as it
     is: ARN (already Completed)", or the failure and its hint."""
     job = outcome.job
-    who = inert(job.arn or job.name or job.job_id or DASH)
-    if outcome.action == "stopped":
-        return [f"bjob: stopping {who}"]
+    if outcome.action == "stopped":  # the ARN, for scripts that read stderr
+        return [f"bjob: stopping {inert(job.arn or job.job_id or DASH)}"]
+    name = inert(job.name or job.job_id or job.arn or DASH)  # the failure names the ARN
     if outcome.failure is not None:
-        lines = [f"bjob: could not stop {who}: {inert(outcome.failure.message)}"]
+        lines = [f"bjob: could not stop {name}: {inert(outcome.failure.message)}"]
         if outcome.failure.hint:
             lines.append(f"hint: {inert(outcome.failure.hint)}")
         return lines
     state = "stopping" if outcome.action == "already-stopping" else outcome.status or DASH
-    return [f"bjob: left as it is: {who} (already {inert(state)})"]
+    return [f"bjob: {name} left as it is (already {inert(state)})"]
 
 
 def summary_line(outcomes: Sequence[StopOutcome]) -> str | None:
