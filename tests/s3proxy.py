@@ -30,6 +30,7 @@ class S3Proxy:
         self.stalled = threading.Event()  # set when a stalled body has started
         self.release = threading.Event()  # set to let stalled bodies end
         self._lock = threading.Lock()
+        self.denied_writes: set[str] = set()  # bucket/key prefixes (see deny_writes)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,6 +53,31 @@ class S3Proxy:
         with self._lock:
             self.faults.setdefault(key, []).extend([fault] * times)
 
+    def deny_writes(self, prefix: str) -> None:
+        """Every PUT and POST to a key under `prefix` (bucket/key...): PutObject and each
+        multipart call (CreateMultipartUpload, UploadPart, CompleteMultipartUpload) is
+        answered 403 AccessDenied, as S3 answers a policy that refuses s3:PutObject."""
+        with self._lock:
+            self.denied_writes.add(prefix)
+
+    def _denied(self, handler: BaseHTTPRequestHandler) -> bool:
+        if handler.command not in ("PUT", "POST"):
+            return False
+        key = unquote(handler.path.split("?", 1)[0].lstrip("/"))
+        with self._lock:
+            if not any(key.startswith(prefix) for prefix in self.denied_writes):
+                return False
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+            b"<Message>Access Denied</Message><RequestId>0</RequestId></Error>"
+        )
+        handler.send_response(403)
+        handler.send_header("Content-Type", "application/xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return True
+
     def __enter__(self) -> S3Proxy:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
@@ -73,6 +99,8 @@ class S3Proxy:
     def _forward(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else None
+        if self._denied(handler):
+            return
         upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_BY_HOP}
         upstream.request(handler.command, handler.path, body=body, headers=headers)
