@@ -91,6 +91,7 @@ def test_wait_follows_until_stopped(server: RunningFake) -> None:
     result = stop(server, RUNNING, "--yes", "--wait", "--interval", "5", clock=FakeClock())
     assert result.code == 0, result.stderr
     assert "Stopped" in result.stdout + result.stderr
+    assert _closing_code(result.stdout) == 0  # the process's code, not Stopped's (12)
 
 
 def test_the_installed_bjob_stops(server: RunningFake) -> None:
