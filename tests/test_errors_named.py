@@ -283,3 +283,19 @@ def test_a_listing_of_tags_refused_names_its_permission(server: RunningFake) -> 
         job_tags(arn, "us-east-1", clients)
     assert caught.value.code == 4
     assert f"bedrock:ListTagsForResource on {arn}" in str(caught.value.hint)
+
+
+def test_a_file_that_did_not_reach_the_disk_whole_is_named_by_its_target(tmp_path: Path) -> None:
+    """The temporary file is removed before the error is read: the error names the file
+    the user asked for, never the temporary one."""
+    from bjob.model.exits import BjobError
+    from bjob.usecases.localfiles import atomic_file
+
+    target = tmp_path / "retry.jsonl"
+    with pytest.raises(BjobError) as caught, atomic_file(target, replace=False) as file:
+        file.write(b"{}\n")
+        file.crc ^= 1  # as if the disk gave back other bytes
+        temporary = file.temporary
+    assert caught.value.code == 14 and str(target) in caught.value.message
+    assert temporary not in caught.value.message
+    assert list(tmp_path.iterdir()) == []
