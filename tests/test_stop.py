@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import FakeClock, Result, invoke, run_bjob
+import jsonschema
+
+from tests.conftest import REPO, FakeClock, Result, invoke, run_bjob
 from tests.fakebedrock import RunningFake, job_arn, make_job
 
 RUNNING, WAITING, DONE = "abcdefabcd01", "abcdefabcd02", "abcdefabcd03"
+STOP_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "stop.schema.json").read_text())
 
 
 def jobs(server: RunningFake) -> None:
@@ -61,6 +64,7 @@ def test_dry_run_stops_nothing(server: RunningFake) -> None:
     jobs(server)
     result = stop(server, RUNNING, DONE, "--dry-run", "--json")
     assert result.code == 0 and server.fake.stops == []
+    jsonschema.validate(json.loads(result.stdout), STOP_SCHEMA)
     assert [item["action"] for item in json.loads(result.stdout)] == [
         "would-stop",
         "would-already-ended",
@@ -121,6 +125,7 @@ def test_one_refused_stop_hides_neither_the_others_nor_itself(server: RunningFak
     assert result.code == 4, result.stderr
     assert sorted(server.fake.stops) == [job_arn(RUNNING), job_arn(DONE)]
     document = json.loads(result.stdout)
+    jsonschema.validate(document, STOP_SCHEMA)
     assert [(item["name"], item["action"]) for item in document] == [
         ("nightly", "stopped"),
         ("waiting", "failed"),
@@ -198,6 +203,7 @@ def test_the_installed_bjob_reports_a_refused_stop_and_waits_for_the_others(
     )
     assert result.code == 4, result.stderr
     document = json.loads(result.stdout)
+    jsonschema.validate(document, STOP_SCHEMA)
     assert [(item["name"], item["action"], item["status"]) for item in document] == [
         ("nightly", "stopped", "Stopped"),
         ("waiting", "failed", "Scheduled"),
