@@ -486,6 +486,15 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a test's Ctrl-C, a timeout) is not the server's error:
+        socketserver would print a traceback to whatever sys.stderr is at that moment,
+        which may be another in-process test's captured stderr."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
