@@ -93,13 +93,16 @@ def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> Bj
             hint=needs,
         )
     if code in _DENIED_CODES:
+        # A read (GetObject, HeadObject, ListObjectsV2, HeadBucket): S3 answers 403 rather
+        # than 404 for a missing key without s3:ListBucket, so both are named.
         needs = f"s3:ListBucket and s3:GetObject on the bucket {location.bucket}"
         if kms_key:
             needs += f", and kms:Decrypt on the job's KMS key {kms_key}"
+        operation = operation_name(error)
         return BjobError(
-            f"not authorized to read {location.uri}",
+            f"not authorized to read {location.uri}" + (f" ({operation})" if operation else ""),
             ExitCode.NOT_AUTHORIZED,
-            hint=f"reading a job's files needs {needs}",
+            hint=f"the credentials need {needs}",
         )
     if code == "InvalidObjectState":
         return BjobError(
