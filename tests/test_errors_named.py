@@ -299,3 +299,18 @@ def test_a_file_that_did_not_reach_the_disk_whole_is_named_by_its_target(tmp_pat
     assert caught.value.code == 14 and str(target) in caught.value.message
     assert temporary not in caught.value.message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_quotas_for_a_model_name_without_the_model_list(server: RunningFake) -> None:
+    """quotas --model NAME: the name cannot be resolved; the denial is the answer (exit 4,
+    naming bedrock:ListFoundationModels), not a usage error."""
+    from tests.fakebedrock import Fault
+
+    server.fake.fail_next(
+        Fault("error", 403, "AccessDeniedException", "denied", path_prefix="/foundation-models")
+    )
+    result = invoke(
+        "quotas", "--model", "haiku", "--endpoint-url", server.url, "--region", "us-east-1"
+    )
+    assert result.code == 4, result.stderr
+    assert "bedrock:ListFoundationModels" in result.stderr and "--help" not in result.stderr
