@@ -212,3 +212,16 @@ def test_the_installed_bjob_reports_a_refused_stop_and_waits_for_the_others(
     assert _closing_code(result.stderr) == 4
     assert "bedrock:StopModelInvocationJob" in result.stderr
     assert sorted(server.fake.stops) == [job_arn(RUNNING), job_arn(DONE)]
+
+
+def test_wait_after_every_stop_failed_follows_nothing(server: RunningFake) -> None:
+    """Nothing was stopped: --wait has nothing to follow (never every active job), the JSON
+    still says why, and the exit is the denial's."""
+    jobs(server)
+    server.fake.deny("StopModelInvocationJob")
+    result = stop(server, RUNNING, "--yes", "--wait", "--json", clock=FakeClock())
+    assert result.code == 4, result.stderr
+    [item] = json.loads(result.stdout)
+    assert item["action"] == "failed" and item["error"]["exit_code"] == 4
+    assert "finished:" not in result.stderr and server.fake.stops == []
+    assert not server.fake.requests_to("/model-invocation-jobs")  # no listing of active jobs

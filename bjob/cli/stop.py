@@ -170,12 +170,7 @@ def _wait(
     def closing(watch_code: ExitCode) -> ExitCode:
         return max(done.code, ExitCode.OK if watch_code in _ENDED else watch_code)
 
-    followed = [o.job.arn for o in done.outcomes if o.failure is None and o.job.arn]
-    if not followed:
-        if as_json:
-            _print(env, _entries(done), query)
-        return done.code
-    refs = [parse_job_ref(arn) for arn in followed]
+    refs = [parse_job_ref(o.job.arn) for o in done.outcomes if o.failure is None and o.job.arn]
     try:
         result = follow_up(
             env, refs, aws_options(ctx), settings, closing=closing, on_stderr=as_json

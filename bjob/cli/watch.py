@@ -130,7 +130,12 @@ def follow_up(
     stderr (standard output stays the command's, one JSON document with --json), and the
     jobs as they ended with the code. `closing(watch_code)` is the code the command will
     exit with, which the closing line states; without it, the watch's own. Jobs that cannot
-    be loaded are reported on stderr and their code returned, with no jobs."""
+    be loaded are reported on stderr and their code returned, with no jobs; no refs is
+    nothing to follow (not, as for `bjob watch`, every active job)."""
+    from bjob.usecases.watch import WatchResult
+
+    if not refs:
+        return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
     return _watch(env, refs, options, settings, False, None, bell, on_stderr, closing)
 
 

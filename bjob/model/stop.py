@@ -67,10 +67,6 @@ class StopReport:
         codes = [error.code for error in self.errors] + [o.code for o in self.outcomes]
         return max(codes, default=ExitCode.OK)
 
-    @property
-    def to_stop(self) -> int:
-        return sum(plan.action == "stop" for plan in self.plans)
-
 
 def plan_stops(jobs: Sequence[Job]) -> list[StopPlan]:
     """Stop what runs or waits; leave what is stopping or has ended (already the wanted
