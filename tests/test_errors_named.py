@@ -314,3 +314,18 @@ def test_quotas_for_a_model_name_without_the_model_list(server: RunningFake) -> 
     )
     assert result.code == 4, result.stderr
     assert "bedrock:ListFoundationModels" in result.stderr and "--help" not in result.stderr
+
+
+def test_an_upload_refused_by_its_kms_key_names_the_key() -> None:
+    from bjob.aws.s3 import s3_errors
+    from bjob.model.exits import BjobError
+    from bjob.model.locations import S3Location
+
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234"
+    message = f"User: x is not authorized to perform: kms:GenerateDataKey on resource: {key}"
+    with pytest.raises(BjobError) as caught, s3_errors(S3Location("b", "k.jsonl"), kms_key=key):
+        raise denied("PutObject", message)
+    assert caught.value.code == 4
+    assert caught.value.hint == (
+        f"the credentials need kms:GenerateDataKey on {key}: allow it in their IAM policy"
+    )

@@ -82,9 +82,11 @@ def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> Bj
     if code in _NOT_FOUND_CODES:
         return BjobError(f"no such object: {location.uri}", ExitCode.NOT_FOUND)
     if code in _DENIED_CODES and operation_name(error) in S3_WRITES:
-        # An upload, whole or in parts: the write was refused, not a read.
-        needs = denial_hint(iam_action(operation_name(error)), location.uri)
-        if kms_key:
+        # An upload, whole or in parts: the write was refused, not a read. The permission
+        # is the one S3's message names (kms:GenerateDataKey for a key), else s3:PutObject.
+        action = iam_action(operation_name(error), service_message(error)) or "s3:PutObject"
+        needs = denial_hint(action, location.uri if action.startswith("s3:") else kms_key)
+        if kms_key and not action.startswith("kms:"):
             needs += f"; and kms:GenerateDataKey on the KMS key {kms_key}"
         return BjobError(
             f"not authorized to write {location.uri} ({operation_name(error)}): "
