@@ -130,6 +130,8 @@ class FakeBedrock:
     tokens: dict[str, str] = field(default_factory=dict)  # clientRequestToken -> ARN
     tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # ARN -> its tags
     concurrent_limit: int | None = None  # submitted and in-progress jobs per base model
+    # Denials: (operation, ARN or None for any) -> AccessDeniedException (see deny()).
+    denials: dict[tuple[str, str | None], str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -147,6 +149,7 @@ class FakeBedrock:
             self.tokens.clear()
             self.tags.clear()
             self.concurrent_limit = None
+            self.denials.clear()
 
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
         arn = str(response["jobArn"])
@@ -163,6 +166,23 @@ class FakeBedrock:
 
     def throttle_next(self, times: int = 1) -> None:
         self.fail_next(Fault("error", 429, "ThrottlingException", "Too many requests"), times)
+
+    # --- denials: an IAM policy that refuses one operation (on one job) ---------------------
+
+    def deny(self, operation: str, arn: str | None = None) -> None:
+        """`operation` (e.g. "StopModelInvocationJob"), on the job `arn` or on any, answers
+        403 AccessDeniedException with the service's wording, which names the action."""
+        resource = arn or f"arn:aws:bedrock:us-east-1:{ACCOUNT}:*"
+        with self.lock:
+            self.denials[(operation, arn)] = (
+                f"User: arn:aws:iam::{ACCOUNT}:user/tester is not authorized to perform: "
+                f"bedrock:{operation} on resource: {resource} because no identity-based "
+                f"policy allows the bedrock:{operation} action"
+            )
+
+    def denial(self, operation: str, arn: str | None) -> str | None:
+        with self.lock:
+            return self.denials.get((operation, arn)) or self.denials.get((operation, None))
 
     def requests_to(self, prefix: str) -> list[RecordedRequest]:
         return [request for request in self.requests if request.path.startswith(prefix)]
@@ -269,6 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._get(request.path.removeprefix("/model-invocation-job/"), region)
         elif method == "POST" and request.path == "/listTagsForResource":
             arn = str(request.body.get("resourceARN"))
+            if denied := fake.denial("ListTagsForResource", arn):
+                self._error(403, "AccessDeniedException", denied)
+                return
             self._json({"tags": fake.tags.get(arn, [])})
         elif method == "POST" and request.path == "/model-invocation-job":
             self._create(request.body, region)
@@ -366,6 +389,10 @@ class _Handler(BaseHTTPRequestHandler):
         if arn is None:
             self._error(404, "ResourceNotFoundException", f"Job {identifier} not found")
             return
+        denied = fake.denial("StopModelInvocationJob", arn)
+        if denied is not None:
+            self._error(403, "AccessDeniedException", denied)
+            return
         state = dict(fake.current(arn, advance=False))
         if state.get("status") in TERMINAL:
             self._error(400, "ValidationException", f"Job {arn} is already {state['status']}")
@@ -458,6 +485,15 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeBedrock) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a test's Ctrl-C, a timeout) is not the server's error:
+        socketserver would print a traceback to whatever sys.stderr is at that moment,
+        which may be another in-process test's captured stderr."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _parse_time(text: str) -> datetime:

@@ -14,11 +14,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 Fault = Literal["drop", "corrupt", "stall"]
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade"}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a dropped body, a cancelled upload) is no error here:
+        socketserver would print a traceback into whatever sys.stderr a test captures."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class S3Proxy:
@@ -30,6 +40,7 @@ class S3Proxy:
         self.stalled = threading.Event()  # set when a stalled body has started
         self.release = threading.Event()  # set to let stalled bodies end
         self._lock = threading.Lock()
+        self.denied_writes: set[str] = set()  # bucket/key prefixes (see deny_writes)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,7 +54,7 @@ class S3Proxy:
 
             do_PUT = do_POST = do_DELETE = do_HEAD = do_GET
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -51,6 +62,31 @@ class S3Proxy:
         """The next `times` GetObject calls for `key` (bucket/key) meet `fault`."""
         with self._lock:
             self.faults.setdefault(key, []).extend([fault] * times)
+
+    def deny_writes(self, prefix: str) -> None:
+        """Every PUT and POST to a key under `prefix` (bucket/key...): PutObject and each
+        multipart call (CreateMultipartUpload, UploadPart, CompleteMultipartUpload) is
+        answered 403 AccessDenied, as S3 answers a policy that refuses s3:PutObject."""
+        with self._lock:
+            self.denied_writes.add(prefix)
+
+    def _denied(self, handler: BaseHTTPRequestHandler) -> bool:
+        if handler.command not in ("PUT", "POST"):
+            return False
+        key = unquote(handler.path.split("?", 1)[0].lstrip("/"))
+        with self._lock:
+            if not any(key.startswith(prefix) for prefix in self.denied_writes):
+                return False
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+            b"<Message>Access Denied</Message><RequestId>0</RequestId></Error>"
+        )
+        handler.send_response(403)
+        handler.send_header("Content-Type", "application/xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return True
 
     def __enter__(self) -> S3Proxy:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -73,6 +109,8 @@ class S3Proxy:
     def _forward(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else None
+        if self._denied(handler):
+            return
         upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP_BY_HOP}
         upstream.request(handler.command, handler.path, body=body, headers=headers)

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bjob.aws.concurrent import Cancel
-from bjob.aws.errors import error_code, translated_errors
+from bjob.aws.errors import (
+    S3_WRITES,
+    denial_hint,
+    error_code,
+    iam_action,
+    operation_name,
+    service_message,
+    translated_errors,
+)
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location
@@ -73,14 +81,30 @@ def _s3_error(error: Exception, location: S3Location, kms_key: str | None) -> Bj
         return BjobError(f"no such bucket: {location.bucket}", ExitCode.NOT_FOUND)
     if code in _NOT_FOUND_CODES:
         return BjobError(f"no such object: {location.uri}", ExitCode.NOT_FOUND)
+    if code in _DENIED_CODES and operation_name(error) in S3_WRITES:
+        # An upload, whole or in parts: the write was refused, not a read. The permission
+        # is the one S3's message names (kms:GenerateDataKey for a key), else s3:PutObject.
+        action = iam_action(operation_name(error), service_message(error)) or "s3:PutObject"
+        needs = denial_hint(action, location.uri if action.startswith("s3:") else kms_key)
+        if kms_key and not action.startswith("kms:"):
+            needs += f"; and kms:GenerateDataKey on the KMS key {kms_key}"
+        return BjobError(
+            f"not authorized to write {location.uri} ({operation_name(error)}): "
+            f"{service_message(error) or code}",
+            ExitCode.NOT_AUTHORIZED,
+            hint=needs,
+        )
     if code in _DENIED_CODES:
+        # A read (GetObject, HeadObject, ListObjectsV2, HeadBucket): S3 answers 403 rather
+        # than 404 for a missing key without s3:ListBucket, so both are named.
         needs = f"s3:ListBucket and s3:GetObject on the bucket {location.bucket}"
         if kms_key:
             needs += f", and kms:Decrypt on the job's KMS key {kms_key}"
+        operation = operation_name(error)
         return BjobError(
-            f"not authorized to read {location.uri}",
+            f"not authorized to read {location.uri}" + (f" ({operation})" if operation else ""),
             ExitCode.NOT_AUTHORIZED,
-            hint=f"reading a job's files needs {needs}",
+            hint=f"the credentials need {needs}",
         )
     if code == "InvalidObjectState":
         return BjobError(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,11 +24,15 @@ from bjob.cli.options import (
     complete_job,
 )
 from bjob.cli.run import aws_options, report, run_command
+from bjob.cli.watch import watch_settings
 from bjob.model.environment import Environment
 from bjob.model.exits import ExitCode
 
 if TYPE_CHECKING:
+    from bjob.model.job import Job
+    from bjob.model.stop import StopOutcome, StopPlan, StopReport
     from bjob.render.jsonout import Query
+    from bjob.usecases.watch import WatchSettings
 
 
 def stop(
@@ -69,54 +74,39 @@ def stop(
 
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
-        from bjob.cli.confirm import confirmed
-        from bjob.cli.watch import run_watch, watch_settings
         from bjob.render.jsonout import compile_query
-        from bjob.render.stop import outcome_to_dict, plan_text
-        from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-        from bjob.usecases.stop import plan_stops, stop_jobs
+        from bjob.usecases.load import parse_job_refs
+        from bjob.usecases.stop import stop
 
         compiled = compile_query(query)
         as_json = json_output or compiled is not None
         refs = parse_job_refs(jobs)
-        if any(ref.kind == "file" for ref in refs):
-            from bjob.model.exits import BjobError
-
-            raise BjobError("stop takes jobs, not saved responses", ExitCode.USAGE)
         settings = watch_settings(interval, timeout, give_up_after)
         clients = AwsClients(aws_options(ctx))
-        loaded = load_jobs(refs, clients, env.stdin)
-        errors = [item for item in loaded if not isinstance(item, LoadedJob)]
-        if errors:  # a job that does not exist: nothing is stopped
-            return report(env, errors)
-        plans = plan_stops([item.job for item in loaded if isinstance(item, LoadedJob)])
-        for line in plan_text([(plan.job, plan.action) for plan in plans]):
-            print(line, file=env.stderr)
-        to_stop = sum(plan.action == "stop" for plan in plans)
-        if dry_run:
+        done = stop(
+            refs,
+            clients,
+            dry_run=dry_run,
+            confirm=lambda plans: _confirmed(env, plans, yes),
+            on_plan=lambda plans: _print_plan(env, plans),
+            on_outcome=lambda outcome: _print_outcome(env, outcome),
+        )
+        if done.errors:  # a job that does not exist: nothing is stopped
+            return report(env, done.errors)
+        if done.dry_run:
             if as_json:
-                would = [outcome_to_dict(p.job, f"would-{p.action}", p.job.status) for p in plans]
+                would = [_entry(p.job, f"would-{p.action}", p.job.status) for p in done.plans]
                 _print(env, would, compiled)
             return ExitCode.OK
-        if to_stop and not confirmed(
-            env, f"Stop {to_stop} job{'s' if to_stop != 1 else ''}?", yes=yes
-        ):
+        if done.declined:
             print("bjob: nothing was stopped", file=env.stderr)
             return ExitCode.OK
-        outcomes = stop_jobs(plans, clients)
-        for outcome in outcomes:
-            if outcome.action == "stopped":
-                print(f"bjob: stopping {outcome.job.arn}", file=env.stderr)
-        if as_json:
-            _print(env, [outcome_to_dict(o.job, o.action, o.status) for o in outcomes], compiled)
+        _print_summary(env, done)
         if not wait:
-            return ExitCode.OK
-        from bjob.model.identifiers import parse_job_ref
-
-        arns = [parse_job_ref(o.job.arn) for o in outcomes if o.job.arn]
-        code = run_watch(env, arns, aws_options(ctx), settings, False, None, False)
-        # Every job ended (Stopped, or ended its own way first): what was asked is done.
-        return ExitCode.OK if code in _ENDED else code
+            if as_json:
+                _print(env, _entries(done), compiled)
+            return done.code
+        return _wait(ctx, env, done, settings, as_json, compiled)
 
     run_command(ctx, debug, body)
 
@@ -129,6 +119,82 @@ _ENDED = {
     ExitCode.JOB_EXPIRED,
     ExitCode.JOB_UNKNOWN_END,
 }
+
+
+def _confirmed(env: Environment, plans: Sequence[StopPlan], yes: bool) -> bool:
+    from bjob.cli.confirm import confirmed
+    from bjob.model.words import counted
+
+    to_stop = sum(plan.action == "stop" for plan in plans)
+    return confirmed(env, f"Stop {counted(to_stop, 'job')}?", yes=yes)
+
+
+def _print_plan(env: Environment, plans: Sequence[StopPlan]) -> None:
+    from bjob.render.stop import plan_text
+
+    for line in plan_text([(plan.job, plan.action) for plan in plans]):
+        print(line, file=env.stderr)
+
+
+def _print_outcome(env: Environment, outcome: StopOutcome) -> None:
+    from bjob.render.stop import outcome_lines
+
+    for line in outcome_lines(outcome):
+        print(line, file=env.stderr, flush=True)
+
+
+def _print_summary(env: Environment, done: StopReport) -> None:
+    from bjob.render.stop import summary_line
+
+    line = summary_line(done.outcomes)
+    if line is not None:
+        print(line, file=env.stderr)
+
+
+def _wait(
+    ctx: typer.Context,
+    env: Environment,
+    done: StopReport,
+    settings: WatchSettings,
+    as_json: bool,
+    query: Query | None,
+) -> ExitCode:
+    """Follow the jobs stopped (or stopping, or ended) until each has ended: exit 0 once
+    they all have, Stopped or ended their own way first, unless a stop failed (its code);
+    the watch's code otherwise (8 timed out, 5 an outage). A job whose stop failed is not
+    followed: it runs on. With --json, the watch is on stderr and the one document, after
+    it, carries the statuses the jobs ended with."""
+    from bjob.cli.watch import follow_up
+    from bjob.model.identifiers import parse_job_ref
+
+    def closing(watch_code: ExitCode) -> ExitCode:
+        return max(done.code, ExitCode.OK if watch_code in _ENDED else watch_code)
+
+    refs = [parse_job_ref(o.job.arn) for o in done.outcomes if o.failure is None and o.job.arn]
+    try:
+        result = follow_up(
+            env, refs, aws_options(ctx), settings, closing=closing, on_stderr=as_json
+        )
+    except BaseException:  # Ctrl-C, SIGTERM, an outage: what was stopped is said all the same
+        if as_json:
+            _print(env, _entries(done), query)
+        raise
+    if as_json:
+        _print(env, _entries(done, {job.arn: job.status for job in result.jobs}), query)
+    return result.code if result.jobs else max(done.code, result.code)
+
+
+def _entry(job: Job, action: str, status: str | None, outcome: StopOutcome | None = None) -> Any:
+    from bjob.render.stop import outcome_to_dict
+
+    return outcome_to_dict(job, action, status, outcome)
+
+
+def _entries(done: StopReport, final: dict[str | None, str | None] | None = None) -> list[Any]:
+    """One entry per job; after --wait, `status` is the one it ended with."""
+    return [
+        _entry(o.job, o.action, (final or {}).get(o.job.arn, o.status), o) for o in done.outcomes
+    ]
 
 
 def _print(env: Environment, document: object, query: Query | None) -> None:

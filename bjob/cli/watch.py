@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from bjob.aws.session import AwsOptions
     from bjob.model.identifiers import JobRef
     from bjob.render.jsonout import Query
-    from bjob.usecases.watch import WatchSettings
+    from bjob.usecases.watch import Closing, WatchResult, WatchSettings
 
 
 def watch(
@@ -111,11 +111,49 @@ def run_watch(
     query: Query | None,
     bell: bool,
 ) -> ExitCode:
-    """Load the jobs (or find the active ones), then follow them with the display that fits."""
+    """Load the jobs (or find the active ones), then follow them with the display that fits;
+    the watch's code."""
+    return _watch(env, refs, options, settings, json_output, query, bell, False, None).code
+
+
+def follow_up(
+    env: Environment,
+    refs: Sequence[JobRef],
+    options: AwsOptions,
+    settings: WatchSettings,
+    *,
+    closing: Closing | None = None,
+    on_stderr: bool = True,
+    bell: bool = False,
+) -> WatchResult:
+    """A watch after another command (`stop --wait`, `submit --watch`): its view or lines on
+    stderr (standard output stays the command's, one JSON document with --json), and the
+    jobs as they ended with the code. `closing(watch_code)` is the code the command will
+    exit with, which the closing line states; without it, the watch's own. Jobs that cannot
+    be loaded are reported on stderr and their code returned, with no jobs; no refs is
+    nothing to follow (not, as for `bjob watch`, every active job)."""
+    from bjob.usecases.watch import WatchResult
+
+    if not refs:
+        return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
+    return _watch(env, refs, options, settings, False, None, bell, on_stderr, closing)
+
+
+def _watch(
+    env: Environment,
+    refs: Sequence[JobRef],
+    options: AwsOptions,
+    settings: WatchSettings,
+    json_output: bool,
+    query: Query | None,
+    bell: bool,
+    on_stderr: bool,
+    closing: Closing | None,
+) -> WatchResult:
     from bjob.aws.session import AwsClients
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
-    from bjob.usecases.watch import follow_jobs, jobs_to_watch
+    from bjob.usecases.watch import WatchResult, follow_jobs, jobs_to_watch
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
@@ -128,14 +166,17 @@ def run_watch(
         lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
     )
     if errors:
-        return report(env, errors)
+        code = report(env, errors)
+        return WatchResult((), code, code)
     if not jobs:
         print("no active jobs to watch", file=env.stderr)
-        return ExitCode.OK
+        return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
     remember_jobs(jobs)
     try:
-        with watch_display(env, json_output=json_output, query=query) as display:
-            return follow_jobs(jobs, clients, display, env, settings)
+        with watch_display(
+            env, json_output=json_output, query=query, on_stderr=on_stderr
+        ) as display:
+            return follow_jobs(jobs, clients, display, env, settings, closing)
     finally:
         if bell:
             ring_bell(env)

@@ -1,4 +1,5 @@
-"""`bjob stop`: what it will do (for the confirmation), what it did, and its JSON."""
+"""`bjob stop`: what it will do (for the confirmation), what it did to each job, and its
+JSON (one entry per job)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bjob.model.job import Job
+from bjob.model.stop import StopOutcome
 from bjob.model.words import counted
 from bjob.render.terminal import inert
 from bjob.render.view import DASH, percent
@@ -38,11 +40,55 @@ def plan_text(plans: Sequence[tuple[Job, str]]) -> list[str]:
     return lines
 
 
-def outcome_to_dict(job: Job, action: str, status: str | None) -> dict[str, Any]:
+def outcome_lines(outcome: StopOutcome) -> list[str]:
+    """What became of one job, as its stop ends: "bjob: stopping ARN", "bjob: left as it
+    is: ARN (already Completed)", or the failure and its hint."""
+    job = outcome.job
+    if outcome.action == "stopped":  # the ARN, for scripts that read stderr
+        return [f"bjob: stopping {inert(job.arn or job.job_id or DASH)}"]
+    name = inert(job.name or job.job_id or job.arn or DASH)  # the failure names the ARN
+    if outcome.failure is not None:
+        lines = [f"bjob: could not stop {name}: {inert(outcome.failure.message)}"]
+        if outcome.failure.hint:
+            lines.append(f"hint: {inert(outcome.failure.hint)}")
+        return lines
+    state = "stopping" if outcome.action == "already-stopping" else outcome.status or DASH
+    return [f"bjob: {name} left as it is (already {inert(state)})"]
+
+
+def summary_line(outcomes: Sequence[StopOutcome]) -> str | None:
+    """When a stop failed: how many were stopped all the same, so that neither is hidden."""
+    failed = sum(outcome.failure is not None for outcome in outcomes)
+    if not failed:
+        return None
+    stopped = sum(outcome.action == "stopped" for outcome in outcomes)
+    return (
+        f"bjob: {counted(failed, 'job')} of {len(outcomes):,} could not be stopped; "
+        f"{stopped:,} {'was' if stopped == 1 else 'were'} stopped"
+    )
+
+
+def outcome_to_dict(
+    job: Job, action: str, status: str | None, outcome: StopOutcome | None = None
+) -> dict[str, Any]:
+    """One job's entry; `error` is null unless its stop failed, then it carries bjob's exit
+    code and words and the service's (AccessDeniedException and its message)."""
+    failure = outcome.failure if outcome is not None else None
     return {
         "arn": job.arn,
         "name": job.name,
         "status_before": job.status,
         "action": action,
         "status": status,
+        "error": (
+            {
+                "exit_code": int(failure.code),
+                "message": failure.message,
+                "hint": failure.hint,
+                "service_code": failure.service_code,
+                "service_message": failure.service_message,
+            }
+            if failure is not None
+            else None
+        ),
     }

@@ -43,10 +43,12 @@ MAX_NAMED_JOBS = 5  # a summary names this many jobs, and counts the rest
 
 
 def summary_line(tracks: Sequence[JobTrack], code: ExitCode, interrupted: bool) -> str:
+    """The closing line; `code` is the one the process exits with (the caller's, which for
+    `stop --wait` is 0 when its jobs ended Stopped), so that the line never contradicts it."""
     if interrupted:
-        return f"interrupted: {_states(tracks)}"
-    if code is ExitCode.JOB_NOT_FINISHED:
-        running = [track for track in tracks if not track.job.is_terminal]
+        return f"interrupted: {_states(tracks)} · exit {int(ExitCode.INTERRUPTED)}"
+    running = [track for track in tracks if not track.job.is_terminal]
+    if running:
         return f"timed out, still running: {_states(running)} · exit {int(code)}"
     return f"finished: {_states(tracks)} · exit {int(code)}"
 
@@ -147,7 +149,7 @@ class LiveDisplay:
 
     REFRESHES_PER_SECOND = 1.0
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, stream: TextIO | None = None) -> None:
         from rich.live import Live
 
         from bjob.render.view import make_console
@@ -159,7 +161,9 @@ class LiveDisplay:
         self.last_poll: datetime | None = None
         self.final_note: str | None = None
         # NO_COLOR takes the colour away, not the redrawn view.
-        self.console = make_console(env.stdout, env, styled=True, colour=env.wants_colour())
+        self.console = make_console(
+            stream or env.stdout, env, styled=True, colour=env.wants_colour()
+        )
         self.live = Live(
             console=self.console,
             get_renderable=self.render,
@@ -345,8 +349,16 @@ def _total_row(tracks: Sequence[JobTrack]) -> list[str]:
 WatchView = LiveDisplay | LogDisplay | NdjsonDisplay
 
 
-def watch_display(env: Environment, *, json_output: bool, query: Query | None) -> WatchView:
-    """NDJSON when asked for JSON, a live view in a terminal, else log lines."""
+def watch_display(
+    env: Environment, *, json_output: bool, query: Query | None, on_stderr: bool = False
+) -> WatchView:
+    """NDJSON when asked for JSON, a live view in a terminal, else log lines. `on_stderr`:
+    a watch that follows another command's output (`stop --wait --json`), whose standard
+    output is that command's one document: the view or the lines go to stderr."""
+    if on_stderr:
+        if env.is_terminal(env.stderr) and env.environ.get("TERM") != "dumb":
+            return LiveDisplay(env, env.stderr)
+        return LogDisplay(env.stderr, env.stderr, env.now)
     if json_output or query is not None:
         return NdjsonDisplay(env.stdout, env.stderr, env.now, query)
     if env.is_terminal(env.stdout) and env.environ.get("TERM") != "dumb":

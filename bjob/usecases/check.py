@@ -10,7 +10,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -362,19 +362,15 @@ def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -
     aws = clients()
     moment = time.time() if now is None else now
     path = _lookup_cache(aws)
-    cached = read_json(path) if path is not None else None
-    if (
-        isinstance(cached, dict)
-        and cached.get("version") == LOOKUP_VERSION
-        and 0 <= moment - float(cached.get("at", 0)) < LOOKUP_SECONDS
-    ):
-        from bjob.model.quotas import Quota
-
-        names = cached["names"]
-        quotas: list[Quota] | None = [Quota(*item) for item in cached["quotas"]]
+    cached = _cached_lookups(read_json(path), moment) if path is not None else None
+    unread: BjobError | None = None
+    names: dict[str, str] | None
+    quotas: list[Quota] | None
+    if cached is not None:
+        names, quotas = cached
         warnings: list[str] = []
     else:
-        names, quotas, warnings = _read_lookups(aws)
+        names, quotas, warnings, unread = _read_lookups(aws)
         if path is not None and names is not None and quotas is not None and not warnings:
             document = {
                 "version": LOOKUP_VERSION,
@@ -383,6 +379,15 @@ def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -
                 "quotas": [list(astuple(quota)) for quota in quotas],
             }
             write_private_json(path, document)
+    if names is None and unread is not None and not looks_like_an_id(text):
+        # A name needs the model list: say why it could not be read (exit 5 for a
+        # Bedrock that did not answer, 4 for a denial), not that the name is wrong.
+        raise BjobError(
+            f"--model {text!r}: a name needs the region's model list "
+            f"(bedrock:ListFoundationModels), which could not be read: {unread.message}",
+            unread.code,
+            hint=unread.hint or "give the model id, e.g. anthropic.claude-3-haiku-20240307-v1:0",
+        )
     model = resolve_model(text, names)
     if model.name is None:
         unlisted = f"{model.model_id} is not a foundation model the region lists"
@@ -409,8 +414,40 @@ def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -
     return ModelLookup(model, limits_from_quotas(found, note), tuple(warnings), slots)
 
 
-def _read_lookups(aws: AwsClients) -> tuple[dict[str, str] | None, list[Quota] | None, list[str]]:
-    """The region's model names and batch quotas, each source on its own (one attempt)."""
+def _cached_lookups(cached: Any, moment: float) -> tuple[dict[str, str], list[Quota]] | None:
+    """The cache's model names and quotas while fresh; None for anything else: a file that
+    is missing, old, or damaged (not JSON, or JSON of another shape), which is then read
+    again from AWS and written anew."""
+    from bjob.model.quotas import Quota
+
+    if not isinstance(cached, dict) or cached.get("version") != LOOKUP_VERSION:
+        return None
+    at, names, items = cached.get("at"), cached.get("names"), cached.get("quotas")
+    if not isinstance(at, int | float) or not 0 <= moment - at < LOOKUP_SECONDS:
+        return None
+    if not isinstance(names, dict) or not isinstance(items, list):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        return None
+    quotas = []
+    for item in items:
+        if not (
+            isinstance(item, list)
+            and len(item) == 5
+            and all(isinstance(part, str) for part in item[:3])
+            and isinstance(item[3], int | float)
+            and isinstance(item[4], bool)
+        ):
+            return None
+        quotas.append(Quota(*item))
+    return names, quotas
+
+
+def _read_lookups(
+    aws: AwsClients,
+) -> tuple[dict[str, str] | None, list[Quota] | None, list[str], BjobError | None]:
+    """The region's model names and batch quotas, each source on its own (one attempt);
+    and why the model names could not be read, when they could not."""
     from bjob.aws.bedrock import foundation_model_names
     from bjob.aws.quotas import PermissionDenied, available_quotas, batch_quotas, source_errors
 
@@ -423,7 +460,7 @@ def _read_lookups(aws: AwsClients) -> tuple[dict[str, str] | None, list[Quota] |
         if not _optional(error, PermissionDenied):
             raise
         warnings.append(f"{error.message}: the model's name and quotas are not known")
-        return None, None, warnings
+        return None, None, warnings, error
     try:
         quotas = available_quotas(batch_quotas(aws.client("service-quotas", attempts=1)), warnings)
     except BjobError as error:
@@ -431,7 +468,7 @@ def _read_lookups(aws: AwsClients) -> tuple[dict[str, str] | None, list[Quota] |
             raise
         warnings.append(error.message)
         quotas = None
-    return names, quotas, warnings
+    return names, quotas, warnings, None
 
 
 def _lookup_cache(aws: AwsClients) -> Path | None:

@@ -120,9 +120,10 @@ def unusable_path(path: Path, error: OSError) -> BjobError:
 class AtomicFile:
     """The file being written: its bytes counted and checksummed as they go."""
 
-    def __init__(self, descriptor: int, temporary: str) -> None:
+    def __init__(self, descriptor: int, temporary: str, target: Path | None = None) -> None:
         self._file = os.fdopen(descriptor, "wb", buffering=1 << 20)
         self.temporary = temporary
+        self.target = target  # what errors name: the temporary file is gone when they are read
         self.length = 0
         self.crc = 0
         self.discarded = False
@@ -155,7 +156,7 @@ class AtomicFile:
                 crc = zlib.crc32(chunk, crc)
         if size != self.length or crc != self.crc:
             raise BjobError(
-                f"{self.temporary}: the file on disk is not what was written "
+                f"{self.target or 'a file'}: the file on disk is not what was written "
                 f"({size:,} of {self.length:,} bytes, or a different checksum)",
                 ExitCode.CANNOT_WRITE,
             )
@@ -181,7 +182,7 @@ def atomic_file(
         raise unusable_path(path, error) from None
     with _in_flight_lock:
         _in_flight.add(temporary)
-    file = AtomicFile(descriptor, temporary)
+    file = AtomicFile(descriptor, temporary, path)
     try:
         try:
             yield file

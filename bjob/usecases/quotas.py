@@ -13,7 +13,7 @@ from bjob.aws.concurrent import map_all
 from bjob.aws.quotas import available_quotas, batch_metrics, batch_quotas, source_errors
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError
-from bjob.model.models import base_model_id, resolve_model
+from bjob.model.models import base_model_id, looks_like_an_id, resolve_model
 from bjob.model.quotas import (
     ModelMetrics,
     RegionQueues,
@@ -47,6 +47,14 @@ def _region(
             for model_id, name in foundation_model_names(clients.bedrock(region)).items():
                 names.setdefault(base_model_id(model_id), name)  # variants are their base's
     except BjobError as error:
+        if model_filter and not looks_like_an_id(model_filter):
+            # A name is resolved by the model list alone: its failure is the answer.
+            raise BjobError(
+                f"--model {model_filter!r}: a name needs the region's model list "
+                f"(bedrock:ListFoundationModels), which could not be read: {error.message}",
+                error.code,
+                hint="give the model id, e.g. anthropic.claude-3-haiku-20240307-v1:0",
+            ) from error
         warnings.append(f"{error.message}: models are shown by id, quotas by their own names")
         listed = False
     wanted = resolve_model(model_filter, names if listed else None) if model_filter else None

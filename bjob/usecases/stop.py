@@ -1,69 +1,128 @@
-"""Stopping jobs: what would happen to each (stop it, or leave it: it is stopping, or has
-ended), then the stops, several at once. A job that ended meanwhile is reported as such."""
+"""Stopping jobs: load them (or take them loaded: a run's jobs), say what would happen to
+each (stop it, or leave it: it is stopping, or has ended), ask, then the stops, several at
+once. Every job gets an outcome: stopped, already stopping, already ended (a job that ended
+meanwhile is read back and reported as such), or failed with the service's words; one
+refused stop neither hides nor undoes the others."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+import io
+import threading
+from collections.abc import Callable, Sequence
 
 from bjob.aws.bedrock import fetch_job, stop_job
 from bjob.aws.concurrent import map_all
+from bjob.aws.errors import error_code, service_message
 from bjob.aws.session import AwsClients
 from bjob.model.exits import BjobError, ExitCode
-from bjob.model.identifiers import parse_job_ref
+from bjob.model.identifiers import JobRef, parse_job_ref
 from bjob.model.job import Job, normalize_job
+from bjob.model.stop import (
+    StopFailure,
+    StopOutcome,
+    StopPlan,
+    StopReport,
+    plan_stops,
+)
+from bjob.usecases.load import LoadedJob, load_jobs
 
-StopAction = Literal["stop", "already-stopping", "already-ended"]
+__all__ = ["StopOutcome", "StopPlan", "StopReport", "plan_stops", "stop", "stop_jobs"]
 
-
-@dataclass(frozen=True)
-class StopPlan:
-    job: Job
-    action: StopAction
-
-
-@dataclass(frozen=True)
-class StopOutcome:
-    job: Job  # as it was before
-    action: Literal["stopped", "already-stopping", "already-ended"]
-    status: str | None  # as it is after
-
-
-def plan_stops(jobs: Sequence[Job]) -> list[StopPlan]:
-    """Stop what runs or waits; leave what is stopping or has ended (already the wanted
-    state: not an error)."""
-    plans = []
-    for job in jobs:
-        if job.is_terminal:
-            plans.append(StopPlan(job, "already-ended"))
-        elif job.status == "Stopping":
-            plans.append(StopPlan(job, "already-stopping"))
-        else:
-            plans.append(StopPlan(job, "stop"))
-    return plans
+Confirm = Callable[[Sequence[StopPlan]], bool]
+OnPlan = Callable[[Sequence[StopPlan]], None]
+OnOutcome = Callable[[StopOutcome], None]
 
 
-def stop_jobs(plans: Sequence[StopPlan], clients: AwsClients) -> list[StopOutcome]:
-    """Every planned stop, at once; a stop the service refuses because the job ended in the
-    meantime is read back and reported as already ended."""
+def stop(
+    targets: Sequence[Job | JobRef],
+    clients: AwsClients,
+    *,
+    dry_run: bool,
+    confirm: Confirm,
+    on_plan: OnPlan | None = None,
+    on_outcome: OnOutcome | None = None,
+) -> StopReport:
+    """Stop the jobs named (refs are loaded first; Jobs, such as a run's, are taken as they
+    are). A job that cannot be loaded stops nothing: the report carries the errors. The
+    plan goes to `on_plan`; `confirm` is asked only when something is to be stopped (and
+    not in a dry run); `on_outcome` hears of each job as its stop ends (one at a time)."""
+    jobs, errors = _loaded(targets, clients)
+    if errors:
+        return StopReport(errors=tuple(errors))
+    plans = tuple(plan_stops(jobs))
+    if on_plan is not None:
+        on_plan(plans)
+    to_stop = sum(plan.action == "stop" for plan in plans)
+    if dry_run:
+        return StopReport(plans, dry_run=True)
+    if to_stop and not confirm(plans):
+        return StopReport(plans, declined=True)
+    return StopReport(plans, tuple(stop_jobs(plans, clients, on_outcome)))
+
+
+def _loaded(
+    targets: Sequence[Job | JobRef], clients: AwsClients
+) -> tuple[list[Job], list[BjobError]]:
+    """The jobs, each once (an id and the ARN of one job are one job), in the order given."""
+    if any(isinstance(item, JobRef) and item.kind == "file" for item in targets):
+        raise BjobError("stop takes jobs, not saved responses", ExitCode.USAGE)
+    refs = [item for item in targets if isinstance(item, JobRef)]
+    loaded = iter(load_jobs(refs, clients, io.StringIO()) if refs else [])
+    jobs: dict[str, Job] = {}
+    errors: list[BjobError] = []
+    for item in targets:
+        result: Job | LoadedJob | BjobError = item if isinstance(item, Job) else next(loaded)
+        if isinstance(result, BjobError):
+            errors.append(result)
+            continue
+        job = result.job if isinstance(result, LoadedJob) else result
+        jobs.setdefault(job.arn or job.job_id or str(len(jobs)), job)
+    return list(jobs.values()), errors
+
+
+def stop_jobs(
+    plans: Sequence[StopPlan], clients: AwsClients, on_outcome: OnOutcome | None = None
+) -> list[StopOutcome]:
+    """Every planned stop, at once, each job's outcome in the plans' order. A stop the
+    service refuses because the job ended in the meantime is read back and reported as
+    already ended; any other failure is that job's outcome, and the others go on."""
+    told = threading.Lock()
 
     def one(plan: StopPlan) -> StopOutcome:
-        job = plan.job
-        if plan.action != "stop":
-            return StopOutcome(job, plan.action, job.status)
-        arn = job.arn or job.job_id or ""
+        outcome = _stop_one(plan, clients)
+        if on_outcome is not None:
+            with told:
+                on_outcome(outcome)
+        return outcome
+
+    return map_all(one, plans)
+
+
+def _stop_one(plan: StopPlan, clients: AwsClients) -> StopOutcome:
+    job = plan.job
+    if plan.action != "stop":
+        return StopOutcome(job, plan.action, job.status)
+    arn = job.arn or job.job_id or ""
+    try:
         refused = stop_job(arn, job.region, clients)
         if refused is None:
             return StopOutcome(job, "stopped", "Stopping")
         now = normalize_job(fetch_job(parse_job_ref(arn), clients))
-        if now.is_terminal:
-            return StopOutcome(job, "already-ended", now.status)
-        if now.status == "Stopping":
-            return StopOutcome(job, "already-stopping", now.status)
-        raise BjobError(
-            f"the service would not stop {job.name or arn} ({now.status}): {refused}",
-            ExitCode.CONFIGURATION,
+    except BjobError as error:
+        cause = error.__cause__
+        failure = StopFailure.of(
+            error,
+            error_code(cause) if cause is not None else None,
+            service_message(cause) if cause is not None else None,
         )
-
-    return map_all(one, plans)
+        return StopOutcome(job, "failed", job.status, failure)
+    if now.is_terminal:
+        return StopOutcome(job, "already-ended", now.status)
+    if now.status == "Stopping":
+        return StopOutcome(job, "already-stopping", now.status)
+    failure = StopFailure(
+        ExitCode.CONFIGURATION,
+        f"the service would not stop {job.name or arn} ({now.status}): {refused}",
+        service_message=refused,
+    )
+    return StopOutcome(job, "failed", now.status, failure)

@@ -39,6 +39,20 @@ class WatchDisplay(Protocol):
 
 
 Fetch = Callable[[Sequence[Job]], list[Job]]
+# The code the command will exit with, given the watch's own (how the jobs ended): what the
+# closing line states. `stop --wait` exits 0 once its jobs have ended, Stopped or not.
+Closing = Callable[[ExitCode], ExitCode]
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    """How a watch ended: the jobs as last seen, how they ended (`watch_code`: 0, 10 Failed,
+    12 Stopped, 8 timed out...), and the code the caller exits with (`code`, which the
+    closing line stated)."""
+
+    jobs: tuple[Job, ...]
+    watch_code: ExitCode
+    code: ExitCode
 
 
 @dataclass
@@ -86,8 +100,12 @@ class Watcher:
     interval: float = 30.0
     timeout: float | None = None
     give_up_after: float = 600.0
+    closing: Closing | None = None  # the caller's exit code for the watch's (the same: None)
 
     def run(self, jobs: Sequence[Job]) -> ExitCode:
+        return self.follow(jobs).watch_code
+
+    def follow(self, jobs: Sequence[Job]) -> WatchResult:
         started = self.clock()
         deadline = started + self.timeout if self.timeout is not None else None
         tracks = [JobTrack(job) for job in jobs]
@@ -127,8 +145,9 @@ class Watcher:
         except KeyboardInterrupt:
             self.display.finish(tracks, ExitCode.INTERRUPTED, interrupted=True)
             raise
-        self.display.finish(tracks, code, interrupted=False)
-        return code
+        stated = self.closing(code) if self.closing is not None else code
+        self.display.finish(tracks, stated, interrupted=False)
+        return WatchResult(tuple(track.job for track in tracks), code, stated)
 
     def _interval_wait(self) -> float:
         # A little jitter so that many watchers do not poll in lock-step.
@@ -207,8 +226,10 @@ def follow_jobs(
     display: WatchDisplay,
     env: Environment,
     settings: WatchSettings,
-) -> ExitCode:
-    """Poll the jobs until they end (or the timeout, or an outage); how they ended."""
+    closing: Closing | None = None,
+) -> WatchResult:
+    """Poll the jobs until they end (or the timeout, or an outage); how they ended, and
+    the code `closing` makes of it (what the display's closing line states)."""
     watcher = Watcher(
         fetch=JobPoller(clients),
         display=display,
@@ -219,5 +240,6 @@ def follow_jobs(
         interval=settings.interval,
         timeout=settings.timeout,
         give_up_after=settings.give_up_after,
+        closing=closing,
     )
-    return watcher.run(jobs)
+    return watcher.follow(jobs)
