@@ -2,8 +2,8 @@
 uploaded to a moto S3 server on 127.0.0.1, submitted to the fake Bedrock) against
 `aws s3 cp` of the same file alone, and measure bjob's peak memory.
 
-Bar: at most 1.0x the upload alone (issue 21); peak RSS at most 120 MB. Each run starts from an empty
-bucket and no jobs, so every run uploads and creates.
+Bar: at most 1.0x the upload alone (issue 21); peak RSS at most 120 MB. Each run starts from
+an empty bucket and no jobs, so every run uploads and creates.
 
     python bench/submit.py [--runs 5] [--records 50000]
 """

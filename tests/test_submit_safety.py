@@ -416,9 +416,7 @@ def test_the_readmes_first_submission(server: RunningFake, s3: Any) -> None:
     assert uploaded(s3) == {key_of(job["objects"][0]["uri"]): example.read_bytes()}
 
 
-def test_an_s3_input_that_needs_a_split_is_dealt_from_s3(
-    server: RunningFake, s3: Any
-) -> None:
+def test_an_s3_input_that_needs_a_split_is_dealt_from_s3(server: RunningFake, s3: Any) -> None:
     model_listed(server, records_per_job=100, min_records=40)
     lines = [json.dumps(line).encode() for line in records(BODY, 250)]
     s3.put_object(Bucket="batch-in", Key="big/in.jsonl", Body=b"\n".join(lines) + b"\n")
@@ -471,7 +469,10 @@ def test_through_the_installed_bjob(server: RunningFake, tmp_path: Path) -> None
         assert len(third.stdout.split()) == 3
         # Each file its own object: 250 records in three jobs of 84, 83, 83; b.jsonl's
         # records never share an object with a.jsonl's.
-        shapes = [[key_of(o["uri"]).rsplit("/", 1)[1] for o in j["objects"]] for j in document["jobs"]]
+        shapes = [
+            [key_of(item["uri"]).rsplit("/", 1)[1] for item in job["objects"]]
+            for job in document["jobs"]
+        ]
         assert shapes == [["a.jsonl"], ["a.jsonl", "b.jsonl"], ["b.jsonl"]]
         taken = bjob("--timeout-hours", "48", "--yes")
         assert taken.code == 2 and "the name 'in' is taken" in taken.stderr
