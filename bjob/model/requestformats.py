@@ -25,7 +25,15 @@ from bjob.model.models import base_model_id
 Severity = Literal["error", "warning"]
 # The kinds of problem a body check finds (dropped when the format turns out otherwise).
 BODY_KINDS = frozenset(
-    {"missing-key", "wrong-type", "bad-value", "empty", "refused-key", "unknown-key"}
+    {
+        "missing-key",
+        "wrong-type",
+        "bad-value",
+        "empty",
+        "refused-key",
+        "unknown-key",
+        "body-too-large",
+    }
 )
 BodyProblem = tuple[Severity, str, str]  # (severity, kind, message)
 JsonType = str  # "string", "integer", "number", "boolean", "array", "object", "null"

@@ -4,9 +4,11 @@ will read them; the model resolved, and its quotas looked up while the files are
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import stat
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -113,7 +115,9 @@ def _local_sources(text: str) -> tuple[list[Source], int]:
             else:
                 files.append(item)
         return [_file_source(item) for item in files], skipped
-    if not stat.S_ISREG(found.st_mode):  # a FIFO, /dev/stdin, process substitution
+    if not stat.S_ISREG(found.st_mode) or _names_a_stream(text):
+        # A FIFO, process substitution, /dev/stdin or /dev/fd/N (a file redirected to them
+        # included, whatever its name): read once, as a stream.
         return [Source(text, None, lambda: _file_lines(path), rereadable=False)], 0
     if path.suffix != ".jsonl":
         raise BjobError(
@@ -122,6 +126,11 @@ def _local_sources(text: str) -> tuple[list[Source], int]:
             hint="Bedrock reads only files ending in .jsonl",
         )
     return [_file_source(path)], 0
+
+
+def _names_a_stream(text: str) -> bool:
+    """/dev/stdin, /dev/fd/N, /proc/self/fd/N: one of the process's own streams."""
+    return text == "/dev/stdin" or text.startswith(("/dev/fd/", "/proc/self/fd/"))
 
 
 def _file_source(path: Path) -> Source:
@@ -196,7 +205,22 @@ def check_input(
     elif invocation_type == "Converse":
         fmt = format_for_model(None, invocation_type)
     infer = model_text is None and invocation_type != "Converse"
-    items = sources.items
+    with contextlib.ExitStack() as spools:
+        items = sources.items
+        if infer:  # a stream is kept on disk as it is read: its bodies may be checked again
+            items = [_spooled(source, spools) for source in items]
+        report, found = _check_sources(sources, items, model_text, fmt, lookup, infer)
+    return report, found
+
+
+def _check_sources(
+    sources: Sources,
+    items: list[Source],
+    model_text: str | None,
+    fmt: RequestFormat | None,
+    lookup: Callable[[], ModelLookup] | None,
+    infer: bool,
+) -> tuple[CheckReport, ModelLookup | None]:
     choice = FormatChoice(fmt)
     if infer:
         items, choice = _provisional_format(items)
@@ -265,6 +289,39 @@ def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice
     return [replayed, *items[1:]], choose_format(sample)
 
 
+def _spooled(source: Source, spools: contextlib.ExitStack) -> Source:
+    """A stream made readable again, as the same file on disk would be: its lines are kept
+    in an unnamed temporary file as they are read (memory stays bounded: a stream of any size
+    is held on disk, not in memory) and read back from there."""
+    if source.rereadable:
+        return source
+    spool = spools.enter_context(tempfile.TemporaryFile(prefix="bjob-check-"))
+    stream: Iterator[bytes] | None = None
+
+    def lines() -> Iterator[bytes]:
+        nonlocal stream
+        if stream is None:  # the first reading: the stream itself, kept as it goes
+            stream = source.lines()
+            return _kept(stream, spool)
+        for _ in _kept(stream, spool):  # what the first reading left, kept too
+            pass
+        spool.flush()
+        spool.seek(0)
+        chunks = iter(lambda: spool.read(CHUNK_BYTES), b"")
+        # The lines were split (and cut, and their \r\n ends taken) on the first reading.
+        return split_lines(chunks, MAX_BODY_BYTES, crlf=False)
+
+    return replace(source, lines=lines, rereadable=True)
+
+
+def _kept(lines: Iterator[bytes], spool: IO[bytes]) -> Iterator[bytes]:
+    write = spool.write
+    for raw in lines:
+        write(raw)
+        write(b"\n")
+        yield raw
+
+
 def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Lines:
     """The lines already peeked and then the rest, the first time; afterwards, read anew."""
     used = False
@@ -286,6 +343,15 @@ def _check_all(
     (in source order)."""
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
+        if not source.uri.startswith("s3://"):
+            return check_once(source, cancel)
+        from bjob.usecases.results import read_again
+
+        # An S3 body that broke off or arrived damaged is read again from the start, as
+        # `bjob results` reads its objects.
+        return read_again(lambda: check_once(source, cancel))
+
+    def check_once(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt, infer)
         uri, line, loads = source.uri, tally.line, orjson.loads
         lines = source.lines()
@@ -298,7 +364,7 @@ def _check_all(
             if not number % CANCEL_EVERY_LINES:
                 cancel.check()
         size = source.size if source.size is not None else getattr(counted, "size", 0)
-        return tally, InputFile(source.uri, records, size)
+        return tally, InputFile(source.uri, records, size, readable=not tally.stopped)
 
     checked = [
         result
