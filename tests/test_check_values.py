@@ -638,3 +638,58 @@ def test_an_unreadable_file_is_one_error(tmp_path: Path, encoding: str) -> None:
     assert result.code == 7
     problems = json.loads(result.stdout)["problems"]
     assert [p["kind"] for p in problems] == ["not-jsonl"], problems
+
+
+@pytest.mark.parametrize("fault", ["drop", "corrupt"])
+def test_an_s3_body_that_breaks_off_is_read_again(fault: str) -> None:
+    import boto3
+
+    from tests.s3proxy import moto_s3_behind_a_proxy
+
+    _, claude = _corpus("claude-batch-record")
+    with moto_s3_behind_a_proxy() as (endpoint, proxy):
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        client.create_bucket(Bucket="batch-in")
+        data = b"".join(json.dumps(line).encode() + b"\n" for line in records(claude, 1500))
+        client.put_object(Bucket="batch-in", Key="job/records.jsonl", Body=data)
+        key = "batch-in/job/records.jsonl"
+        args = ("check", "s3://batch-in/job/records.jsonl", "--json", "--region", "us-east-1")
+        env = {"AWS_ENDPOINT_URL_S3": proxy.url}
+        proxy.break_next(key, fault, times=1)  # type: ignore[arg-type]
+        result = invoke(*args, env=env)
+        assert result.code == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert document["records"] == 1500 and document["problems"] == []
+        assert document["inputs"][0]["bytes"] == len(data)
+        assert proxy.gets.count(key) == 2  # broken, then whole
+        # Broken every time: one clear failure (exit 5), never a verdict on part of it.
+        proxy.break_next(key, fault, times=3)  # type: ignore[arg-type]
+        failed = invoke(*args, env=env)
+        assert failed.code == 5 and failed.stdout == ""
+        assert ("broke off" if fault == "drop" else "arrived damaged") in failed.stderr
+
+
+def test_dev_stdin_and_dev_fd_are_read_as_streams(tmp_path: Path) -> None:
+    """`bjob check /dev/stdin < file` (a regular file behind it, whatever its name) and
+    /dev/fd/N: checked as the file, in depth."""
+    import os
+    import subprocess
+
+    from tests.conftest import BJOB
+
+    path = _mixed(tmp_path)
+    on_disk = json.loads(invoke("check", str(path), "--json").stdout)
+    for command in (
+        f"{BJOB} check /dev/stdin --json < {path}",
+        f"{BJOB} check /dev/fd/3 --json 3< {path}",
+        f"cat {path} | {BJOB} check /dev/fd/0 --json",
+    ):
+        done = subprocess.run(
+            ["bash", "-c", command], capture_output=True, text=True, env=os.environ, timeout=60
+        )
+        assert done.returncode == 7, (command, done.stderr)
+        document = json.loads(done.stdout)
+        assert document["records"] == on_disk["records"] == 350
+        assert [p["message"] for p in document["problems"]] == [
+            p["message"] for p in on_disk["problems"]
+        ]
