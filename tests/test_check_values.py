@@ -433,6 +433,24 @@ def test_each_value_rule_passes_what_the_page_allows_and_names_what_it_refuses(
     assert problems[0][2].startswith(message), problems
 
 
+def test_claude_sonnet_4_5_takes_temperature_or_top_p_not_both() -> None:
+    _, body = _corpus("claude-structured-output")
+    sonnet = format_for_model("anthropic.claude-sonnet-4-5-20250929-v1:0", "InvokeModel")
+    older = format_for_model("anthropic.claude-sonnet-4-20250514-v1:0", "InvokeModel")
+    assert sonnet is not None and older is not None
+    both = {**body, "temperature": 0.5, "top_p": 0.9}
+    assert body_problems({**body, "temperature": 0.5}, sonnet) == []
+    assert body_problems({**body, "top_p": 0.9, "temperature": None}, sonnet) == []
+    assert body_problems(both, sonnet) == [
+        (
+            "error",
+            "bad-value",
+            "modelInput has temperature and top_p: this model takes one or the other",
+        )
+    ]
+    assert body_problems(both, older) == []
+
+
 def test_converse_values_and_structured_output() -> None:
     fmt = format_for_model(HAIKU, "Converse")
     assert fmt is not None

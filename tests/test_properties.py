@@ -168,6 +168,7 @@ _body_keys = st.sampled_from(
         "taskType",
         "singleEmbeddingParams",
         "output_config",
+        "top_p",
     ]
 )
 # Values at and past the edges the tables set (ranges, 64-bit integers, a float for a big
@@ -184,6 +185,7 @@ _bodies = st.dictionaries(
 # Tables as a model refines them (caps, the model it may name, a payload limit).
 _MODEL_IDS = (
     "anthropic.claude-3-haiku-20240307-v1:0",
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
     "amazon.titan-text-lite-v1",
     "mistral.mixtral-8x7b-instruct-v0:1",
     "openai.gpt-oss-20b-1:0",

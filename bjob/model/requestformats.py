@@ -268,6 +268,8 @@ class Obj(Shape):
     refused: Mapping[str, str] = field(default_factory=dict)
     # At least one of these keys (Titan Multimodal's inputText/inputImage, a content block).
     one_of: tuple[str, ...] = ()
+    # Keys that may not be given together (Claude Sonnet 4.5: temperature or top_p), and why.
+    exclusive: tuple[tuple[tuple[str, ...], str], ...] = ()
     unknown: Literal["warning", "ignore"] = "ignore"
     title: str = ""  # named in an unknown key's warning
     types = ("object",)
@@ -284,6 +286,10 @@ class Obj(Shape):
         if self.one_of and not any(key in value for key in self.one_of):
             keys = " or ".join(self.one_of)
             out.append(("error", "missing-key", f"{path} has none of {keys}{self._needs()}"))
+        for keys, why in self.exclusive:
+            if all(value.get(key) is not None for key in keys):
+                both = " and ".join(keys)
+                out.append(("error", "bad-value", f"{path} has {both}: {why}"))
         for key, item in value.items():
             if key in self.required:
                 continue
@@ -314,6 +320,9 @@ class Obj(Shape):
         if self.one_of:
             keys = " or ".join(f"{key!r} in {value}" for key in self.one_of)
             code.line(f"if not ({keys}): return False")
+        for keys, _ in self.exclusive:
+            given = " and ".join(f"{value}.get({key!r}) is not None" for key in keys)
+            code.line(f"if {given}: return False")
         if self.unknown == "warning":
             known = code.constant(frozenset(self.required) | frozenset(self.optional))
             code.line(f"if not {value}.keys() <= {known}: return False")
@@ -1149,6 +1158,7 @@ class ModelValues:
     values: Mapping[str, Shape] = field(default_factory=dict)
     max_body_bytes: int | None = None
     source: str = ""
+    exclusive: tuple[tuple[tuple[str, ...], str], ...] = ()  # keys the body may not pair
 
 
 def _claude_cap(prefix: str, cap: int) -> ModelValues:
@@ -1179,6 +1189,16 @@ MODEL_VALUES: tuple[ModelValues, ...] = (
     _claude_cap("anthropic.claude-sonnet-4-5", 64_000),
     _claude_cap("anthropic.claude-haiku-4-5", 64_000),
     _claude_cap("anthropic.claude-opus-4-5", 64_000),
+    # The Claude page: "Claude Sonnet 4.5 and Claude Haiku 4.5 support specifying either the
+    # temperature or top_p parameter, but not both."
+    *(
+        ModelValues(
+            prefix,
+            exclusive=((("temperature", "top_p"), "this model takes one or the other"),),
+            source=CLAUDE_PAGE,
+        )
+        for prefix in ("anthropic.claude-sonnet-4-5", "anthropic.claude-haiku-4-5")
+    ),
     # Titan Text: maxTokenCount per model (Lite 4,096, Express 8,192, Premier 3,072).
     ModelValues(
         "amazon.titan-text-lite",
@@ -1253,6 +1273,8 @@ def _model_format(base: str) -> RequestFormat | None:
             continue
         for path, value in rule.values.items():
             shape = refine(shape, path, value)
+        if rule.exclusive:
+            shape = replace(shape, exclusive=shape.exclusive + rule.exclusive)
         if rule.max_body_bytes is not None:
             max_body, max_body_source = rule.max_body_bytes, rule.source
     if family.name in _NAMES_ITS_MODEL:
