@@ -286,9 +286,9 @@ class Obj(Shape):
         if self.one_of and not any(key in value for key in self.one_of):
             keys = " or ".join(self.one_of)
             out.append(("error", "missing-key", f"{path} has none of {keys}{self._needs()}"))
-        for keys, why in self.exclusive:
-            if all(value.get(key) is not None for key in keys):
-                both = " and ".join(keys)
+        for paired, why in self.exclusive:
+            if all(value.get(key) is not None for key in paired):
+                both = " and ".join(paired)
                 out.append(("error", "bad-value", f"{path} has {both}: {why}"))
         for key, item in value.items():
             if key in self.required:
@@ -320,8 +320,8 @@ class Obj(Shape):
         if self.one_of:
             keys = " or ".join(f"{key!r} in {value}" for key in self.one_of)
             code.line(f"if not ({keys}): return False")
-        for keys, _ in self.exclusive:
-            given = " and ".join(f"{value}.get({key!r}) is not None" for key in keys)
+        for paired, _ in self.exclusive:
+            given = " and ".join(f"{value}.get({key!r}) is not None" for key in paired)
             code.line(f"if {given}: return False")
         if self.unknown == "warning":
             known = code.constant(frozenset(self.required) | frozenset(self.optional))
