@@ -295,7 +295,9 @@ def _spooled(source: Source, spools: contextlib.ExitStack) -> Source:
     is held on disk, not in memory) and read back from there."""
     if source.rereadable:
         return source
-    spool = spools.enter_context(tempfile.TemporaryFile(prefix="bjob-check-"))
+    spool = spools.enter_context(
+        tempfile.TemporaryFile(prefix="bjob-check-", buffering=CHUNK_BYTES)
+    )
     stream: Iterator[bytes] | None = None
 
     def lines() -> Iterator[bytes]:
