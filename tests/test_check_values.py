@@ -711,3 +711,37 @@ def test_dev_stdin_and_dev_fd_are_read_as_streams(tmp_path: Path) -> None:
         assert [p["message"] for p in document["problems"]] == [
             p["message"] for p in on_disk["problems"]
         ]
+
+
+def _document(source: Any) -> dict[str, Any]:
+    _, body = _corpus("claude-batch-record")
+    block = {"type": "document", "source": source}
+    return {**body, "messages": [{"role": "user", "content": [block]}]}
+
+
+@pytest.mark.parametrize(
+    ("body", "problems"),
+    [
+        (_document({"type": "base64", "media_type": "application/pdf", "data": "JVBE"}), []),
+        (_document({"type": "text", "media_type": "text/plain", "data": "Hello"}), []),
+        (_document({"type": "content", "content": []}), []),  # a kind the table leaves be
+        (
+            _document({"type": "base64", "data": "JVBE"}),
+            ["modelInput.messages[0].content[0].source lacks media_type"],
+        ),
+        (
+            _document({"type": 5}),
+            ["modelInput.messages[0].content[0].source.type is 5: not one of base64"],
+        ),
+        (_document({}), ["modelInput.messages[0].content[0].source lacks type"]),
+    ],
+)
+def test_the_fast_check_agrees_with_the_walk_on_open_tagged_sources(
+    body: dict[str, Any], problems: list[str]
+) -> None:
+    fmt = format_for_model(HAIKU, "InvokeModel")
+    assert fmt is not None
+    found: list[Any] = []
+    fmt.shape.check_value(body, "modelInput", found)
+    assert [message for _, _, message in found] == problems
+    assert fmt.fast_check(body) == (problems == [])
