@@ -745,3 +745,21 @@ def test_the_fast_check_agrees_with_the_walk_on_open_tagged_sources(
     fmt.shape.check_value(body, "modelInput", found)
     assert [message for _, _, message in found] == problems
     assert fmt.fast_check(body) == (problems == [])
+
+
+def test_a_stream_that_cannot_be_kept_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import io
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", lambda **_: FullDisk())
+    path = _mixed(tmp_path)
+    result = invoke("check", "-", "--json", stdin=path.read_text())
+    assert result.code == 14 and result.stdout == ""
+    assert "-: the stream cannot be kept to be checked: No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr

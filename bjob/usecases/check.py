@@ -295,20 +295,25 @@ def _spooled(source: Source, spools: contextlib.ExitStack) -> Source:
     is held on disk, not in memory) and read back from there."""
     if source.rereadable:
         return source
-    spool = spools.enter_context(
-        tempfile.TemporaryFile(prefix="bjob-check-", buffering=CHUNK_BYTES)
-    )
+    try:
+        spool = tempfile.TemporaryFile(prefix="bjob-check-", buffering=CHUNK_BYTES)
+    except OSError as error:
+        raise _cannot_keep(source.uri, error) from None
+    spools.callback(_close_quietly, spool)  # unnamed: nothing is left behind on disk
     stream: Iterator[bytes] | None = None
 
     def lines() -> Iterator[bytes]:
         nonlocal stream
         if stream is None:  # the first reading: the stream itself, kept as it goes
             stream = source.lines()
-            return _kept(stream, spool)
-        for _ in _kept(stream, spool):  # what the first reading left, kept too
+            return _kept(stream, spool, source.uri)
+        for _ in _kept(stream, spool, source.uri):  # what the first reading left, kept too
             pass
-        spool.flush()
-        spool.seek(0)
+        try:
+            spool.flush()
+            spool.seek(0)
+        except OSError as error:
+            raise _cannot_keep(source.uri, error) from None
         chunks = iter(lambda: spool.read(CHUNK_BYTES), b"")
         # The lines were split (and cut, and their \r\n ends taken) on the first reading.
         return split_lines(chunks, MAX_BODY_BYTES, crlf=False)
@@ -316,12 +321,29 @@ def _spooled(source: Source, spools: contextlib.ExitStack) -> Source:
     return replace(source, lines=lines, rereadable=True)
 
 
-def _kept(lines: Iterator[bytes], spool: IO[bytes]) -> Iterator[bytes]:
+def _kept(lines: Iterator[bytes], spool: IO[bytes], uri: str) -> Iterator[bytes]:
     write = spool.write
     for raw in lines:
-        write(raw)
-        write(b"\n")
+        try:
+            write(raw)
+            write(b"\n")
+        except OSError as error:  # a full disk
+            raise _cannot_keep(uri, error) from None
         yield raw
+
+
+def _close_quietly(spool: IO[bytes]) -> None:
+    with contextlib.suppress(OSError):  # what it could not write was already said
+        spool.close()
+
+
+def _cannot_keep(uri: str, error: OSError) -> BjobError:
+    return BjobError(
+        f"{uri}: the stream cannot be kept to be checked: {error.strerror or error}",
+        ExitCode.CANNOT_WRITE,
+        hint="free space in the temporary folder (TMPDIR), or pass --model: then a stream "
+        "is checked as it is read",
+    )
 
 
 def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Lines:
