@@ -658,8 +658,11 @@ def test_an_unreadable_file_is_one_error(tmp_path: Path, encoding: str) -> None:
     assert [p["kind"] for p in problems] == ["not-jsonl"], problems
 
 
-@pytest.mark.parametrize("fault", ["drop", "corrupt"])
-def test_an_s3_body_that_breaks_off_is_read_again(fault: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "count"),
+    [("drop", 1500), ("corrupt", 1500), ("drop", 120)],  # 120: broken in the first lines
+)
+def test_an_s3_body_that_breaks_off_is_read_again(fault: str, count: int) -> None:
     import boto3
 
     from tests.s3proxy import moto_s3_behind_a_proxy
@@ -668,7 +671,7 @@ def test_an_s3_body_that_breaks_off_is_read_again(fault: str) -> None:
     with moto_s3_behind_a_proxy() as (endpoint, proxy):
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="batch-in")
-        data = b"".join(json.dumps(line).encode() + b"\n" for line in records(claude, 1500))
+        data = b"".join(json.dumps(line).encode() + b"\n" for line in records(claude, count))
         client.put_object(Bucket="batch-in", Key="job/records.jsonl", Body=data)
         key = "batch-in/job/records.jsonl"
         args = ("check", "s3://batch-in/job/records.jsonl", "--json", "--region", "us-east-1")
@@ -677,7 +680,7 @@ def test_an_s3_body_that_breaks_off_is_read_again(fault: str) -> None:
         result = invoke(*args, env=env)
         assert result.code == 0, result.stderr
         document = json.loads(result.stdout)
-        assert document["records"] == 1500 and document["problems"] == []
+        assert document["records"] == count and document["problems"] == []
         assert document["inputs"][0]["bytes"] == len(data)
         assert proxy.gets.count(key) == 2  # broken, then whole
         # Broken every time: one clear failure (exit 5), never a verdict on part of it.

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import orjson
 
@@ -272,8 +272,12 @@ def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice
     if not items:
         return items, FormatChoice(None)
     first = items[0]
-    lines = first.lines()
-    peeked = list(itertools.islice(lines, SAMPLES_FOR_INFERENCE))
+
+    def peek() -> tuple[Iterator[bytes], list[bytes]]:
+        lines = first.lines()
+        return lines, list(itertools.islice(lines, SAMPLES_FOR_INFERENCE))
+
+    lines, peeked = _read_again_if_s3(first, peek)
     sample = CheckTally(None, infer=True)
     for raw in peeked:
         try:
@@ -346,6 +350,19 @@ def _cannot_keep(uri: str, error: OSError) -> BjobError:
     )
 
 
+Read = TypeVar("Read")
+
+
+def _read_again_if_s3(source: Source, attempt: Callable[[], Read]) -> Read:
+    """attempt(); for an S3 object, read again from the start when its body broke off or
+    arrived damaged, as `bjob results` reads its objects."""
+    if not source.uri.startswith("s3://"):
+        return attempt()
+    from bjob.usecases.results import read_again
+
+    return read_again(attempt)
+
+
 def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Lines:
     """The lines already peeked and then the rest, the first time; afterwards, read anew."""
     used = False
@@ -367,13 +384,7 @@ def _check_all(
     (in source order)."""
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
-        if not source.uri.startswith("s3://"):
-            return check_once(source, cancel)
-        from bjob.usecases.results import read_again
-
-        # An S3 body that broke off or arrived damaged is read again from the start, as
-        # `bjob results` reads its objects.
-        return read_again(lambda: check_once(source, cancel))
+        return _read_again_if_s3(source, lambda: check_once(source, cancel))
 
     def check_once(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt, infer)
