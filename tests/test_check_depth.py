@@ -153,7 +153,7 @@ BROKEN: list[tuple[str, str, dict[str, Any], str, str]] = [
         "no tokens",
         {**ANTHROPIC, "max_tokens": 0},
         "bad-value",
-        "modelInput.max_tokens is 0: at least 1",
+        "modelInput.max_tokens is 0: from 1 to 4096",
     ),
     (
         HAIKU,

@@ -160,12 +160,36 @@ _body_keys = st.sampled_from(
         "inferenceConfig",
         "texts",
         "input_type",
+        "temperature",
+        "top_k",
+        "stream",
+        "model",
+        "max_gen_len",
+        "taskType",
+        "singleEmbeddingParams",
+        "output_config",
+        "top_p",
     ]
+)
+# Values at and past the edges the tables set (ranges, 64-bit integers, a float for a big
+# integer), and the values some keys must have.
+_edges = st.sampled_from(
+    [256, 1, 0, -1, 0.5, 1.5, 2048, 2049, 2**63, 2**64, 1.8446744073709552e19, True, False]
+    + ["bedrock-2023-05-31", "SINGLE_EMBEDDING", "openai.gpt-oss-20b-1:0"]
 )
 _bodies = st.dictionaries(
     _body_keys,
-    st.one_of(_json_values, st.lists(_message, max_size=2), st.sampled_from([256, 1, 0])),
+    st.one_of(_json_values, st.lists(_message, max_size=2), _edges),
     max_size=5,
+)
+# Tables as a model refines them (caps, the model it may name, a payload limit).
+_MODEL_IDS = (
+    "anthropic.claude-3-haiku-20240307-v1:0",
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "amazon.titan-text-lite-v1",
+    "mistral.mixtral-8x7b-instruct-v0:1",
+    "openai.gpt-oss-20b-1:0",
+    "qwen.qwen3-32b-v1:0",
 )
 
 
@@ -174,9 +198,10 @@ _bodies = st.dictionaries(
 def test_the_fast_check_and_the_full_one_agree(body: dict[str, Any]) -> None:
     """A body the fast path passes has no problem the full walk would find, and one it
     fails has at least one: the verdict never depends on which path ran."""
-    from bjob.model.requestformats import FORMATS
+    from bjob.model.requestformats import FORMATS, format_for_model
 
-    for fmt in FORMATS.values():
+    refined = [format_for_model(model_id, "InvokeModel") for model_id in _MODEL_IDS]
+    for fmt in (*FORMATS.values(), *(fmt for fmt in refined if fmt is not None)):
         problems: list[Any] = []
         fmt.shape.check_value(body, "modelInput", problems)
         assert fmt.shape.ok_value(body) == (problems == []), (fmt.name, body, problems)

@@ -31,8 +31,8 @@ def check(
         list[str],
         typer.Argument(
             metavar="INPUT...",
-            help="A .jsonl file, a folder of them, - for standard input (or a FIFO), or an "
-            "s3:// URI of one object or a prefix.",
+            help="A .jsonl file, a folder of them, - for standard input (or a FIFO, /dev/stdin, "
+            "/dev/fd/N), or an s3:// URI of one object or a prefix.",
             show_default=False,
         ),
     ],

@@ -87,6 +87,7 @@ class InputFile:
     uri: str
     records: int
     bytes: int
+    readable: bool = True  # False: not JSON lines at all (gzip, zip, UTF-16): not counted
 
 
 # What a file that is not JSON lines at all starts with.
@@ -127,6 +128,7 @@ class CheckTally:
     def __init__(self, fmt: RequestFormat | None, infer: bool = False) -> None:
         self.format = fmt
         self._fast = fmt.fast_check if fmt is not None else None
+        self._max_body = fmt.max_body_bytes if fmt is not None else None
         self.infer = infer
         self.problems: dict[tuple[str, str, str], Problem] = {}
         self.record_ids: dict[str, int] = {}  # id -> first line
@@ -216,7 +218,30 @@ class CheckTally:
             if self._fast is not None and not self._fast(body):
                 for severity, kind, message in body_problems(body, self.format):  # type: ignore[arg-type]
                     self.note(severity, kind, message, input_uri, number, named)
+            # A line no longer than the limit holds a body no longer than it: measured only
+            # past it.
+            if self._max_body is not None and len(raw) > self._max_body:
+                self._body_size(body, input_uri, number, named)
         return True
+
+    def _body_size(
+        self, body: Mapping[str, Any], input_uri: str, number: int, named: str | None
+    ) -> None:
+        """The body as sent (compact JSON, UTF-8) against the model's payload limit."""
+        import json
+
+        size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        fmt = self.format
+        if fmt is not None and fmt.max_body_bytes is not None and size > fmt.max_body_bytes:
+            self.note(
+                "error",
+                "body-too-large",
+                f"modelInput is {size:,} bytes: {fmt.title} takes at most "
+                f"{fmt.max_body_bytes:,} ({fmt.max_body_source})",
+                input_uri,
+                number,
+                named,
+            )
 
     def _first_line(self, raw: bytes, input_uri: str) -> bytes:
         for magic, why in _NOT_JSONL:
@@ -322,7 +347,9 @@ def limit_problems(inputs: Sequence[InputFile], limits: Limits) -> list[Problem]
         problems.append(Problem("error", kind, f"{text} ({limit.source})", 1, [where]))
 
     low, high = limits.min_records_per_job, limits.records_per_job
-    if records < low.value:
+    # A file that is not JSON lines at all has its one error: its records are not known, so
+    # the job's count says nothing.
+    if records < low.value and all(item.readable for item in inputs):
         over(
             "too-few-records",
             f"{counted(records, 'record')}: a job needs at least {low.value:,.0f}",

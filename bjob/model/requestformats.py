@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from bjob.model.models import base_model_id
@@ -25,7 +25,15 @@ from bjob.model.models import base_model_id
 Severity = Literal["error", "warning"]
 # The kinds of problem a body check finds (dropped when the format turns out otherwise).
 BODY_KINDS = frozenset(
-    {"missing-key", "wrong-type", "bad-value", "empty", "refused-key", "unknown-key"}
+    {
+        "missing-key",
+        "wrong-type",
+        "bad-value",
+        "empty",
+        "refused-key",
+        "unknown-key",
+        "body-too-large",
+    }
 )
 BodyProblem = tuple[Severity, str, str]  # (severity, kind, message)
 JsonType = str  # "string", "integer", "number", "boolean", "array", "object", "null"
@@ -92,47 +100,126 @@ class Shape:
 class Str(Shape):
     allowed: frozenset[str] | None = None
     why: str = ""  # said when a value is not allowed
+    source: str = ""  # the page the allowed set comes from
+    expected: str = ""  # what is allowed, said instead of the whole set
     types = ("string",)
 
     def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
         if self.allowed is not None and value not in self.allowed:
-            choices = ", ".join(sorted(self.allowed))
+            choices = self.expected or "not one of " + ", ".join(sorted(self.allowed))
             why = f" ({self.why})" if self.why else ""
-            out.append(("error", "bad-value", f"{path} is {value!r}: not one of {choices}{why}"))
+            out.append(("error", "bad-value", f"{path} is {value!r}: {choices}{why}"))
 
     def emit_value(self, expr: str, code: _Code) -> None:
         if self.allowed is not None:
             code.line(f"if {expr} not in {code.constant(self.allowed)}: return False")
+
+
+# What an integer a model reads can hold: a 64-bit one. JSON has no limit, and orjson reads an
+# integer past 64 bits as a float: that is a number out of range, not "not an integer".
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _number(value: float) -> str:
+    """A JSON number as it was written, as near as a float allows (an integer past 64 bits
+    read as a float is shown as the integer)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 2**53:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"from {_number(minimum)} to {_number(maximum)}"
+    if minimum is not None:
+        return f"at least {_number(minimum)}"
+    if maximum is not None:
+        return f"at most {_number(maximum)}"
+    return "a 64-bit integer"
 
 
 @dataclass(frozen=True, eq=False)
 class Int(Shape):
     minimum: int | None = None
+    maximum: int | None = None
     allowed: frozenset[int] | None = None
+    source: str = ""  # the page the range or set comes from
     types = ("integer",)
 
+    def check(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if type(value) is float and value.is_integer() and not INT64_MIN <= value <= INT64_MAX:
+            out.append(("error", "bad-value", f"{path} is {_number(value)}: {self._outside()}"))
+        else:
+            super().check(value, path, out)
+
     def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
-        if self.minimum is not None and value < self.minimum:
-            out.append(("error", "bad-value", f"{path} is {value}: at least {self.minimum}"))
+        low, high = self._limits()
+        if not low <= value <= high:
+            if INT64_MIN <= value <= INT64_MAX:
+                out.append(("error", "bad-value", f"{path} is {value}: {self._range()}"))
+            else:
+                out.append(("error", "bad-value", f"{path} is {value}: {self._outside()}"))
         elif self.allowed is not None and value not in self.allowed:
             choices = ", ".join(str(number) for number in sorted(self.allowed))
             out.append(("error", "bad-value", f"{path} is {value}: one of {choices}"))
 
     def emit_value(self, expr: str, code: _Code) -> None:
-        if self.minimum is not None:
-            code.line(f"if {expr} < {self.minimum}: return False")
+        low, high = self._limits()
+        code.line(f"if not {low} <= {expr} <= {high}: return False")
         if self.allowed is not None:
             code.line(f"if {expr} not in {code.constant(self.allowed)}: return False")
+
+    def _limits(self) -> tuple[int, int]:
+        low = INT64_MIN if self.minimum is None else max(self.minimum, INT64_MIN)
+        high = INT64_MAX if self.maximum is None else min(self.maximum, INT64_MAX)
+        return low, high
+
+    def _range(self) -> str:
+        return _bounds(self.minimum, self.maximum)
+
+    def _outside(self) -> str:
+        return f"out of range ({self._range()})"
 
 
 @dataclass(frozen=True, eq=False)
 class Num(Shape):
+    minimum: float | None = None
+    maximum: float | None = None
+    source: str = ""  # the page the range comes from
     types = ("number",)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            bounds = _bounds(self.minimum, self.maximum)
+            out.append(("error", "bad-value", f"{path} is {_number(value)}: {bounds}"))
+
+    def emit_value(self, expr: str, code: _Code) -> None:
+        if self.minimum is not None:
+            code.line(f"if {expr} < {self.minimum!r}: return False")
+        if self.maximum is not None:
+            code.line(f"if {expr} > {self.maximum!r}: return False")
 
 
 @dataclass(frozen=True, eq=False)
 class Bool(Shape):
+    allowed: bool | None = None  # the one value a flag may have (stream: false in a batch)
+    why: str = ""
+    source: str = ""
     types = ("boolean",)
+
+    def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
+        if self.allowed is not None and value is not self.allowed:
+            why = f" ({self.why})" if self.why else ""
+            must = "true" if self.allowed else "false"
+            out.append(
+                ("error", "bad-value", f"{path} is {str(value).lower()}: must be {must}{why}")
+            )
+
+    def emit_value(self, expr: str, code: _Code) -> None:
+        if self.allowed is not None:
+            code.line(f"if {expr} is not {self.allowed!r}: return False")
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,11 +234,17 @@ class AnyValue(Shape):
 class Arr(Shape):
     items: Shape | None = None
     non_empty: bool = False
+    max_items: int | None = None
+    source: str = ""  # the page max_items comes from
     types = ("array",)
 
     def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
         if self.non_empty and not value:
             out.append(("error", "empty", f"{path} is empty: it needs at least one item"))
+        if self.max_items is not None and len(value) > self.max_items:
+            out.append(
+                ("error", "bad-value", f"{path} has {len(value)} items: at most {self.max_items}")
+            )
         if self.items is not None:
             for index, item in enumerate(value):
                 self.items.check(item, f"{path}[{index}]", out)
@@ -159,6 +252,8 @@ class Arr(Shape):
     def emit_value(self, expr: str, code: _Code) -> None:
         if self.non_empty:
             code.line(f"if not {expr}: return False")
+        if self.max_items is not None:
+            code.line(f"if len({expr}) > {self.max_items}: return False")
         if self.items is not None and not isinstance(self.items, AnyValue):
             item = code.name()
             with code.block(f"for {item} in {expr}:"):
@@ -173,6 +268,8 @@ class Obj(Shape):
     refused: Mapping[str, str] = field(default_factory=dict)
     # At least one of these keys (Titan Multimodal's inputText/inputImage, a content block).
     one_of: tuple[str, ...] = ()
+    # Keys that may not be given together (Claude Sonnet 4.5: temperature or top_p), and why.
+    exclusive: tuple[tuple[tuple[str, ...], str], ...] = ()
     unknown: Literal["warning", "ignore"] = "ignore"
     title: str = ""  # named in an unknown key's warning
     types = ("object",)
@@ -189,6 +286,10 @@ class Obj(Shape):
         if self.one_of and not any(key in value for key in self.one_of):
             keys = " or ".join(self.one_of)
             out.append(("error", "missing-key", f"{path} has none of {keys}{self._needs()}"))
+        for paired, why in self.exclusive:
+            if all(value.get(key) is not None for key in paired):
+                both = " and ".join(paired)
+                out.append(("error", "bad-value", f"{path} has {both}: {why}"))
         for key, item in value.items():
             if key in self.required:
                 continue
@@ -219,6 +320,9 @@ class Obj(Shape):
         if self.one_of:
             keys = " or ".join(f"{key!r} in {value}" for key in self.one_of)
             code.line(f"if not ({keys}): return False")
+        for paired, _ in self.exclusive:
+            given = " and ".join(f"{value}.get({key!r}) is not None" for key in paired)
+            code.line(f"if {given}: return False")
         if self.unknown == "warning":
             known = code.constant(frozenset(self.required) | frozenset(self.optional))
             code.line(f"if not {value}.keys() <= {known}: return False")
@@ -256,6 +360,8 @@ class Tagged(Shape):
 
     tag: str
     variants: Mapping[str, Obj]
+    # Other tags are let be (a kind the table does not know yet), as long as the tag is a string.
+    open: bool = False
     types = ("object",)
 
     def check_value(self, value: Any, path: str, out: list[BodyProblem]) -> None:
@@ -264,6 +370,8 @@ class Tagged(Shape):
             out.append(("error", "missing-key", f"{path} lacks {self.tag}"))
             return
         variant = self.variants.get(tag) if isinstance(tag, str) else None
+        if variant is None and self.open and isinstance(tag, str):
+            return
         if variant is None:
             choices = ", ".join(self.variants)
             out.append(
@@ -281,7 +389,10 @@ class Tagged(Shape):
                 variant.emit_value(expr, code)
                 code.line("pass")
             keyword = "elif"
-        code.line("else: return False")
+        if self.open:
+            code.line(f"elif type({tag}) is not str: return False")
+        else:
+            code.line("else: return False")
 
 
 @dataclass(frozen=True, eq=False)
@@ -385,15 +496,68 @@ def _body(title: str, **shape: Any) -> Obj:
     return Obj(title=title, unknown="warning", **shape)
 
 
-# --- Anthropic Claude, Messages API (model-parameters-anthropic-claude-messages-request-
-# response.html): content is a string or a list of typed blocks.
-_ANTHROPIC_SOURCE = Obj(required={"type": Str()})
+# Where each rule comes from: the Bedrock user guide's page of each family ("Inference request
+# parameters and response fields for foundation models", docs.aws.amazon.com/bedrock/latest/
+# userguide/<page>.html), the Bedrock API reference, the Amazon Nova user guide and the
+# Anthropic pages the Bedrock Claude page sends its readers to.
+_USER_GUIDE = "Bedrock user guide, "
+CLAUDE_PAGE = _USER_GUIDE + "model-parameters-anthropic-claude-messages-request-response"
+CLAUDE_MODELS_PAGE = "Anthropic models overview (max output per model), docs.anthropic.com"
+CLAUDE_VISION_PAGE = "Anthropic vision guide (on Bedrock, base64 sources only), platform.claude.com"
+STRUCTURED_OUTPUT_PAGE = _USER_GUIDE + "structured-output"
+CONVERSE_PAGE = "Bedrock API reference, API_runtime_Converse"
+NOVA_PAGE = "Amazon Nova user guide, complete-request-schema"
+NOVA_EMBEDDINGS_PAGE = "Amazon Nova user guide, embeddings-schema"
+TITAN_TEXT_PAGE = _USER_GUIDE + "model-parameters-titan-text"
+TITAN_EMBEDDINGS_PAGE = _USER_GUIDE + "model-parameters-titan-embed-text"
+TITAN_MULTIMODAL_PAGE = _USER_GUIDE + "model-parameters-titan-embed-mm"
+LLAMA_PAGE = _USER_GUIDE + "model-parameters-meta"
+MISTRAL_TEXT_PAGE = _USER_GUIDE + "model-parameters-mistral-text-completion"
+MISTRAL_CHAT_PAGE = _USER_GUIDE + "model-parameters-mistral-chat-completion"
+OPENAI_PAGE = _USER_GUIDE + "model-parameters-openai"
+OPENAI_CHAT_API = (
+    "OpenAI API reference, Create chat completion (which model-parameters-openai follows)"
+)
+DEEPSEEK_PAGE = _USER_GUIDE + "model-parameters-deepseek"
+QWEN_PAGE = _USER_GUIDE + "model-cards-qwen and structured-output (OpenAI-style chat body)"
+COHERE_COMMAND_PAGE = _USER_GUIDE + "model-parameters-cohere-command"
+COHERE_COMMAND_R_PAGE = _USER_GUIDE + "model-parameters-cohere-command-r-plus"
+COHERE_EMBED_PAGE = _USER_GUIDE + "model-parameters-embed"
+
+
+def _unit(source: str) -> Num:
+    """A number from 0 to 1 (temperature, top_p on most pages)."""
+    return Num(0, 1, source=source)
+
+
+# --- Anthropic Claude, Messages API: content is a string or a list of typed blocks.
+_IMAGE_MEDIA_TYPES = _strs("image/jpeg", "image/png", "image/gif", "image/webp")
+# On Bedrock an image is sent as base64 only (the vision guide); its media type and data are
+# required members of the source (the Claude page's request example).
+_CLAUDE_IMAGE_SOURCE = Tagged(
+    "type",
+    {
+        "base64": Obj(
+            required={
+                "media_type": Str(_IMAGE_MEDIA_TYPES, source=CLAUDE_VISION_PAGE),
+                "data": Str(),
+            }
+        )
+    },
+)
+# A document's base64 source needs its media type and data too; other source kinds (text,
+# content, and those Anthropic adds) are let be.
+_CLAUDE_DOCUMENT_SOURCE = Tagged(
+    "type",
+    {"base64": Obj(required={"media_type": Str(), "data": Str()})},
+    open=True,
+)
 ANTHROPIC_BLOCK = Tagged(
     "type",
     {
         "text": Obj(required={"text": Str()}),
-        "image": Obj(required={"source": _ANTHROPIC_SOURCE}),
-        "document": Obj(required={"source": _ANTHROPIC_SOURCE}),
+        "image": Obj(required={"source": _CLAUDE_IMAGE_SOURCE}),
+        "document": Obj(required={"source": _CLAUDE_DOCUMENT_SOURCE}),
         "tool_use": Obj(required={"id": Str(), "name": Str(), "input": ANY_OBJECT}),
         "tool_result": Obj(
             required={"tool_use_id": Str()},
@@ -411,14 +575,16 @@ _ANTHROPIC_CONTENT = Either((Str(), Arr(ANTHROPIC_BLOCK, non_empty=True)))
 ANTHROPIC_MESSAGES = _body(
     "Anthropic Messages",
     required={
-        "anthropic_version": Str(),
-        "max_tokens": Int(minimum=1),
+        "anthropic_version": Str(_strs("bedrock-2023-05-31"), source=CLAUDE_PAGE),
+        # The cap is each model's (CLAUDE_MAX_TOKENS below).
+        "max_tokens": Int(minimum=1, source=CLAUDE_PAGE),
         "messages": Arr(
             Obj(
                 required={
                     "role": Str(
                         _strs("user", "assistant"),
                         why="a system prompt goes in the top-level system key",
+                        source=CLAUDE_PAGE,
                     ),
                     "content": _ANTHROPIC_CONTENT,
                 }
@@ -428,20 +594,30 @@ ANTHROPIC_MESSAGES = _body(
     },
     optional={
         "system": Either((Str(), Arr(Tagged("type", {"text": Obj(required={"text": Str()})})))),
-        "temperature": Num(),
-        "top_p": Num(),
-        "top_k": Int(minimum=0),
+        "temperature": _unit(CLAUDE_PAGE),
+        "top_p": _unit(CLAUDE_PAGE),
+        "top_k": Int(0, 500, source=CLAUDE_PAGE),
         "stop_sequences": STRINGS,
         "tools": Arr(ANY_OBJECT),
         "tool_choice": ANY_OBJECT,
         "anthropic_beta": STRINGS,
         "thinking": Obj(required={"type": Str()}),
         "metadata": ANY_OBJECT,
+        # Structured output: {"format": {"type": "json_schema", "schema": {...}}}.
+        "output_config": Obj(
+            optional={
+                "format": Tagged(
+                    "type",
+                    {"json_schema": Obj(required={"schema": ANY_OBJECT})},
+                )
+            }
+        ),
     },
 )
 
 # --- Converse (API_runtime_Converse): content is a list of blocks, each an object with one
-# member naming its kind; system is a list of blocks too.
+# member naming its kind; system is a list of blocks too. An image, document or video block
+# names its format and carries a source (ImageBlock, DocumentBlock, VideoBlock).
 _CONVERSE_BLOCK_KINDS = (
     "text",
     "image",
@@ -456,19 +632,72 @@ _CONVERSE_BLOCK_KINDS = (
     "citationsContent",
     "searchResult",
 )
+_MEDIA_SOURCE = Obj(one_of=("bytes", "s3Location"))
+CONVERSE_IMAGE = Obj(
+    required={
+        "format": Str(_strs("png", "jpeg", "gif", "webp"), source=CONVERSE_PAGE),
+        "source": _MEDIA_SOURCE,
+    }
+)
+CONVERSE_DOCUMENT = Obj(
+    required={
+        "format": Str(
+            _strs("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md"),
+            source=CONVERSE_PAGE,
+        ),
+        "name": Str(),
+        "source": Obj(one_of=("bytes", "s3Location", "text", "content")),
+    }
+)
+CONVERSE_VIDEO = Obj(
+    required={
+        "format": Str(
+            _strs("mkv", "mov", "mp4", "webm", "flv", "mpeg", "mpg", "wmv", "three_gp"),
+            source=CONVERSE_PAGE,
+        ),
+        "source": _MEDIA_SOURCE,
+    }
+)
 CONVERSE_BLOCK = Obj(
-    optional={"text": Str(), "image": ANY_OBJECT, "document": ANY_OBJECT, "video": ANY_OBJECT},
+    optional={
+        "text": Str(),
+        "image": CONVERSE_IMAGE,
+        "document": CONVERSE_DOCUMENT,
+        "video": CONVERSE_VIDEO,
+    },
     one_of=_CONVERSE_BLOCK_KINDS,
 )
 _CONVERSE_MESSAGE = Obj(
     required={
         "role": Str(
-            _strs("user", "assistant"), why="a system prompt goes in the top-level system key"
+            _strs("user", "assistant"),
+            why="a system prompt goes in the top-level system key",
+            source=CONVERSE_PAGE,
         ),
         "content": Arr(CONVERSE_BLOCK, non_empty=True),
     }
 )
 _SYSTEM_BLOCKS = Arr(Obj(optional={"text": Str()}, one_of=("text", "guardContent", "cachePoint")))
+# Structured output (OutputConfig, OutputFormat): textFormat {type: json_schema, structure:
+# {jsonSchema: {schema: a JSON schema as a string, name, description}}}.
+_CONVERSE_OUTPUT_CONFIG = Obj(
+    optional={
+        "textFormat": Obj(
+            required={
+                "type": Str(_strs("json_schema"), source=CONVERSE_PAGE),
+                "structure": Obj(
+                    optional={
+                        "jsonSchema": Obj(
+                            required={"schema": Str()},
+                            optional={"name": Str(), "description": Str()},
+                        )
+                    },
+                    one_of=("jsonSchema",),
+                ),
+            }
+        )
+    }
+)
 CONVERSE = _body(
     "Converse",
     required={"messages": Arr(_CONVERSE_MESSAGE, non_empty=True)},
@@ -476,9 +705,9 @@ CONVERSE = _body(
         "system": _SYSTEM_BLOCKS,
         "inferenceConfig": Obj(
             optional={
-                "maxTokens": Int(minimum=1),
-                "temperature": Num(),
-                "topP": Num(),
+                "maxTokens": Int(minimum=1, source=CONVERSE_PAGE),
+                "temperature": _unit(CONVERSE_PAGE),
+                "topP": _unit(CONVERSE_PAGE),
                 "stopSequences": STRINGS,
             }
         ),
@@ -489,12 +718,14 @@ CONVERSE = _body(
         "promptVariables": ANY_OBJECT,
         "requestMetadata": ANY_OBJECT,
         "performanceConfig": ANY_OBJECT,
+        "outputConfig": _CONVERSE_OUTPUT_CONFIG,
     },
 )
 
-# --- Amazon Nova, InvokeModel (messages-v1; Nova user guide, using-invoke-api): Converse's
-# shape, with schemaVersion; inferenceConfig spelled maxTokens/topP/topK (and, in the first
-# docs, max_new_tokens/top_p/top_k).
+# --- Amazon Nova understanding models, InvokeModel (messages-v1; Nova user guide,
+# complete-request-schema and using-invoke-api): Converse's shape, with schemaVersion;
+# inferenceConfig spelled maxTokens/topP/topK (and, in the first docs, max_new_tokens/top_p/
+# top_k). Temperature and topP are from 0 to 1.
 NOVA = _body(
     "Amazon Nova (messages-v1)",
     required={"messages": Arr(_CONVERSE_MESSAGE, non_empty=True)},
@@ -503,13 +734,13 @@ NOVA = _body(
         "system": _SYSTEM_BLOCKS,
         "inferenceConfig": Obj(
             optional={
-                "maxTokens": Int(minimum=1),
-                "max_new_tokens": Int(minimum=1),
-                "temperature": Num(),
-                "topP": Num(),
-                "top_p": Num(),
-                "topK": Int(minimum=0),
-                "top_k": Int(minimum=0),
+                "maxTokens": Int(minimum=1, source=NOVA_PAGE),
+                "max_new_tokens": Int(minimum=1, source=NOVA_PAGE),
+                "temperature": _unit(NOVA_PAGE),
+                "topP": _unit(NOVA_PAGE),
+                "top_p": _unit(NOVA_PAGE),
+                "topK": Int(minimum=0, source=NOVA_PAGE),
+                "top_k": Int(minimum=0, source=NOVA_PAGE),
                 "stopSequences": STRINGS,
                 "reasoningConfig": ANY_OBJECT,
             }
@@ -517,24 +748,103 @@ NOVA = _body(
         "toolConfig": ANY_OBJECT,
     },
 )
+# --- Amazon Nova Multimodal Embeddings (Nova user guide, embeddings-schema): one embedding
+# per body (SINGLE_EMBEDDING), or segments of a long input (SEGMENTED_EMBEDDING, the
+# asynchronous API's).
+_NOVA_EMBEDDING_PURPOSES = _strs(
+    "GENERIC_INDEX",
+    "GENERIC_RETRIEVAL",
+    "TEXT_RETRIEVAL",
+    "IMAGE_RETRIEVAL",
+    "VIDEO_RETRIEVAL",
+    "DOCUMENT_RETRIEVAL",
+    "AUDIO_RETRIEVAL",
+    "CLASSIFICATION",
+    "CLUSTERING",
+)
+_NOVA_SOURCE = Obj(one_of=("bytes", "s3Location"))
+NOVA_EMBEDDINGS = _body(
+    "Amazon Nova Multimodal Embeddings",
+    required={
+        "taskType": Str(
+            _strs("SINGLE_EMBEDDING", "SEGMENTED_EMBEDDING"), source=NOVA_EMBEDDINGS_PAGE
+        )
+    },
+    optional={
+        "schemaVersion": Str(_strs("nova-multimodal-embed-v1"), source=NOVA_EMBEDDINGS_PAGE),
+        "singleEmbeddingParams": Obj(
+            required={
+                "embeddingPurpose": Str(_NOVA_EMBEDDING_PURPOSES, source=NOVA_EMBEDDINGS_PAGE)
+            },
+            optional={
+                "embeddingDimension": Int(
+                    allowed=frozenset({256, 384, 1024, 3072}), source=NOVA_EMBEDDINGS_PAGE
+                ),
+                "text": Obj(
+                    optional={
+                        "truncationMode": Str(
+                            _strs("START", "END", "NONE"), source=NOVA_EMBEDDINGS_PAGE
+                        ),
+                        "value": Str(),
+                    },
+                    one_of=("value", "source"),
+                ),
+                "image": Obj(
+                    required={"source": _NOVA_SOURCE},
+                    optional={
+                        "detailLevel": Str(
+                            _strs("STANDARD_IMAGE", "DOCUMENT_IMAGE"), source=NOVA_EMBEDDINGS_PAGE
+                        ),
+                        "format": Str(
+                            _strs("png", "jpeg", "gif", "webp"), source=NOVA_EMBEDDINGS_PAGE
+                        ),
+                    },
+                ),
+                "audio": Obj(
+                    required={"source": _NOVA_SOURCE},
+                    optional={
+                        "format": Str(_strs("mp3", "wav", "ogg"), source=NOVA_EMBEDDINGS_PAGE)
+                    },
+                ),
+                "video": Obj(
+                    required={"source": _NOVA_SOURCE},
+                    optional={
+                        "format": Str(
+                            _strs("mp4", "mov", "mkv", "webm", "flv", "mpeg", "mpg", "wmv", "3gp"),
+                            source=NOVA_EMBEDDINGS_PAGE,
+                        ),
+                        "embeddingMode": Str(
+                            _strs("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE"),
+                            source=NOVA_EMBEDDINGS_PAGE,
+                        ),
+                    },
+                ),
+            },
+            one_of=("text", "image", "audio", "video"),
+        ),
+        "segmentedEmbeddingParams": ANY_OBJECT,
+    },
+    one_of=("singleEmbeddingParams", "segmentedEmbeddingParams"),
+)
 
-# --- Amazon Titan Text (model-parameters-titan-text.html).
+# --- Amazon Titan Text (model-parameters-titan-text): temperature and topP from 0 to 1; the
+# maxTokenCount cap is each model's (TITAN_TEXT_MAX_TOKENS below).
 TITAN_TEXT = _body(
     "Amazon Titan Text",
     required={"inputText": Str()},
     optional={
         "textGenerationConfig": Obj(
             optional={
-                "maxTokenCount": Int(minimum=0),
-                "temperature": Num(),
-                "topP": Num(),
+                "maxTokenCount": Int(minimum=0, source=TITAN_TEXT_PAGE),
+                "temperature": _unit(TITAN_TEXT_PAGE),
+                "topP": _unit(TITAN_TEXT_PAGE),
                 "stopSequences": STRINGS,
             }
         )
     },
 )
 # --- Amazon Titan Text Embeddings G1 (v1: inputText only) and V2 (dimensions 256/512/1024,
-# normalize, embeddingTypes float/binary) (model-parameters-titan-embed-text.html).
+# normalize, embeddingTypes float/binary) (model-parameters-titan-embed-text).
 TITAN_EMBEDDINGS_V1 = _body(
     "Amazon Titan Text Embeddings G1",
     required={"inputText": Str()},
@@ -543,65 +853,77 @@ TITAN_EMBEDDINGS = _body(
     "Amazon Titan Text Embeddings V2",
     required={"inputText": Str()},
     optional={
-        "dimensions": Int(allowed=frozenset({256, 512, 1024})),
+        "dimensions": Int(allowed=frozenset({256, 512, 1024}), source=TITAN_EMBEDDINGS_PAGE),
         "normalize": Bool(),
-        "embeddingTypes": Arr(Str(_strs("float", "binary"))),
+        "embeddingTypes": Arr(Str(_strs("float", "binary"), source=TITAN_EMBEDDINGS_PAGE)),
     },
 )
-# --- Amazon Titan Multimodal Embeddings G1 (model-parameters-titan-embed-mm.html): text,
-# an image (base64), or both.
+# --- Amazon Titan Multimodal Embeddings G1 (model-parameters-titan-embed-mm): text, an image
+# (base64), or both.
 TITAN_MULTIMODAL = _body(
     "Amazon Titan Multimodal Embeddings",
     optional={
         "inputText": Str(),
         "inputImage": Str(),
         "embeddingConfig": Obj(
-            optional={"outputEmbeddingLength": Int(allowed=frozenset({256, 384, 1024}))}
+            optional={
+                "outputEmbeddingLength": Int(
+                    allowed=frozenset({256, 384, 1024}), source=TITAN_MULTIMODAL_PAGE
+                )
+            }
         ),
     },
     one_of=("inputText", "inputImage"),
 )
-# --- Meta Llama (model-parameters-meta.html).
+# --- Meta Llama (model-parameters-meta): temperature and top_p from 0 to 1, max_gen_len from 1
+# to 2,048.
 LLAMA = _body(
     "Meta Llama",
     required={"prompt": Str()},
     optional={
-        "temperature": Num(),
-        "top_p": Num(),
-        "max_gen_len": Int(minimum=1),
+        "temperature": _unit(LLAMA_PAGE),
+        "top_p": _unit(LLAMA_PAGE),
+        "max_gen_len": Int(1, 2048, source=LLAMA_PAGE),
         "images": STRINGS,
     },
 )
-# --- Mistral AI (model-parameters-mistral-text-completion.html and -chat-completion.html):
-# text completion takes a prompt (Mistral 7B, Mixtral 8x7B, Mistral Large 24.02, Mistral
-# Small); chat completion takes messages (Mistral Large 24.07 and later, Pixtral Large).
+# --- Mistral AI text completion (model-parameters-mistral-text-completion): a prompt (Mistral
+# 7B, Mixtral 8x7B, Mistral Large 24.02, Mistral Small 24.02); temperature and top_p from 0
+# to 1, top_k from 1 to 200; the max_tokens cap is each model's (MISTRAL_MAX_TOKENS).
 MISTRAL_TEXT = _body(
     "Mistral text completion",
     required={"prompt": Str()},
     optional={
-        "max_tokens": Int(minimum=1),
-        "stop": STRINGS,
-        "temperature": Num(),
-        "top_p": Num(),
-        "top_k": Int(minimum=0),
+        "max_tokens": Int(minimum=1, source=MISTRAL_TEXT_PAGE),
+        "stop": Arr(Str(), max_items=10, source=MISTRAL_TEXT_PAGE),
+        "temperature": _unit(MISTRAL_TEXT_PAGE),
+        "top_p": _unit(MISTRAL_TEXT_PAGE),
+        "top_k": Int(1, 200, source=MISTRAL_TEXT_PAGE),
     },
 )
+# --- Mistral AI chat completion (model-parameters-mistral-chat-completion): messages (Mistral
+# Large 24.07 and later, Pixtral Large, and the models that came after: Magistral Small,
+# Ministral 3, Mistral Large 3, Voxtral, whose model cards point to the chat page).
 _CHAT_CONTENT = Either((Str(), Arr(ANY_OBJECT)))
 MISTRAL_CHAT = _body(
     "Mistral chat completion",
     required={
         "messages": Arr(
             Obj(
-                required={"role": Str(_strs("system", "user", "assistant", "tool"))},
+                required={
+                    "role": Str(
+                        _strs("system", "user", "assistant", "tool"), source=MISTRAL_CHAT_PAGE
+                    )
+                },
                 optional={"content": _CHAT_CONTENT, "tool_calls": Arr(), "tool_call_id": Str()},
             ),
             non_empty=True,
         )
     },
     optional={
-        "max_tokens": Int(minimum=1),
-        "temperature": Num(),
-        "top_p": Num(),
+        "max_tokens": Int(minimum=1, source=MISTRAL_CHAT_PAGE),
+        "temperature": _unit(MISTRAL_CHAT_PAGE),
+        "top_p": _unit(MISTRAL_CHAT_PAGE),
         "stop": Either((Str(), STRINGS)),
         "random_seed": Int(),
         "tools": Arr(ANY_OBJECT),
@@ -609,55 +931,91 @@ MISTRAL_CHAT = _body(
         "response_format": ANY_OBJECT,
     },
 )
-# --- OpenAI-style chat completions (gpt-oss; model-parameters-openai.html).
+# --- OpenAI-style chat completions (gpt-oss; model-parameters-openai, which follows OpenAI's
+# Create chat completion): `model` may be given when it names the model (the page: "must match
+# the value in the header"; see _naming_the_model); `stream` must be false with InvokeModel,
+# which a batch job uses. Ranges from OpenAI's reference: temperature 0-2, top_p 0-1,
+# penalties -2-2.
 OPENAI_CHAT = _body(
     "OpenAI-style chat completion",
     required={
         "messages": Arr(
             Obj(
-                required={"role": Str(_strs("system", "developer", "user", "assistant", "tool"))},
+                required={
+                    "role": Str(
+                        _strs("system", "developer", "user", "assistant", "tool"),
+                        source=OPENAI_CHAT_API,
+                    )
+                },
                 optional={"content": _CHAT_CONTENT, "tool_calls": Arr(), "tool_call_id": Str()},
             ),
             non_empty=True,
         )
     },
     optional={
-        "max_completion_tokens": Int(minimum=1),
-        "max_tokens": Int(minimum=1),
-        "temperature": Num(),
-        "top_p": Num(),
+        "model": Str(),
+        "max_completion_tokens": Int(minimum=1, source=OPENAI_CHAT_API),
+        "max_tokens": Int(minimum=1, source=OPENAI_CHAT_API),
+        "temperature": Num(0, 2, source=OPENAI_CHAT_API),
+        "top_p": _unit(OPENAI_CHAT_API),
         "stop": Either((Str(), STRINGS)),
         "seed": Int(),
-        "n": Int(minimum=1),
-        "reasoning_effort": Str(_strs("low", "medium", "high")),
+        "n": Int(minimum=1, source=OPENAI_CHAT_API),
+        "reasoning_effort": Str(_strs("low", "medium", "high"), source=OPENAI_CHAT_API),
         "tools": Arr(ANY_OBJECT),
         "tool_choice": Either((Str(), ANY_OBJECT)),
         "response_format": ANY_OBJECT,
-        "frequency_penalty": Num(),
-        "presence_penalty": Num(),
+        "frequency_penalty": Num(-2, 2, source=OPENAI_CHAT_API),
+        "presence_penalty": Num(-2, 2, source=OPENAI_CHAT_API),
         "logprobs": Bool(),
-        "top_logprobs": Int(minimum=0),
-        "stream": Bool(),
+        "top_logprobs": Int(0, 20, source=OPENAI_CHAT_API),
+        "stream": Bool(
+            allowed=False,
+            why="a batch job calls InvokeModel, which takes no stream",
+            source=OPENAI_PAGE,
+        ),
     },
     refused={key: why for key, why in _NOT_IN_A_BODY.items() if key != "model"},
 )
-# --- Cohere (model-parameters-cohere-command.html, -command-r-plus.html, -embed.html).
+# --- Qwen (model-cards-qwen; structured-output names response_format for "open weight
+# models"): the same OpenAI-style chat body, as AWS's examples send it.
+QWEN_CHAT = replace(OPENAI_CHAT, title="Qwen chat completion (OpenAI-style)")
+# --- DeepSeek-R1 (model-parameters-deepseek): a prompt; temperature and top_p at most 1,
+# max_tokens from 1 to 32,768, stop at most 10 items.
+DEEPSEEK_R1 = _body(
+    "DeepSeek-R1",
+    required={"prompt": Str()},
+    optional={
+        "temperature": _unit(DEEPSEEK_PAGE),
+        "top_p": _unit(DEEPSEEK_PAGE),
+        "max_tokens": Int(1, 32_768, source=DEEPSEEK_PAGE),
+        "stop": Arr(Str(), max_items=10, source=DEEPSEEK_PAGE),
+    },
+)
+# --- Cohere Command (model-parameters-cohere-command): temperature 0-5, p 0-1, k 0-500,
+# max_tokens 1-4,096.
 COHERE_COMMAND = _body(
     "Cohere Command",
     required={"prompt": Str()},
     optional={
-        "temperature": Num(),
-        "p": Num(),
-        "k": Int(minimum=0),
-        "max_tokens": Int(minimum=1),
+        "temperature": Num(0, 5, source=COHERE_COMMAND_PAGE),
+        "p": _unit(COHERE_COMMAND_PAGE),
+        "k": Int(0, 500, source=COHERE_COMMAND_PAGE),
+        "max_tokens": Int(1, 4096, source=COHERE_COMMAND_PAGE),
         "stop_sequences": STRINGS,
-        "return_likelihoods": Str(_strs("GENERATION", "ALL", "NONE")),
-        "stream": Bool(),
-        "num_generations": Int(minimum=1),
+        "return_likelihoods": Str(_strs("GENERATION", "ALL", "NONE"), source=COHERE_COMMAND_PAGE),
+        "stream": Bool(
+            allowed=False,
+            why="a batch job calls InvokeModel, which does not stream",
+            source=COHERE_COMMAND_PAGE,
+        ),
+        "num_generations": Int(1, 5, source=COHERE_COMMAND_PAGE),
         "logit_bias": ANY_OBJECT,
-        "truncate": Str(_strs("NONE", "START", "END")),
+        "truncate": Str(_strs("NONE", "START", "END"), source=COHERE_COMMAND_PAGE),
     },
 )
+# --- Cohere Command R and R+ (model-parameters-cohere-command-r-plus): temperature 0-1, p
+# 0.01-0.99, k 0-500, penalties 0-1.
 COHERE_COMMAND_R = _body(
     "Cohere Command R",
     required={"message": Str()},
@@ -666,13 +1024,13 @@ COHERE_COMMAND_R = _body(
         "documents": Arr(ANY_OBJECT),
         "search_queries_only": Bool(),
         "preamble": Str(),
-        "max_tokens": Int(minimum=1),
-        "temperature": Num(),
-        "p": Num(),
-        "k": Int(minimum=0),
+        "max_tokens": Int(minimum=1, source=COHERE_COMMAND_R_PAGE),
+        "temperature": _unit(COHERE_COMMAND_R_PAGE),
+        "p": Num(0.01, 0.99, source=COHERE_COMMAND_R_PAGE),
+        "k": Int(0, 500, source=COHERE_COMMAND_R_PAGE),
         "prompt_truncation": Str(),
-        "frequency_penalty": Num(),
-        "presence_penalty": Num(),
+        "frequency_penalty": _unit(COHERE_COMMAND_R_PAGE),
+        "presence_penalty": _unit(COHERE_COMMAND_R_PAGE),
         "seed": Int(),
         "return_prompt": Bool(),
         "tools": Arr(ANY_OBJECT),
@@ -685,17 +1043,18 @@ COHERE_EMBED = _body(
     "Cohere Embed",
     required={
         "input_type": Str(
-            _strs("search_document", "search_query", "classification", "clustering", "image")
+            _strs("search_document", "search_query", "classification", "clustering", "image"),
+            source=COHERE_EMBED_PAGE,
         )
     },
     optional={
         "texts": STRINGS,
         "images": STRINGS,
         "inputs": Arr(ANY_OBJECT),
-        "truncate": Str(_strs("NONE", "START", "END", "LEFT", "RIGHT")),
+        "truncate": Str(_strs("NONE", "START", "END", "LEFT", "RIGHT"), source=COHERE_EMBED_PAGE),
         "embedding_types": STRINGS,
-        "output_dimension": Int(minimum=1),
-        "max_tokens": Int(minimum=1),
+        "output_dimension": Int(minimum=1, source=COHERE_EMBED_PAGE),
+        "max_tokens": Int(minimum=1, source=COHERE_EMBED_PAGE),
     },
     one_of=("texts", "images", "inputs"),
 )
@@ -703,11 +1062,14 @@ COHERE_EMBED = _body(
 
 @dataclass(frozen=True)
 class RequestFormat:
-    """One family's request body, and the page it comes from."""
+    """One family's request body and the page it comes from; for a given model, its own
+    values too (max-token caps, the largest body it takes)."""
 
     name: str
     shape: Obj
     source: str
+    max_body_bytes: int | None = None  # the model's documented payload limit
+    max_body_source: str = ""
 
     @property
     def title(self) -> str:
@@ -719,85 +1081,207 @@ class RequestFormat:
         return self.shape.ok_value
 
 
-_USER_GUIDE = "Bedrock user guide, "
 ALL_FORMATS = (
-    RequestFormat(
-        "anthropic-messages",
-        ANTHROPIC_MESSAGES,
-        _USER_GUIDE + "model-parameters-anthropic-claude-messages-request-response",
-    ),
+    RequestFormat("anthropic-messages", ANTHROPIC_MESSAGES, CLAUDE_PAGE),
     RequestFormat("amazon-nova", NOVA, "Amazon Nova user guide, using-invoke-api"),
-    RequestFormat("titan-text", TITAN_TEXT, _USER_GUIDE + "model-parameters-titan-text"),
-    RequestFormat(
-        "titan-embeddings", TITAN_EMBEDDINGS, _USER_GUIDE + "model-parameters-titan-embed-text"
-    ),
-    RequestFormat(
-        "titan-embeddings-v1",
-        TITAN_EMBEDDINGS_V1,
-        _USER_GUIDE + "model-parameters-titan-embed-text",
-    ),
-    RequestFormat(
-        "titan-multimodal-embeddings",
-        TITAN_MULTIMODAL,
-        _USER_GUIDE + "model-parameters-titan-embed-mm",
-    ),
-    RequestFormat("meta-llama", LLAMA, _USER_GUIDE + "model-parameters-meta"),
-    RequestFormat(
-        "mistral-text", MISTRAL_TEXT, _USER_GUIDE + "model-parameters-mistral-text-completion"
-    ),
-    RequestFormat(
-        "mistral-chat", MISTRAL_CHAT, _USER_GUIDE + "model-parameters-mistral-chat-completion"
-    ),
-    RequestFormat("openai-chat", OPENAI_CHAT, _USER_GUIDE + "model-parameters-openai"),
-    RequestFormat(
-        "cohere-command", COHERE_COMMAND, _USER_GUIDE + "model-parameters-cohere-command"
-    ),
-    RequestFormat(
-        "cohere-command-r", COHERE_COMMAND_R, _USER_GUIDE + "model-parameters-cohere-command-r-plus"
-    ),
-    RequestFormat("cohere-embed", COHERE_EMBED, _USER_GUIDE + "model-parameters-embed"),
-    RequestFormat("converse", CONVERSE, "Bedrock API reference, API_runtime_Converse"),
+    RequestFormat("nova-multimodal-embeddings", NOVA_EMBEDDINGS, NOVA_EMBEDDINGS_PAGE),
+    RequestFormat("titan-text", TITAN_TEXT, TITAN_TEXT_PAGE),
+    RequestFormat("titan-embeddings", TITAN_EMBEDDINGS, TITAN_EMBEDDINGS_PAGE),
+    RequestFormat("titan-embeddings-v1", TITAN_EMBEDDINGS_V1, TITAN_EMBEDDINGS_PAGE),
+    RequestFormat("titan-multimodal-embeddings", TITAN_MULTIMODAL, TITAN_MULTIMODAL_PAGE),
+    RequestFormat("meta-llama", LLAMA, LLAMA_PAGE),
+    RequestFormat("mistral-text", MISTRAL_TEXT, MISTRAL_TEXT_PAGE),
+    RequestFormat("mistral-chat", MISTRAL_CHAT, MISTRAL_CHAT_PAGE),
+    RequestFormat("openai-chat", OPENAI_CHAT, OPENAI_PAGE),
+    RequestFormat("qwen-chat", QWEN_CHAT, QWEN_PAGE),
+    RequestFormat("deepseek-r1", DEEPSEEK_R1, DEEPSEEK_PAGE),
+    RequestFormat("cohere-command", COHERE_COMMAND, COHERE_COMMAND_PAGE),
+    RequestFormat("cohere-command-r", COHERE_COMMAND_R, COHERE_COMMAND_R_PAGE),
+    RequestFormat("cohere-embed", COHERE_EMBED, COHERE_EMBED_PAGE),
+    RequestFormat("converse", CONVERSE, CONVERSE_PAGE),
 )
 FORMATS = {fmt.name: fmt for fmt in ALL_FORMATS}
 CONVERSE_FORMAT = FORMATS["converse"]
 # Families a file's bodies are told apart among when no model is given (InvokeModel ones and
-# Converse; Titan Embeddings G1 is V2's subset, so V2 stands for both).
-INFERABLE = tuple(fmt for fmt in ALL_FORMATS if fmt.name != "titan-embeddings-v1")
+# Converse; Titan Embeddings G1 is V2's subset, so V2 stands for both; Qwen's body is
+# OpenAI-style chat's, which stands for both).
+INFERABLE = tuple(
+    fmt for fmt in ALL_FORMATS if fmt.name not in ("titan-embeddings-v1", "qwen-chat")
+)
 
-# Base model id prefixes, most specific first: which table a model's bodies follow.
+# Base model id prefixes: which table a model's bodies follow. Each prefix names models, not
+# a provider: a model no prefix names has no table (a note), never a neighbour's by accident
+# (amazon.nova-2-multimodal-embeddings is not a Nova messages model).
 _BY_MODEL = (
-    ("anthropic.", "anthropic-messages"),
-    ("amazon.nova", "amazon-nova"),
+    ("anthropic.claude", "anthropic-messages"),
+    ("amazon.nova-micro", "amazon-nova"),
+    ("amazon.nova-lite", "amazon-nova"),
+    ("amazon.nova-pro", "amazon-nova"),
+    ("amazon.nova-premier", "amazon-nova"),
+    ("amazon.nova-2-lite", "amazon-nova"),
+    ("amazon.nova-2-pro", "amazon-nova"),
+    ("amazon.nova-2-multimodal-embeddings", "nova-multimodal-embeddings"),
     ("amazon.titan-embed-image", "titan-multimodal-embeddings"),
     ("amazon.titan-embed-g1-text", "titan-embeddings-v1"),
     ("amazon.titan-embed-text-v1", "titan-embeddings-v1"),
-    ("amazon.titan-embed-text", "titan-embeddings"),
+    ("amazon.titan-embed-text-v2", "titan-embeddings"),
     ("amazon.titan-text", "titan-text"),
     ("amazon.titan-tg1", "titan-text"),
     ("meta.llama", "meta-llama"),
+    ("mistral.mistral-7b", "mistral-text"),
+    ("mistral.mixtral-8x7b", "mistral-text"),
+    ("mistral.mistral-large-2402", "mistral-text"),
+    ("mistral.mistral-small-2402", "mistral-text"),
     ("mistral.mistral-large-2407", "mistral-chat"),
     ("mistral.mistral-large-2411", "mistral-chat"),
+    ("mistral.mistral-large-3", "mistral-chat"),
     ("mistral.pixtral", "mistral-chat"),
-    ("mistral.", "mistral-text"),
-    ("openai.", "openai-chat"),
+    ("mistral.magistral", "mistral-chat"),
+    ("mistral.ministral", "mistral-chat"),
+    ("mistral.voxtral", "mistral-chat"),
+    ("openai.gpt-oss", "openai-chat"),
+    ("qwen.qwen3", "qwen-chat"),
+    ("deepseek.r1", "deepseek-r1"),
     ("cohere.command-r", "cohere-command-r"),
-    ("cohere.command", "cohere-command"),
+    ("cohere.command-text", "cohere-command"),
+    ("cohere.command-light-text", "cohere-command"),
     ("cohere.embed", "cohere-embed"),
 )
 
 
+@dataclass(frozen=True)
+class ModelValues:
+    """What one model's pages set beyond its family's table: a value's shape at a dotted path
+    (its max-token cap), and the largest body it takes."""
+
+    prefix: str  # of the base model id
+    values: Mapping[str, Shape] = field(default_factory=dict)
+    max_body_bytes: int | None = None
+    source: str = ""
+    exclusive: tuple[tuple[tuple[str, ...], str], ...] = ()  # keys the body may not pair
+
+
+def _claude_cap(prefix: str, cap: int) -> ModelValues:
+    return ModelValues(prefix, {"max_tokens": Int(1, cap, source=CLAUDE_MODELS_PAGE)})
+
+
+# The Bedrock Claude page sends max_tokens to Anthropic's models overview ("different models
+# have different maximum values"). Claude 3.7 Sonnet's cap is its beta's (128K output with
+# anthropic_beta output-128k), so that a body using the beta is not refused.
+# The Claude page said "the maximum size of the payload you can send in a request is 20MB";
+# its newer version points to "API restrictions", which set no total for a body: the 20 MB
+# (taken as MiB, the larger reading, so as never to refuse a body the service takes) is the
+# one figure documented.
+CLAUDE_MAX_BODY_BYTES = 20 * 1024 * 1024
+MODEL_VALUES: tuple[ModelValues, ...] = (
+    ModelValues("anthropic.claude", max_body_bytes=CLAUDE_MAX_BODY_BYTES, source=CLAUDE_PAGE),
+    _claude_cap("anthropic.claude-instant", 4096),
+    _claude_cap("anthropic.claude-v2", 4096),
+    _claude_cap("anthropic.claude-3-haiku", 4096),
+    _claude_cap("anthropic.claude-3-sonnet", 4096),
+    _claude_cap("anthropic.claude-3-opus", 4096),
+    _claude_cap("anthropic.claude-3-5-haiku", 8192),
+    _claude_cap("anthropic.claude-3-5-sonnet", 8192),
+    _claude_cap("anthropic.claude-3-7-sonnet", 128_000),
+    _claude_cap("anthropic.claude-sonnet-4-2", 64_000),
+    _claude_cap("anthropic.claude-opus-4-2", 32_000),
+    _claude_cap("anthropic.claude-opus-4-1", 32_000),
+    _claude_cap("anthropic.claude-sonnet-4-5", 64_000),
+    _claude_cap("anthropic.claude-haiku-4-5", 64_000),
+    _claude_cap("anthropic.claude-opus-4-5", 64_000),
+    # The Claude page: "Claude Sonnet 4.5 and Claude Haiku 4.5 support specifying either the
+    # temperature or top_p parameter, but not both."
+    *(
+        ModelValues(
+            prefix,
+            exclusive=((("temperature", "top_p"), "this model takes one or the other"),),
+            source=CLAUDE_PAGE,
+        )
+        for prefix in ("anthropic.claude-sonnet-4-5", "anthropic.claude-haiku-4-5")
+    ),
+    # Titan Text: maxTokenCount per model (Lite 4,096, Express 8,192, Premier 3,072).
+    ModelValues(
+        "amazon.titan-text-lite",
+        {"textGenerationConfig.maxTokenCount": Int(0, 4096, source=TITAN_TEXT_PAGE)},
+    ),
+    ModelValues(
+        "amazon.titan-text-express",
+        {"textGenerationConfig.maxTokenCount": Int(0, 8192, source=TITAN_TEXT_PAGE)},
+    ),
+    ModelValues(
+        "amazon.titan-text-premier",
+        {"textGenerationConfig.maxTokenCount": Int(0, 3072, source=TITAN_TEXT_PAGE)},
+    ),
+    # Mistral text completion: max_tokens per model (Mixtral 4,096; the others 8,192).
+    ModelValues("mistral.mistral-7b", {"max_tokens": Int(1, 8192, source=MISTRAL_TEXT_PAGE)}),
+    ModelValues("mistral.mixtral-8x7b", {"max_tokens": Int(1, 4096, source=MISTRAL_TEXT_PAGE)}),
+    ModelValues(
+        "mistral.mistral-large-2402", {"max_tokens": Int(1, 8192, source=MISTRAL_TEXT_PAGE)}
+    ),
+    ModelValues(
+        "mistral.mistral-small-2402", {"max_tokens": Int(1, 8192, source=MISTRAL_TEXT_PAGE)}
+    ),
+)
+# Families whose body may name the model (`model`), as long as it names this one.
+_NAMES_ITS_MODEL = frozenset({"openai-chat", "qwen-chat"})
+_PROFILE_GEOGRAPHIES = ("us", "eu", "apac", "global", "jp", "au", "ca", "us-gov")
+
+
+def _naming_the_model(base: str) -> Str:
+    """`model` in an OpenAI-style body: the job's model, as its id or an inference profile."""
+    names = frozenset({base, *(f"{geo}.{base}" for geo in _PROFILE_GEOGRAPHIES)})
+    return Str(
+        names,
+        expected=f"it must name the job's model, {base} (or be left out)",
+        source=OPENAI_PAGE,
+    )
+
+
+def refine(shape: Obj, path: str, value: Shape) -> Obj:
+    """The table with the shape at a dotted path (through nested objects) replaced: a model's
+    own value for a key its family's table has (a key the table refuses becomes allowed)."""
+    key, _, rest = path.partition(".")
+    if rest:
+        inner = shape.required.get(key) or shape.optional.get(key)
+        if not isinstance(inner, Obj):
+            raise ValueError(f"{path}: {key} is not an object in {shape.title or 'the table'}")
+        value = refine(inner, rest, value)
+    if key in shape.required:
+        return replace(shape, required={**shape.required, key: value})
+    refused = {name: why for name, why in shape.refused.items() if name != key}
+    return replace(shape, optional={**shape.optional, key: value}, refused=refused)
+
+
 def format_for_model(model_id: str | None, invocation_type: str) -> RequestFormat | None:
     """The format a model takes: Converse's for the Converse type, whatever the model; None
-    for a model bjob has no table for."""
+    for a model bjob has no table for. The family's table with the model's own values."""
     if invocation_type == "Converse":
         return CONVERSE_FORMAT
     if model_id is None:
         return None
-    base = base_model_id(model_id)
-    for prefix, name in _BY_MODEL:
-        if base.startswith(prefix):
-            return FORMATS[name]
-    return None
+    return _model_format(base_model_id(model_id))
+
+
+@lru_cache(maxsize=64)
+def _model_format(base: str) -> RequestFormat | None:
+    family = next((FORMATS[name] for prefix, name in _BY_MODEL if base.startswith(prefix)), None)
+    if family is None:
+        return None
+    shape, max_body, max_body_source = family.shape, None, ""
+    for rule in MODEL_VALUES:
+        if not base.startswith(rule.prefix):
+            continue
+        for path, value in rule.values.items():
+            shape = refine(shape, path, value)
+        if rule.exclusive:
+            shape = replace(shape, exclusive=shape.exclusive + rule.exclusive)
+        if rule.max_body_bytes is not None:
+            max_body, max_body_source = rule.max_body_bytes, rule.source
+    if family.name in _NAMES_ITS_MODEL:
+        shape = refine(shape, "model", _naming_the_model(base))
+    if shape is family.shape and max_body is None:
+        return family
+    return replace(family, shape=shape, max_body_bytes=max_body, max_body_source=max_body_source)
 
 
 def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProblem]:

@@ -4,13 +4,15 @@ will read them; the model resolved, and its quotas looked up while the files are
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import stat
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -113,7 +115,9 @@ def _local_sources(text: str) -> tuple[list[Source], int]:
             else:
                 files.append(item)
         return [_file_source(item) for item in files], skipped
-    if not stat.S_ISREG(found.st_mode):  # a FIFO, /dev/stdin, process substitution
+    if not stat.S_ISREG(found.st_mode) or _names_a_stream(text):
+        # A FIFO, process substitution, /dev/stdin or /dev/fd/N (a file redirected to them
+        # included, whatever its name): read once, as a stream.
         return [Source(text, None, lambda: _file_lines(path), rereadable=False)], 0
     if path.suffix != ".jsonl":
         raise BjobError(
@@ -122,6 +126,11 @@ def _local_sources(text: str) -> tuple[list[Source], int]:
             hint="Bedrock reads only files ending in .jsonl",
         )
     return [_file_source(path)], 0
+
+
+def _names_a_stream(text: str) -> bool:
+    """/dev/stdin, /dev/fd/N, /proc/self/fd/N: one of the process's own streams."""
+    return text == "/dev/stdin" or text.startswith(("/dev/fd/", "/proc/self/fd/"))
 
 
 def _file_source(path: Path) -> Source:
@@ -196,7 +205,22 @@ def check_input(
     elif invocation_type == "Converse":
         fmt = format_for_model(None, invocation_type)
     infer = model_text is None and invocation_type != "Converse"
-    items = sources.items
+    with contextlib.ExitStack() as spools:
+        items = sources.items
+        if infer:  # a stream is kept on disk as it is read: its bodies may be checked again
+            items = [_spooled(source, spools) for source in items]
+        report, found = _check_sources(sources, items, model_text, fmt, lookup, infer)
+    return report, found
+
+
+def _check_sources(
+    sources: Sources,
+    items: list[Source],
+    model_text: str | None,
+    fmt: RequestFormat | None,
+    lookup: Callable[[], ModelLookup] | None,
+    infer: bool,
+) -> tuple[CheckReport, ModelLookup | None]:
     choice = FormatChoice(fmt)
     if infer:
         items, choice = _provisional_format(items)
@@ -248,8 +272,12 @@ def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice
     if not items:
         return items, FormatChoice(None)
     first = items[0]
-    lines = first.lines()
-    peeked = list(itertools.islice(lines, SAMPLES_FOR_INFERENCE))
+
+    def peek() -> tuple[Iterator[bytes], list[bytes]]:
+        lines = first.lines()
+        return lines, list(itertools.islice(lines, SAMPLES_FOR_INFERENCE))
+
+    lines, peeked = _read_again_if_s3(first, peek)
     sample = CheckTally(None, infer=True)
     for raw in peeked:
         try:
@@ -263,6 +291,76 @@ def _provisional_format(items: list[Source]) -> tuple[list[Source], FormatChoice
         first.uri, first.size, _replay_once(peeked, lines, first.lines), first.rereadable
     )
     return [replayed, *items[1:]], choose_format(sample)
+
+
+def _spooled(source: Source, spools: contextlib.ExitStack) -> Source:
+    """A stream made readable again, as the same file on disk would be: its lines are kept
+    in an unnamed temporary file as they are read (memory stays bounded: a stream of any size
+    is held on disk, not in memory) and read back from there."""
+    if source.rereadable:
+        return source
+    try:
+        spool = tempfile.TemporaryFile(prefix="bjob-check-", buffering=CHUNK_BYTES)
+    except OSError as error:
+        raise _cannot_keep(source.uri, error) from None
+    spools.callback(_close_quietly, spool)  # unnamed: nothing is left behind on disk
+    stream: Iterator[bytes] | None = None
+
+    def lines() -> Iterator[bytes]:
+        nonlocal stream
+        if stream is None:  # the first reading: the stream itself, kept as it goes
+            stream = source.lines()
+            return _kept(stream, spool, source.uri)
+        for _ in _kept(stream, spool, source.uri):  # what the first reading left, kept too
+            pass
+        try:
+            spool.flush()
+            spool.seek(0)
+        except OSError as error:
+            raise _cannot_keep(source.uri, error) from None
+        chunks = iter(lambda: spool.read(CHUNK_BYTES), b"")
+        # The lines were split (and cut, and their \r\n ends taken) on the first reading.
+        return split_lines(chunks, MAX_BODY_BYTES, crlf=False)
+
+    return replace(source, lines=lines, rereadable=True)
+
+
+def _kept(lines: Iterator[bytes], spool: IO[bytes], uri: str) -> Iterator[bytes]:
+    write = spool.write
+    for raw in lines:
+        try:
+            write(raw)
+            write(b"\n")
+        except OSError as error:  # a full disk
+            raise _cannot_keep(uri, error) from None
+        yield raw
+
+
+def _close_quietly(spool: IO[bytes]) -> None:
+    with contextlib.suppress(OSError):  # what it could not write was already said
+        spool.close()
+
+
+def _cannot_keep(uri: str, error: OSError) -> BjobError:
+    return BjobError(
+        f"{uri}: the stream cannot be kept to be checked: {error.strerror or error}",
+        ExitCode.CANNOT_WRITE,
+        hint="free space in the temporary folder (TMPDIR), or pass --model: then a stream "
+        "is checked as it is read",
+    )
+
+
+Read = TypeVar("Read")
+
+
+def _read_again_if_s3(source: Source, attempt: Callable[[], Read]) -> Read:
+    """attempt(); for an S3 object, read again from the start when its body broke off or
+    arrived damaged, as `bjob results` reads its objects."""
+    if not source.uri.startswith("s3://"):
+        return attempt()
+    from bjob.usecases.results import read_again
+
+    return read_again(attempt)
 
 
 def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Lines:
@@ -286,6 +384,9 @@ def _check_all(
     (in source order)."""
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
+        return _read_again_if_s3(source, lambda: check_once(source, cancel))
+
+    def check_once(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt, infer)
         uri, line, loads = source.uri, tally.line, orjson.loads
         lines = source.lines()
@@ -298,7 +399,7 @@ def _check_all(
             if not number % CANCEL_EVERY_LINES:
                 cancel.check()
         size = source.size if source.size is not None else getattr(counted, "size", 0)
-        return tally, InputFile(source.uri, records, size)
+        return tally, InputFile(source.uri, records, size, readable=not tally.stopped)
 
     checked = [
         result
