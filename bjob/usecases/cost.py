@@ -86,12 +86,12 @@ def region_price_entries(
         entries = batch_price_entries(clients.client("pricing", PRICE_LIST_REGION), region)
     except BjobError as error:
         if isinstance(error, PermissionDenied):
-            why = f"{PERMISSION} was denied ({error.message})"
+            why = f"the AWS Price List could not be read: {PERMISSION} was denied"
         elif error.code is ExitCode.TEMPORARY:
             why = f"the AWS Price List did not answer ({error.message})"
         else:
             raise
-        return None, None, [f"{why}: prices and dollar figures are not known"]
+        return None, None, [f"{why}: prices and dollar figures are not known (or give --prices)"]
     document = {
         "version": PRICES_VERSION,
         "region": region,
