@@ -429,3 +429,70 @@ def test_converse_bodies_are_counted_as_converse(bedrock: RunningFake, tmp_path:
     assert cost["output_tokens_max"] == 100 * 64
     sent = bedrock.fake.requests_to("/model/")[0].body["input"]
     assert set(sent) == {"converse"} and set(sent["converse"]) == {"messages", "system"}
+
+
+# --- bjob results: what it cost ----------------------------------------------------------
+
+
+def finished_job(server: RunningFake, s3: Any, model_id: str, with_manifest: bool = True) -> None:
+    from tests.test_results import FOLDER, OUT, add_job, answer, jsonl, manifest
+
+    add_job(server, total=2, processed=2, modelId=model_id)
+    s3.put_object(Bucket=OUT, Key=FOLDER + "r.jsonl.out", Body=jsonl([answer(0), answer(1)]))
+    if with_manifest:
+        manifest(s3, successRecordCount=2, errorRecordCount=0)  # 1,200,000 in, 300,000 out
+
+
+def results_json(server: RunningFake, *args: str) -> tuple[dict[str, Any], Result]:
+    from tests.test_results import RESULTS_SCHEMA, results
+
+    result = results(server, "--json", *args)
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, RESULTS_SCHEMA)
+    return document, result
+
+
+def test_results_cost_at_the_price_lists_batch_prices(bedrock: RunningFake, s3: Any) -> None:
+    finished_job(bedrock, s3, HAIKU)
+    document, _ = results_json(bedrock)
+    assert document["cost"]["input"] == 0.15 and document["cost"]["output"] == 0.1875
+    assert document["cost"]["total"] == 0.3375
+    prices = document["cost"]["prices"]
+    assert prices["source"]["kind"] == "price-list"
+    assert prices["source"]["output"]["usage_type"] == "USE1-Claude3Haiku-output-tokens-batch"
+    from tests.test_results import results
+
+    shown = results(bedrock)
+    assert "$0.34" in shown.stdout and "at the AWS Price List's batch prices" in shown.stdout
+
+
+def test_results_by_name_for_a_marketplace_model(bedrock: RunningFake, s3: Any) -> None:
+    finished_job(bedrock, s3, "global." + SONNET4)
+    document, _ = results_json(bedrock)
+    assert document["cost"]["input"] == pytest.approx(1.2 * 1.65)  # the global batch price
+    assert document["cost"]["prices"]["source"]["input"]["service_code"] == "AmazonBedrockService"
+
+
+def test_results_without_a_manifest_cost_the_answers_usage(bedrock: RunningFake, s3: Any) -> None:
+    finished_job(bedrock, s3, HAIKU, with_manifest=False)
+    document, _ = results_json(bedrock)
+    assert document["tokens"] == {"input": 20, "output": 10}
+    assert document["cost"]["total"] == pytest.approx((20 * 0.125 + 10 * 0.625) / 1e6)
+
+
+def test_results_of_a_model_without_a_batch_price(bedrock: RunningFake, s3: Any) -> None:
+    finished_job(bedrock, s3, LLAMA)
+    document, result = results_json(bedrock)
+    assert document["cost"] is None and document["tokens"]["input"] == 1_200_000
+    assert any("no batch price for Llama 3 70B" in warning for warning in document["warnings"])
+    assert "no batch price" in result.stderr
+
+
+def test_results_with_get_products_denied(bedrock: RunningFake, s3: Any) -> None:
+    finished_job(bedrock, s3, HAIKU)
+    denied = Fault("error", 403, "AccessDeniedException", "no", path_prefix=GET_PRODUCTS)
+    bedrock.fake.fail_next(denied, times=3)
+    document, result = results_json(bedrock)
+    assert document["cost"] is None and document["tokens"]["output"] == 300_000
+    assert "pricing:GetProducts" in result.stderr

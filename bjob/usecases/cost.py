@@ -155,6 +155,35 @@ def batch_prices(
     return select_prices(entries, model_id, model_name, region, as_of)
 
 
+def job_batch_prices(clients: AwsClients, model_id: str, region: str | None) -> PriceLookup:
+    """A job's batch prices: by the id its usage types embed, else by the model's display
+    name (ListFoundationModels, asked only then)."""
+    region = region or clients.default_region()
+    entries, as_of, warnings = region_price_entries(clients, region)
+    if entries is None:
+        return PriceLookup(None, tuple(warnings))
+    found = select_prices(entries, model_id, None, region, as_of)
+    by_name = any(entry.model_name and entry.region_code == region for entry in entries)
+    if found.prices is not None or not by_name:
+        return found
+    name = _display_name(clients, model_id, region)
+    return select_prices(entries, model_id, name, region, as_of) if name is not None else found
+
+
+def _display_name(clients: AwsClients, model_id: str, region: str) -> str | None:
+    """The model's name as the region's model list gives it; None when it cannot be read."""
+    from bjob.aws.bedrock import foundation_model_names
+    from bjob.aws.quotas import source_errors
+    from bjob.model.models import resolve_model
+
+    try:
+        with source_errors("Bedrock", "bedrock:ListFoundationModels"):
+            names = foundation_model_names(clients.client("bedrock", region, attempts=1))
+        return resolve_model(base_model_id(model_id), names).name
+    except BjobError:
+        return None
+
+
 # --- input tokens -----------------------------------------------------------------------
 
 
