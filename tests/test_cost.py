@@ -317,7 +317,7 @@ def test_a_large_input_is_sampled_and_its_range_holds_the_true_count(
 
 
 def test_a_stream_is_sampled_too(bedrock: RunningFake, tmp_path: Path) -> None:
-    bodies = [body(text) for text in sentences(3000, seed=5)]
+    bodies = [body(text) for text in sentences(1500, seed=5)]
     text = write_records(tmp_path / "in.jsonl", bodies).read_text()
     cost = cost_of(check_cost(bedrock, "-", "--model", HAIKU, "--cost", "--json", stdin=text))
     truth = sum(fake_token_count(item) for item in bodies)
@@ -496,3 +496,42 @@ def test_results_with_get_products_denied(bedrock: RunningFake, s3: Any) -> None
     document, result = results_json(bedrock)
     assert document["cost"] is None and document["tokens"]["output"] == 300_000
     assert "pricing:GetProducts" in result.stderr
+
+
+def test_a_runs_cost_is_its_jobs_added_up_or_unknown() -> None:
+    from bjob.model.prices import user_prices
+    from bjob.model.results import Tokens, cost_at, summed_costs
+
+    prices = user_prices(1.0, 2.0)
+    first = cost_at(Tokens(1_000_000, 500_000), prices)
+    second = cost_at(Tokens(3_000_000, 0), prices)
+    run = summed_costs([first, second])
+    assert run is not None and (run.input, run.output, run.total) == (4.0, 1.0, 5.0)
+    assert run.prices == prices
+    assert summed_costs([first, None]) is None  # a job whose cost is unknown: the run's too
+    half = cost_at(Tokens(None, 500_000), prices)
+    mixed = summed_costs([first, half])
+    assert mixed is not None and mixed.input is None and mixed.output == 2.0
+
+
+def test_results_prices_near_the_float_maximum_give_no_infinity(
+    bedrock: RunningFake, s3: Any
+) -> None:
+    finished_job(bedrock, s3, HAIKU)
+    document, result = results_json(bedrock, "--prices", "1.7e308,1")
+    assert "Infinity" not in result.stdout
+    assert document["cost"]["input"] is None and document["cost"]["total"] is None
+    assert document["cost"]["output"] == 0.3
+    assert bedrock.fake.requests_to(GET_PRODUCTS) == []  # --prices: the Price List not asked
+
+
+def test_a_denied_count_tokens_falls_back_to_the_size_and_names_the_permission(
+    bedrock: RunningFake, tmp_path: Path
+) -> None:
+    path = write_records(tmp_path / "in.jsonl", [body(text) for text in sentences(100)])
+    denied = Fault("error", 403, "AccessDeniedException", "no", path_prefix="/model/")
+    bedrock.fake.fail_next(denied, times=100)
+    cost = cost_of(check_cost(bedrock, str(path), "--model", HAIKU, "--cost", "--json"))
+    assert cost["input_tokens"]["method"] == "bytes"
+    assert any("bedrock:CountTokens" in warning for warning in cost["warnings"])
+    assert cost["prices"]["input_per_million"] == 0.125  # the prices are still known

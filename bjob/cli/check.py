@@ -128,13 +128,18 @@ def check(
 
             model_text = _model_id(model, clients)
             counter = CostCounter(sources, model_text, invocation_type, clients, override)
-        report, lookup = check_input(
-            sources,
-            model_text,
-            invocation_type,
-            clients,
-            observe=counter.observe if counter is not None else None,
-        )
+        try:
+            report, lookup = check_input(
+                sources,
+                model_text,
+                invocation_type,
+                clients,
+                observe=counter.observe if counter is not None else None,
+            )
+        except BaseException:
+            if counter is not None:
+                counter.close()
+            raise
         estimate = counter.finish(lookup) if counter is not None else None
         for warning in lookup.warnings if lookup is not None else ():
             print_warning(env.stderr, warning)

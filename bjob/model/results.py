@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,21 +87,10 @@ class Cost:
 
 @dataclass(frozen=True)
 class Prices:
-    """USD per million tokens, as the user gives them (bjob ships no price table)."""
+    """USD per million tokens, as the user gives them (--prices)."""
 
     input: float
     output: float
-
-    def cost(self, tokens: Tokens | None) -> Cost | None:
-        if tokens is None:
-            return None
-
-        def spent(count: int | None, price: float) -> float | None:
-            return count * price / 1e6 + 0.0 if count is not None else None  # + 0.0: no -0
-
-        spent_in, spent_out = spent(tokens.input, self.input), spent(tokens.output, self.output)
-        known = [value for value in (spent_in, spent_out) if value is not None]
-        return Cost(spent_in, spent_out, sum(known) if known else None)
 
 
 def cost_at(tokens: Tokens, prices: BatchPrices) -> Cost:
@@ -111,8 +100,33 @@ def cost_at(tokens: Tokens, prices: BatchPrices) -> Cost:
     spent_out = dollars(tokens.output, prices.output.per_million)
     known = [value for value in (spent_in, spent_out) if value is not None]
     total = round(sum(known), 9) if known else None
-    finite = total is not None and total < float("inf")
+    overflowed = (tokens.input is not None and spent_in is None) or (
+        tokens.output is not None and spent_out is None
+    )
+    finite = total is not None and total < float("inf") and not overflowed
     return Cost(spent_in, spent_out, total if finite else None, prices)
+
+
+def summed_costs(costs: Sequence[Cost | None]) -> Cost | None:
+    """A run's cost, its jobs' added up: a figure one job lacks is unknown for the run (never
+    a sum that leaves a job out); the prices are kept when every job had the same."""
+    if not costs or any(cost is None for cost in costs):
+        return None
+    known = [cost for cost in costs if cost is not None]
+
+    def added(values: list[float | None]) -> float | None:
+        if any(value is None for value in values):
+            return None
+        total = round(sum(value for value in values if value is not None), 9)
+        return total if total < float("inf") else None
+
+    prices = {cost.prices for cost in known}
+    return Cost(
+        added([cost.input for cost in known]),
+        added([cost.output for cost in known]),
+        added([cost.total for cost in known]),
+        prices.pop() if len(prices) == 1 else None,
+    )
 
 
 def parse_prices(text: str) -> Prices:

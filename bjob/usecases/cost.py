@@ -89,8 +89,8 @@ def region_price_entries(
             why = f"the AWS Price List could not be read: {PERMISSION} was denied"
         elif error.code is ExitCode.TEMPORARY:
             why = f"the AWS Price List did not answer ({error.message})"
-        else:
-            raise
+        else:  # a prices source is never what stops a check or a results
+            why = f"the AWS Price List could not be read ({error.message})"
         return None, None, [f"{why}: prices and dollar figures are not known (or give --prices)"]
     document = {
         "version": PRICES_VERSION,
@@ -350,6 +350,15 @@ class CostCounter:
 
     # -- the end --------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Let the counting threads end once the calls queued are made (and wait for them);
+        for a caller whose reading failed, too."""
+        workers, self._workers = self._workers, None
+        if workers is not None:
+            for _ in range(COUNTERS):
+                self._queue.put(None)
+            workers()
+
     def finish(self, lookup: ModelLookup | None = None) -> CostEstimate:
         """Wait for the counts and the prices: the estimate (`lookup`, check's model lookup,
         gives the model's display name, which some prices are listed by)."""
@@ -360,11 +369,7 @@ class CostCounter:
         elif not self._sized:
             for key, record in self._reservoir:
                 self._submit(key, record.body)
-        workers = self._workers
-        if workers is not None:
-            for _ in range(COUNTERS):
-                self._queue.put(None)
-            workers()
+        self.close()
         tokens = self._input_estimate(warnings)
         if self._no_max:
             family = self._family or "this model's request format"
