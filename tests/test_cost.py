@@ -535,3 +535,26 @@ def test_a_denied_count_tokens_falls_back_to_the_size_and_names_the_permission(
     assert cost["input_tokens"]["method"] == "bytes"
     assert any("bedrock:CountTokens" in warning for warning in cost["warnings"])
     assert cost["prices"]["input_per_million"] == 0.125  # the prices are still known
+
+
+def test_estimate_cost_reads_the_input_itself_for_a_caller_that_has_not(
+    bedrock: RunningFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one call submit's plan makes: sources in, a CostEstimate out."""
+    from bjob.model.cost import CostEstimate
+    from bjob.render.cost import cost_line
+    from bjob.usecases.check import find_sources
+    from bjob.usecases.cost import estimate_cost
+
+    bodies = [body(text, max_tokens=10) for text in sentences(250, seed=9)]
+    path = write_records(tmp_path / "in.jsonl", bodies)
+    clients = aws_env(bedrock, monkeypatch)
+    sources = find_sources([str(path)], lambda: clients, lambda: None)  # type: ignore[arg-type,return-value]
+    estimate = estimate_cost(sources, HAIKU, "InvokeModel", lambda: clients)
+    assert isinstance(estimate, CostEstimate) and estimate.records == 250
+    truth = sum(fake_token_count(item) for item in bodies)
+    assert estimate.input_tokens is not None and estimate.input_tokens.method == "sampled"
+    assert estimate.input_tokens.low <= truth <= estimate.input_tokens.high
+    assert estimate.to_json()["output_tokens_max"] == 2500
+    assert cost_line(estimate).startswith("≈ $0.0")
+    assert "at most $0.0016 output" in cost_line(estimate)

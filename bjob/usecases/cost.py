@@ -162,9 +162,23 @@ def job_batch_prices(clients: AwsClients, model_id: str, region: str | None) -> 
     entries, as_of, warnings = region_price_entries(clients, region)
     if entries is None:
         return PriceLookup(None, tuple(warnings))
-    found = select_prices(entries, model_id, None, region, as_of)
-    by_name = any(entry.model_name and entry.region_code == region for entry in entries)
-    if found.prices is not None or not by_name:
+    return _choose(clients, entries, model_id, None, region, as_of)
+
+
+def _choose(
+    clients: AwsClients,
+    entries: list[PriceEntry],
+    model_id: str,
+    name: str | None,
+    region: str,
+    as_of: str | None,
+) -> PriceLookup:
+    """select_prices, with the model's name looked up when it is not known and a price
+    listed by name is all that could match."""
+    found = select_prices(entries, model_id, name, region, as_of)
+    if found.prices is not None or name is not None:
+        return found
+    if not any(entry.model_name and entry.region_code == region for entry in entries):
         return found
     name = _display_name(clients, model_id, region)
     return select_prices(entries, model_id, name, region, as_of) if name is not None else found
@@ -429,8 +443,12 @@ class CostCounter:
         if entries is None:
             return None
         name = lookup.model.name if lookup is not None else None
-        region = self._clients().default_region()
-        chosen = select_prices(entries, self._model_given, name, region, as_of)
+        aws = self._clients()
+        region = aws.default_region()
+        if lookup is not None and name is None:  # the lookup could not name it: no second try
+            chosen = select_prices(entries, self._model_given, None, region, as_of)
+        else:
+            chosen = _choose(aws, entries, self._model_given, name, region, as_of)
         warnings += chosen.warnings
         return chosen.prices
 
