@@ -55,11 +55,18 @@ _AWS_VARIABLES_TO_DROP = (
 
 
 @pytest.fixture(autouse=True)
-def offline_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Fake credentials, no instance metadata, no user config: nothing can reach real AWS."""
+def offline_aws(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_server: RunningFake,
+) -> None:
+    """Fake credentials, no instance metadata, no user config: nothing can reach real AWS.
+    The Price List and CountTokens (asked by results and check --cost) are the fake's."""
     home = tmp_path_factory.mktemp("home")
     for name in _AWS_VARIABLES_TO_DROP:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", shared_server.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", shared_server.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDTESTING")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -132,6 +132,10 @@ class FakeBedrock:
     concurrent_limit: int | None = None  # submitted and in-progress jobs per base model
     # Denials: (operation, ARN or None for any) -> AccessDeniedException (see deny()).
     denials: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    # The AWS Price List (service code, product) and CountTokens (see _price_list, _count).
+    products: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    product_page_size: int = 3
+    token_counting_models: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -150,6 +154,13 @@ class FakeBedrock:
             self.tags.clear()
             self.concurrent_limit = None
             self.denials.clear()
+        self.reset_costs()
+
+    def reset_costs(self) -> None:
+        with self.lock:
+            self.products.clear()
+            self.product_page_size = 3
+            self.token_counting_models.clear()
 
     def add_job(self, response: dict[str, Any], *later: dict[str, Any]) -> str:
         arn = str(response["jobArn"])
@@ -235,6 +246,9 @@ class FakeBedrock:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: without TCP_NODELAY, each answer on a kept-alive
+    # connection waits out the client's delayed ACK (40 ms), which hides CountTokens' speed.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
@@ -279,8 +293,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(fault.status, fault.code, fault.message)
                 return
         region = request.signed_region
-        if target:
+        if target and target.startswith("AWSPriceListService."):
+            self._price_list(target, request.body)
+        elif target:
             self._service_quotas(target, request.body)
+        elif method == "POST" and request.path.endswith("/count-tokens"):
+            self._count(request.path, request.body)
         elif method == "GET" and request.path == "/foundation-models":
             self._json({"modelSummaries": list(fake.foundation_models)})
         elif method == "GET" and request.path == "/model-invocation-jobs":
@@ -458,6 +476,54 @@ class _Handler(BaseHTTPRequestHandler):
             page["NextToken"] = str(start + size)
         self._json(page)
 
+    # --- the AWS Price List and CountTokens ------------------------------------------------
+
+    def _price_list(self, target: str, body: dict[str, Any]) -> None:
+        """GetProducts: the products of the service code that every TERM_MATCH filter
+        matches, as JSON strings, product_page_size a page (NextToken)."""
+        fake = self.server.fake
+        if target != "AWSPriceListService.GetProducts":
+            self._error(400, "UnknownOperationException", f"no operation {target}")
+            return
+        matching = [
+            product
+            for code, product in fake.products
+            if code == body.get("ServiceCode")
+            and all(
+                product["product"]["attributes"].get(item["Field"]) == item["Value"]
+                for item in body.get("Filters", [])
+            )
+        ]
+        start = int(body.get("NextToken") or 0)
+        size = min(int(body.get("MaxResults") or 100), fake.product_page_size)
+        page: dict[str, Any] = {
+            "FormatVersion": "aws_v1",
+            "PriceList": [json.dumps(product) for product in matching[start : start + size]],
+        }
+        if start + size < len(matching):
+            page["NextToken"] = str(start + size)
+        self._json(page)
+
+    def _count(self, path: str, body: dict[str, Any]) -> None:
+        """CountTokens for the models that support it (ValidationException for the others):
+        a count of the body's words and signs, so that records differ."""
+        import base64
+
+        model_id = unquote(path.removeprefix("/model/").removesuffix("/count-tokens"))
+        if model_id not in self.server.fake.token_counting_models:
+            self._error(
+                400,
+                "ValidationException",
+                f"The provided model {model_id} doesn't support counting tokens",
+            )
+            return
+        given = body.get("input", {})
+        if "invokeModel" in given:
+            document = json.loads(base64.b64decode(given["invokeModel"]["body"]))
+        else:
+            document = given.get("converse", {})
+        self._json({"inputTokens": fake_token_count(document)})
+
     def _json(self, body: Any) -> None:
         self._send(200, json.dumps(body).encode())
 
@@ -565,6 +631,141 @@ def foundation_model(model_id: str, name: str, provider: str = "Anthropic") -> d
         "outputModalities": ["TEXT"],
         "inferenceTypesSupported": ["ON_DEMAND"],
     }
+
+
+def fake_token_count(document: Any) -> int:
+    """What the fake's CountTokens answers: 8, and one a word or sign of every string."""
+    strings: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document)
+    return 8 + sum(len(re.findall(r"\w+|[^\w\s]", text)) for text in strings)
+
+
+def price_product(
+    usage_type: str,
+    usd: str,
+    *,
+    unit: str = "1K tokens",
+    region: str = "us-east-1",
+    model: str | None = None,
+    servicename: str | None = None,
+    inference_type: str = "Input tokens",
+    feature: str | None = None,
+    effective: str = "2026-05-01T00:00:00Z",
+) -> dict[str, Any]:
+    """One GetProducts item (aws_v1), as the Price List gives it."""
+    sku = re.sub(r"[^A-Z0-9]", "", usage_type.upper())[:16]
+    attributes = {
+        "regionCode": region,
+        "usagetype": usage_type,
+        "operation": "Usage",
+        "inferenceType": inference_type,
+        "servicecode": "AmazonBedrock",
+        "locationType": "AWS Region",
+    }
+    if model is not None:
+        attributes["model"] = model
+    if servicename is not None:
+        attributes["servicename"] = servicename
+    if feature is not None:
+        attributes["feature"] = feature
+    return {
+        "product": {"productFamily": "ML Model Inference", "attributes": attributes, "sku": sku},
+        "serviceCode": "AmazonBedrock",
+        "terms": {
+            "OnDemand": {
+                f"{sku}.JRTCKXETXF": {
+                    "priceDimensions": {
+                        f"{sku}.JRTCKXETXF.6YS6EN2CT7": {
+                            "unit": unit,
+                            "endRange": "Inf",
+                            "description": f"{usage_type} {usd} per {unit}",
+                            "appliesTo": [],
+                            "rateCode": f"{sku}.JRTCKXETXF.6YS6EN2CT7",
+                            "beginRange": "0",
+                            "pricePerUnit": {"USD": usd},
+                        }
+                    },
+                    "sku": sku,
+                    "effectiveDate": effective,
+                    "offerTermCode": "JRTCKXETXF",
+                    "termAttributes": {},
+                }
+            }
+        },
+        "version": "20260501000000",
+        "publicationDate": "2026-05-01T00:00:00Z",
+    }
+
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+SONNET4 = "anthropic.claude-sonnet-4-20250514-v1:0"
+GPT_OSS = "openai.gpt-oss-120b-1:0"
+
+
+def bedrock_price_list() -> list[tuple[str, dict[str, Any]]]:
+    """A region's Bedrock prices side by side as the Price List has them: the three service
+    codes, both units, and for each model its standard, batch, cross-region, latency-
+    optimized, cache, provisioned and other-region entries. Batch prices (per million):
+    Claude 3 Haiku 0.125 in / 0.625 out; Claude Sonnet 4 1.5 / 7.5 regional, 1.65 / 8.25
+    cross-region (global); gpt-oss-120b 0.075 / 0.3; Nova Pro 0.4 / 1.6. Llama 3 70B has no
+    batch price."""
+    ab, mp, svc = "AmazonBedrock", "AmazonBedrockFoundationModels", "AmazonBedrockService"
+    haiku = {"model": "Claude 3 Haiku"}
+    nova = {"model": "Nova Pro"}
+    llama = {"model": "Llama 3 70B Instruct"}
+    oss = {"model": "gpt-oss-120b"}
+    sonnet = {"servicename": "Claude Sonnet 4 (Amazon Bedrock Edition)", "unit": "1M tokens"}
+    sonnet_svc = {"model": "Claude Sonnet 4"}
+    west = {"region": "us-west-2"}
+    out = {"inference_type": "Output tokens"}
+    batch = {"feature": "Batch Inference"}
+    table: list[tuple[str, str, str, dict[str, Any]]] = [
+        # AmazonBedrock, 1K tokens
+        (ab, "USE1-Claude3Haiku-input-tokens", "0.00025", haiku),
+        (ab, "USE1-Claude3Haiku-output-tokens", "0.00125", {**haiku, **out}),
+        (ab, "USE1-Claude3Haiku-input-tokens-batch", "0.000125", {**haiku, **batch}),
+        (ab, "USE1-Claude3Haiku-output-tokens-batch", "0.000625", {**haiku, **out, **batch}),
+        (ab, "USE1-Claude3Haiku-cache-read-input-token-count", "0.00003", haiku),
+        (ab, "USE1-Claude3Haiku-input-tokens-latency-optimized", "0.0003", haiku),
+        (ab, "USE1-Claude3Haiku-ProvisionedThroughput-1Month", "20.5", {**haiku, "unit": "Hrs"}),
+        (ab, "USW2-Claude3Haiku-input-tokens-batch", "0.000111", {**haiku, **west}),
+        (ab, "USW2-Claude3Haiku-output-tokens-batch", "0.000555", {**haiku, **west, **out}),
+        (ab, "USE1-NovaPro-input-tokens", "0.0008", nova),
+        (ab, "USE1-NovaPro-input-tokens-batch", "0.0004", nova),
+        (ab, "USE1-NovaPro-output-tokens-batch", "0.0016", {**nova, **out}),
+        (ab, "USE1-NovaPro-input-tokens-flex", "0.0002", nova),
+        (ab, "USE1-Llama3-70B-input-tokens", "0.00265", llama),
+        (ab, "USE1-Llama3-70B-output-tokens", "0.0035", {**llama, **out}),
+        (ab, "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard", "0.00015", oss),
+        (ab, "USE1-openai.gpt-oss-120b-mantle-input-tokens-batch", "0.000075", oss),
+        (ab, "USE1-openai.gpt-oss-120b-mantle-output-tokens-batch", "0.0003", {**oss, **out}),
+        (ab, "USE1-openai.gpt-oss-120b-mantle-input-tokens-priority", "0.0003", oss),
+        # AmazonBedrockFoundationModels (Marketplace), 1M tokens
+        (mp, "USE1-MP:USE1_InputTokenCount-Units", "3.00", sonnet),
+        (mp, "USE1-MP:USE1_OutputTokenCount-Units", "15.00", {**sonnet, **out}),
+        (mp, "USE1-MP:USE1_MillionBatchInputTokens-Units", "1.50", sonnet),
+        (mp, "USE1-MP:USE1_MillionBatchOutputTokens-Units", "7.50", {**sonnet, **out}),
+        (mp, "USE1-MP:USE1_InputTokenCount_Global-Units", "3.30", sonnet),
+        (mp, "USE1-MP:USE1_CacheReadInputTokenCount-Units", "0.30", sonnet),
+        (mp, "USE1-MP:USE1_Reserved_1Month_InputTPM_Geo-Units", "41", {**sonnet, "unit": "TPM"}),
+        (mp, "EUC1-MP:EUC1_MillionBatchInputTokens-Units", "1.70", {**sonnet, "region": "eu-central-1"}),  # noqa: E501
+        # AmazonBedrockService, 1K tokens: the cross-region (global) batch prices
+        (svc, "USE1-Claude4Sonnet-input-tokens-cross-region-global-batch", "0.00165", sonnet_svc),
+        (svc, "USE1-Claude4Sonnet-output-tokens-cross-region-global-batch", "0.00825", {**sonnet_svc, **out}),  # noqa: E501
+        (svc, "USE1-Claude4Sonnet-output-tokens-long-context-cross-region-global", "0.0225", {**sonnet_svc, **out}),  # noqa: E501
+    ]  # fmt: skip
+    return [(code, price_product(usage, usd, **extra)) for code, usage, usd, extra in table]
 
 
 def generate_jobs(count: int, seed_time: datetime | None = None) -> list[dict[str, Any]]:

@@ -133,7 +133,17 @@ def test_completed_with_mixed_failures(server: RunningFake, s3: Any, aws_calls: 
     }
     assert document["input"] is None  # the job's counts add up: the input is not needed
     assert document["tokens"] == {"input": 1_200_000, "output": 300_000}
-    assert document["cost"] == {"input": 0.15, "output": 0.1875, "total": 0.3375}
+    assert document["cost"] == {
+        "input": 0.15,
+        "output": 0.1875,
+        "total": 0.3375,
+        "prices": {
+            "input_per_million": 0.125,
+            "output_per_million": 0.625,
+            "source": {"kind": "--prices", "input": None, "output": None},
+            "as_of": None,
+        },
+    }
     assert document["errors"] == [
         {
             "code": 400,
@@ -279,7 +289,8 @@ def test_a_missing_manifest_is_a_warning(server: RunningFake, s3: Any) -> None:
     result = results(server, "--json")
     assert result.code == 0
     document = json.loads(result.stdout)
-    assert document["tokens"] is None and document["manifest"] is None
+    # Without a manifest, the tokens are what the answers say they used.
+    assert document["tokens"] == {"input": 10, "output": 5} and document["manifest"] is None
     assert document["records"]["succeeded"] == 1 and document["records"]["failed"] == 1
     assert "warning: no manifest.json.out" in result.stderr
     s3.put_object(Bucket=OUT, Key=FOLDER + "manifest.json.out", Body=b"[not json")
@@ -555,4 +566,5 @@ def test_a_saved_response_names_the_job_by_its_arn_in_the_next_steps(
     assert result.code == 0, result.stderr
     arn = f"arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/{JOB}"
     assert f"Next: bjob results {arn} --failed" in result.stdout
-    assert server.fake.requests == []  # the job came from the file
+    # The job came from the file: nothing asked of Bedrock (the Price List was, for the cost).
+    assert [r.path for r in server.fake.requests if "PriceList" not in r.path] == []

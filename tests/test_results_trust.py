@@ -364,7 +364,9 @@ def test_the_manifest_is_the_one_at_the_top(server: RunningFake, s3: Any) -> Non
     )
     result = results(server, "--json")
     document = as_json(result)
-    assert document["tokens"] is None and "no manifest.json.out" in result.stderr
+    # Not the archived manifest's 5 and 5: the answer's own usage.
+    assert document["tokens"] == {"input": 10, "output": 5}
+    assert "no manifest.json.out" in result.stderr
     s3.put_object(Bucket=OUT, Key=FOLDER + "manifest.json.out", Body=b" " * (2 << 20))
     large = results(server, "--json")
     assert large.code == 0 and "manifest.json.out is larger than" in large.stderr
@@ -377,7 +379,17 @@ def test_token_counts_that_are_not_counts_are_unknown(server: RunningFake, s3: A
     result = results(server, "--json", "--prices", "1,2")
     document = as_json(result)
     assert document["tokens"] == {"input": None, "output": None}
-    assert document["cost"] == {"input": None, "output": None, "total": None}
+    assert document["cost"] == {
+        "input": None,
+        "output": None,
+        "total": None,
+        "prices": {
+            "input_per_million": 1.0,
+            "output_per_million": 2.0,
+            "source": {"kind": "--prices", "input": None, "output": None},
+            "as_of": None,
+        },
+    }
     assert "inputTokenCount is not a count (-5)" in result.stderr
     assert "outputTokenCount is not a count ('12')" in result.stderr
 

@@ -22,7 +22,10 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bjob.aws.session import AwsClients
+    from bjob.model.prices import BatchPrices
 
 
 def check(
@@ -48,6 +51,25 @@ def check(
         ),
     ] = None,
     invocation_type: InvocationTypeOption = "InvokeModel",
+    cost: Annotated[
+        bool,
+        typer.Option(
+            "--cost",
+            help="Estimate what the job will cost: input tokens counted with CountTokens "
+            "(a sample above 200 records), output tokens at most each record's max-tokens, "
+            "at the model's batch prices from the AWS Price List. Needs --model.",
+        ),
+    ] = False,
+    prices: Annotated[
+        str | None,
+        typer.Option(
+            "--prices",
+            metavar="IN,OUT",
+            help="With --cost: USD per million input and output tokens, in place of the "
+            "AWS Price List's batch prices.",
+            show_default=False,
+        ),
+    ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Warnings count as errors (exit 7).")
     ] = False,
@@ -91,22 +113,77 @@ def check(
             raise BjobError("- (standard input) can be given once", ExitCode.USAGE)
         if "-" in inputs:
             note_stdin_lines(env)
+        if prices is not None and not cost:
+            raise BjobError("--prices goes with --cost", ExitCode.USAGE)
+        if cost and model is None:
+            raise BjobError(
+                "--cost needs --model: the tokens and prices are the model's", ExitCode.USAGE
+            )
+        override = _parsed_prices(prices)
         sources = find_sources(inputs, clients, lambda: binary_stdin(env))
-        report, lookup = check_input(sources, model, invocation_type, clients)
+        counter = None
+        model_text = model
+        if cost and model is not None:
+            from bjob.usecases.cost import CostCounter
+
+            model_text = _model_id(model, clients)
+            counter = CostCounter(sources, model_text, invocation_type, clients, override)
+        try:
+            report, lookup = check_input(
+                sources,
+                model_text,
+                invocation_type,
+                clients,
+                observe=counter.observe if counter is not None else None,
+            )
+        except BaseException:
+            if counter is not None:
+                counter.close()
+            raise
+        estimate = counter.finish(lookup) if counter is not None else None
         for warning in lookup.warnings if lookup is not None else ():
+            print_warning(env.stderr, warning)
+        for warning in estimate.warnings if estimate is not None else ():
             print_warning(env.stderr, warning)
         if json_output or compiled is not None:
             from bjob.render.check import report_to_dict
             from bjob.render.jsonout import print_json
 
-            print_json(env.stdout, report_to_dict(report, strict), compiled)
+            document = report_to_dict(report, strict)
+            if estimate is not None:
+                document["cost"] = estimate.to_json()
+            print_json(env.stdout, document, compiled)
         else:
             from bjob.render.check import print_report
 
             print_report(env, report, strict)
+            if estimate is not None:
+                from bjob.render.cost import print_cost_line
+
+                print_cost_line(env, estimate)
         return ExitCode.OK if report.ok(strict) else ExitCode.INPUT_ERRORS
 
     run_command(ctx, debug, body)
+
+
+def _parsed_prices(text: str | None) -> BatchPrices | None:
+    if text is None:
+        return None
+    from bjob.model.prices import user_prices
+    from bjob.model.results import parse_prices
+
+    parsed = parse_prices(text)
+    return user_prices(parsed.input, parsed.output)
+
+
+def _model_id(text: str, clients: Callable[[], AwsClients]) -> str:
+    """--model as an id: a name resolved with the region's model list (as check does)."""
+    from bjob.model.models import looks_like_an_id
+    from bjob.usecases.check import lookup_model
+
+    if looks_like_an_id(text):
+        return text
+    return lookup_model(text, clients).model.model_id
 
 
 def note_stdin_lines(env: Environment) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bjob.model.exits import BjobError, ExitCode
+from bjob.model.prices import BatchPrices, dollars
 
 SAMPLE_RECORD_IDS = 3  # per group of failures
 
@@ -81,25 +82,51 @@ class Cost:
     input: float | None
     output: float | None
     total: float | None
+    prices: BatchPrices | None = None  # what the figures were computed at, and from where
 
 
 @dataclass(frozen=True)
 class Prices:
-    """USD per million tokens, as the user gives them (bjob ships no price table)."""
+    """USD per million tokens, as the user gives them (--prices)."""
 
     input: float
     output: float
 
-    def cost(self, tokens: Tokens | None) -> Cost | None:
-        if tokens is None:
+
+def cost_at(tokens: Tokens, prices: BatchPrices) -> Cost:
+    """What the tokens cost at the prices (USD per million); a figure that would not be a
+    finite number is unknown."""
+    spent_in = dollars(tokens.input, prices.input.per_million)
+    spent_out = dollars(tokens.output, prices.output.per_million)
+    known = [value for value in (spent_in, spent_out) if value is not None]
+    total = round(sum(known), 9) if known else None
+    overflowed = (tokens.input is not None and spent_in is None) or (
+        tokens.output is not None and spent_out is None
+    )
+    finite = total is not None and total < float("inf") and not overflowed
+    return Cost(spent_in, spent_out, total if finite else None, prices)
+
+
+def summed_costs(costs: Sequence[Cost | None]) -> Cost | None:
+    """A run's cost, its jobs' added up: a figure one job lacks is unknown for the run (never
+    a sum that leaves a job out); the prices are kept when every job had the same."""
+    if not costs or any(cost is None for cost in costs):
+        return None
+    known = [cost for cost in costs if cost is not None]
+
+    def added(values: list[float | None]) -> float | None:
+        if any(value is None for value in values):
             return None
+        total = round(sum(value for value in values if value is not None), 9)
+        return total if total < float("inf") else None
 
-        def spent(count: int | None, price: float) -> float | None:
-            return count * price / 1e6 + 0.0 if count is not None else None  # + 0.0: no -0
-
-        spent_in, spent_out = spent(tokens.input, self.input), spent(tokens.output, self.output)
-        known = [value for value in (spent_in, spent_out) if value is not None]
-        return Cost(spent_in, spent_out, sum(known) if known else None)
+    prices = {cost.prices for cost in known}
+    return Cost(
+        added([cost.input for cost in known]),
+        added([cost.output for cost in known]),
+        added([cost.total for cost in known]),
+        prices.pop() if len(prices) == 1 else None,
+    )
 
 
 def parse_prices(text: str) -> Prices:
@@ -196,6 +223,7 @@ class Record:
     error_message: str | None = None
     stop_reason: str | None = None
     has_model_input: bool = True
+    usage: Tokens | None = None  # what the answer says it used, where its family says so
 
 
 def classify_line(line: bytes | str, loads: Callable[[Any], Any] = json.loads) -> Record:
@@ -220,7 +248,37 @@ def classify_line(line: bytes | str, loads: Callable[[Any], Any] = json.loads) -
         )
     if "modelOutput" not in document:
         raise ValueError("neither modelOutput nor error")
-    return Record(record_id, failed=False, stop_reason=stop_reason(document["modelOutput"]))
+    output = document["modelOutput"]
+    return Record(record_id, failed=False, stop_reason=stop_reason(output), usage=usage(output))
+
+
+# Where each family's answer says how many tokens it read and wrote (DOMAIN.md, "What a
+# model's answer looks like"): Anthropic, Converse and Nova, OpenAI-style, Llama, Titan.
+USAGE_PATHS: tuple[tuple[tuple[str | int, ...], tuple[str | int, ...]], ...] = (
+    (("usage", "input_tokens"), ("usage", "output_tokens")),
+    (("usage", "inputTokens"), ("usage", "outputTokens")),
+    (("usage", "prompt_tokens"), ("usage", "completion_tokens")),
+    (("prompt_token_count",), ("generation_token_count",)),
+    (("inputTextTokenCount",), ("results", 0, "tokenCount")),
+)
+
+
+def _at(value: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and len(value) > step else None
+        else:
+            value = value.get(step) if isinstance(value, dict) else None
+    return value
+
+
+def usage(model_output: Any) -> Tokens | None:
+    """The answer's input and output tokens, in whichever family's shape it has."""
+    for input_path, output_path in USAGE_PATHS:
+        read, written = _at(model_output, input_path), _at(model_output, output_path)
+        if type(read) is int and type(written) is int and read >= 0 and written >= 0:
+            return Tokens(read, written)
+    return None
 
 
 def stop_reason(model_output: Any) -> str | None:
@@ -262,6 +320,10 @@ class Tally:
     first_unreadable: str | None = None
     errors: dict[tuple[int | str | None, str | None], _ErrorTally] = field(default_factory=dict)
     stop_reasons: Counter[str] = field(default_factory=Counter)
+    # The answers' own token counts (the cost where there is no manifest).
+    usage_input: int = 0
+    usage_output: int = 0
+    without_usage: int = 0  # answers that do not say
 
     def add(self, record: Record) -> None:
         if record.failed:
@@ -275,6 +337,11 @@ class Tally:
             self.succeeded += 1
             if record.stop_reason is not None:
                 self.stop_reasons[record.stop_reason] += 1
+            if record.usage is None:
+                self.without_usage += 1
+            else:
+                self.usage_input += record.usage.input or 0
+                self.usage_output += record.usage.output or 0
 
     def add_unreadable(self, where: str) -> None:
         self.unreadable += 1
@@ -291,6 +358,22 @@ class Tally:
             group.count += theirs.count
             group.record_ids = (group.record_ids + theirs.record_ids)[:SAMPLE_RECORD_IDS]
         self.stop_reasons.update(other.stop_reasons)
+        self.usage_input += other.usage_input
+        self.usage_output += other.usage_output
+        self.without_usage += other.without_usage
+
+    def usage_tokens(self, warnings: list[str]) -> Tokens | None:
+        """The tokens the answers say they used, when every answer says (else a warning):
+        the count where the job left no manifest."""
+        if not self.succeeded:
+            return None
+        if self.without_usage:
+            warnings.append(
+                f"{self.without_usage:,} of {self.succeeded:,} answers do not say their token "
+                "usage and there is no manifest: the tokens and cost are not known"
+            )
+            return None
+        return Tokens(self.usage_input, self.usage_output)
 
     @property
     def records(self) -> int:

@@ -6,9 +6,10 @@ from typing import Any
 
 from rich.text import Text
 
+from bjob.model.cost import prices_to_json
 from bjob.model.environment import Environment
 from bjob.model.job import TERMINAL_STATUSES, Job
-from bjob.model.results import TRUNCATED_REASONS, Downloaded, Results, RetryWritten
+from bjob.model.results import TRUNCATED_REASONS, Cost, Downloaded, Results, RetryWritten
 from bjob.model.words import counted
 from bjob.render.terminal import inert
 from bjob.render.view import (
@@ -58,6 +59,7 @@ def results_to_dict(results: Results) -> dict[str, Any]:
                 "input": results.cost.input,
                 "output": results.cost.output,
                 "total": results.cost.total,
+                "prices": prices_to_json(results.cost.prices),
             }
             if results.cost is not None
             else None
@@ -80,6 +82,12 @@ def results_to_dict(results: Results) -> dict[str, Any]:
         "missing_record_ids": list(results.missing_record_ids),
         "warnings": list(results.warnings),
     }
+
+
+def _priced_at(cost: Cost) -> str:
+    if cost.prices is None or not cost.prices.from_price_list:
+        return "estimated"
+    return "at the AWS Price List's batch prices"
 
 
 def print_results(env: Environment, job: Job, results: Results, job_arg: str) -> None:
@@ -115,7 +123,8 @@ def print_results(env: Environment, job: Job, results: Results, job_arg: str) ->
         lines += labelled(
             "Cost",
             Text(
-                f"{_usd(cost.total)}  ({_usd(cost.input)} in + {_usd(cost.output)} out, estimated)"
+                f"{_usd(cost.total)}  ({_usd(cost.input)} in + {_usd(cost.output)} out, "
+                f"{_priced_at(cost)})"
             ),
             width,
         )

@@ -51,6 +51,8 @@ READERS = 4  # input files read at once
 CANCEL_EVERY_LINES = 1000  # how often a file being checked looks whether to stop
 ClientsFactory = Callable[[], "AwsClients"]
 Lines = Callable[[], Iterator[bytes]]
+# Given every line as it is read, beside the check: (source index, byte offset, line).
+LineObserver = Callable[[int, int, bytes], None]
 
 
 @dataclass(frozen=True)
@@ -188,10 +190,12 @@ def check_input(
     model_text: str | None,
     invocation_type: str,
     clients: ClientsFactory,
+    observe: LineObserver | None = None,
 ) -> tuple[CheckReport, ModelLookup | None]:
     """Every line of every source against the model's request format (or the one the
     records fit), and the job against the model's quotas (looked up while the files are
-    read); the report, and the lookup (None without a model) with its warnings."""
+    read); the report, and the lookup (None without a model) with its warnings. `observe`
+    sees every line of the first reading (a cost counted alongside)."""
     lookup: Callable[[], ModelLookup] | None = None
     fmt: RequestFormat | None = None
     if model_text is not None:
@@ -209,7 +213,7 @@ def check_input(
         items = sources.items
         if infer:  # a stream is kept on disk as it is read: its bodies may be checked again
             items = [_spooled(source, spools) for source in items]
-        report, found = _check_sources(sources, items, model_text, fmt, lookup, infer)
+        report, found = _check_sources(sources, items, model_text, fmt, lookup, infer, observe)
     return report, found
 
 
@@ -220,11 +224,12 @@ def _check_sources(
     fmt: RequestFormat | None,
     lookup: Callable[[], ModelLookup] | None,
     infer: bool,
+    observe: LineObserver | None,
 ) -> tuple[CheckReport, ModelLookup | None]:
     choice = FormatChoice(fmt)
     if infer:
         items, choice = _provisional_format(items)
-    tallies, inputs, merged = _check_all(items, choice.format, infer)
+    tallies, inputs, merged = _check_all(items, choice.format, infer, observe)
     notes: list[str] = []
     if infer:
         final = choose_format(merged)
@@ -378,10 +383,14 @@ def _replay_once(peeked: list[bytes], rest: Iterator[bytes], again: Lines) -> Li
 
 
 def _check_all(
-    items: Sequence[Source], fmt: RequestFormat | None, infer: bool
+    items: Sequence[Source],
+    fmt: RequestFormat | None,
+    infer: bool,
+    observe: LineObserver | None = None,
 ) -> tuple[list[CheckTally], list[InputFile], CheckTally]:
     """Every source, several at once: its tally and what it holds; and the tallies merged
     (in source order)."""
+    indexes = {id(source): index for index, source in enumerate(items)}
 
     def check(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         return _read_again_if_s3(source, lambda: check_once(source, cancel))
@@ -391,9 +400,12 @@ def _check_all(
         uri, line, loads = source.uri, tally.line, orjson.loads
         lines = source.lines()
         counted: Iterator[bytes] = _Counting(lines) if source.size is None else lines
-        records = 0
+        records, offset, index = 0, 0, indexes[id(source)]
         for number, raw in enumerate(counted, start=1):
             records += line(raw, uri, number, loads)
+            if observe is not None:
+                observe(index, offset, raw)
+                offset += len(raw) + 1
             if number == 1 and tally.stopped:
                 break
             if not number % CANCEL_EVERY_LINES:

@@ -35,7 +35,9 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import PLACES_NAMED, InputKey, Join, input_key, retry_line_from_output
 from bjob.model.locations import S3Location, input_location, output_folder
+from bjob.model.prices import user_prices
 from bjob.model.results import (
+    Cost,
     Downloaded,
     FileOutcomes,
     InputSummary,
@@ -44,6 +46,8 @@ from bjob.model.results import (
     Results,
     RetryWritten,
     Tally,
+    Tokens,
+    cost_at,
     manifest_tokens,
     tally_lines,
 )
@@ -74,6 +78,7 @@ class ResultsRequest:
     """What `bjob results` was asked for, beyond the summary."""
 
     prices: Prices | None = None
+    price_list: bool = True  # without --prices: the AWS Price List's batch prices
     failed_lines: OnLine | None = None  # --failed: each failed line, in file and line order
     retry_to: RetrySink | None = None  # --retry-file: the lines to submit again
 
@@ -184,6 +189,8 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         )
     manifest = _manifest(s3, objects, folder, warnings)
     tokens = manifest_tokens(manifest, warnings)
+    if manifest is None and job.is_terminal:
+        tokens = total.usage_tokens(warnings)
     named_files = [(item, names[item.location.key].removesuffix(".out")) for item in record_files]
     reconciled = _reconcile(s3, job, outcomes, named_files, inputs, request, warnings)
     counts = {
@@ -208,11 +215,34 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         stop_reasons=dict(total.stop_reasons.most_common()),
         manifest=manifest,
         tokens=tokens,
-        cost=request.prices.cost(tokens) if request.prices is not None else None,
+        cost=_cost(job, clients, tokens, request, warnings),
         first_unreadable=total.first_unreadable,
         input=reconciled.input,
         warnings=tuple(warnings),
     )
+
+
+def _cost(
+    job: Job,
+    clients: AwsClients,
+    tokens: Tokens | None,
+    request: ResultsRequest,
+    warnings: list[str],
+) -> Cost | None:
+    """The tokens at --prices, or else at the model's batch prices from the AWS Price List
+    (None, and a warning, where it lists none)."""
+    if tokens is None:
+        return None
+    if request.prices is not None:
+        return cost_at(tokens, user_prices(request.prices.input, request.prices.output))
+    unknown = tokens.input is None and tokens.output is None
+    if unknown or not request.price_list or job.model_id is None:
+        return None
+    from bjob.usecases.cost import job_batch_prices
+
+    found = job_batch_prices(clients, job.model_id, job.region)
+    warnings += found.warnings
+    return cost_at(tokens, found.prices) if found.prices is not None else None
 
 
 def _is_record_file(name: str) -> bool:
@@ -611,7 +641,7 @@ def write_retry_file(
 
 
 def _with_sink(request: ResultsRequest, sink: RetrySink) -> ResultsRequest:
-    return ResultsRequest(prices=request.prices, retry_to=sink)
+    return ResultsRequest(prices=request.prices, price_list=False, retry_to=sink)
 
 
 def download_outputs(

@@ -1,0 +1,472 @@
+"""What a job will cost and what it cost: the model's batch prices from the AWS Price List
+(cached a day per region), and its input tokens counted with CountTokens while the input is
+read (every record up to 200; above, a sample of at most 1,000 spread through it).
+
+For a caller that reads the input anyway (check, submit's plan):
+
+    counter = CostCounter(sources, model_id, invocation_type, clients)
+    report, lookup = check_input(sources, model_id, invocation_type, clients,
+                                 observe=counter.observe)
+    estimate = counter.finish(lookup)        # a CostEstimate: .to_json(), render.cost
+
+or, reading the input for the estimate alone, `estimate_cost(...)`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from bjob.aws.concurrent import Cancel, in_background, run_all
+from bjob.model.cost import (
+    COUNT_ALL_AT_MOST,
+    MAX_SAMPLE,
+    CostEstimate,
+    TokenEstimate,
+    counted,
+    from_bytes,
+    max_tokens,
+    sample_positions,
+    size_weighted_estimate,
+    uniform_estimate,
+)
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.models import base_model_id
+from bjob.model.prices import (
+    PERMISSION,
+    PRICE_LIST_REGION,
+    BatchPrices,
+    PriceEntry,
+    PriceLookup,
+    entry_from_list,
+    entry_to_list,
+    select_prices,
+)
+from bjob.model.requestformats import format_for_model
+from bjob.usecases.localfiles import read_json, write_private_json
+
+if TYPE_CHECKING:
+    from bjob.aws.session import AwsClients
+    from bjob.usecases.check import ModelLookup, Sources
+
+PRICES_SECONDS = 24 * 3600  # how long a region's Price List is kept in the cache
+PRICES_VERSION = 1
+COUNTERS = 8  # CountTokens calls at once
+COUNT_ATTEMPTS = 10  # per call, throttling included (botocore's standard back-off)
+
+
+# --- prices ---------------------------------------------------------------------------
+
+
+def region_price_entries(
+    clients: AwsClients, region: str, now: float | None = None
+) -> tuple[list[PriceEntry] | None, str | None, list[str]]:
+    """The region's batch price entries, the time they were read (ISO-8601), and warnings:
+    from the cache when it is less than a day old, else from the Price List (and cached). A
+    denial or a Price List that does not answer is a warning, and no entries."""
+    import time
+
+    moment = time.time() if now is None else now
+    path = _prices_cache(region)
+    cached = _read_cache(path, region, moment)
+    if cached is not None:
+        entries, at = cached
+        return entries, _iso(at), []
+    from bjob.aws.pricing import batch_price_entries
+    from bjob.aws.quotas import PermissionDenied
+
+    try:
+        entries = batch_price_entries(clients.client("pricing", PRICE_LIST_REGION), region)
+    except BjobError as error:
+        if isinstance(error, PermissionDenied):
+            why = f"the AWS Price List could not be read: {PERMISSION} was denied"
+        elif error.code is ExitCode.TEMPORARY:
+            why = f"the AWS Price List did not answer ({error.message})"
+        else:  # a prices source is never what stops a check or a results
+            why = f"the AWS Price List could not be read ({error.message})"
+        return None, None, [f"{why}: prices and dollar figures are not known (or give --prices)"]
+    document = {
+        "version": PRICES_VERSION,
+        "region": region,
+        "at": moment,
+        "entries": [entry_to_list(entry) for entry in entries],
+    }
+    write_private_json(path, document)
+    return entries, _iso(moment), []
+
+
+def _iso(moment: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _read_cache(path: Path, region: str, moment: float) -> tuple[list[PriceEntry], float] | None:
+    """The cached entries and when they were read; None for a cache that is missing, old,
+    for another region or damaged (it is then read anew and replaced)."""
+    document = read_json(path)
+    if not isinstance(document, dict) or document.get("version") != PRICES_VERSION:
+        return None
+    at = document.get("at")
+    if document.get("region") != region or not isinstance(at, int | float):
+        return None
+    if not 0 <= moment - at < PRICES_SECONDS:
+        return None
+    items = document.get("entries")
+    if not isinstance(items, list):
+        return None
+    try:
+        return [entry_from_list(item) for item in items], float(at)
+    except ValueError:
+        return None
+
+
+def _prices_cache(region: str) -> Path:
+    """One file per region and Price List endpoint: prices are the same for every identity."""
+    import hashlib
+
+    from bjob.aws.localconfig import aws_variable
+    from bjob.usecases.remember import cache_dir
+
+    endpoint = aws_variable("AWS_ENDPOINT_URL_PRICING") or aws_variable("AWS_ENDPOINT_URL") or ""
+    digest = hashlib.sha256(f"{region}\0{endpoint}".encode()).hexdigest()[:24]
+    return cache_dir() / "prices" / f"{digest}.json"
+
+
+def batch_prices(
+    clients: AwsClients,
+    model_id: str,
+    model_name: str | None,
+    region: str,
+    now: float | None = None,
+) -> PriceLookup:
+    """The model's batch prices in the region (USD per million tokens, with their source),
+    or None and warnings that say why."""
+    entries, as_of, warnings = region_price_entries(clients, region, now)
+    if entries is None:
+        return PriceLookup(None, tuple(warnings))
+    return select_prices(entries, model_id, model_name, region, as_of)
+
+
+def job_batch_prices(clients: AwsClients, model_id: str, region: str | None) -> PriceLookup:
+    """A job's batch prices: by the id its usage types embed, else by the model's display
+    name (ListFoundationModels, asked only then)."""
+    region = region or clients.default_region()
+    entries, as_of, warnings = region_price_entries(clients, region)
+    if entries is None:
+        return PriceLookup(None, tuple(warnings))
+    return _choose(clients, entries, model_id, None, region, as_of)
+
+
+def _choose(
+    clients: AwsClients,
+    entries: list[PriceEntry],
+    model_id: str,
+    name: str | None,
+    region: str,
+    as_of: str | None,
+) -> PriceLookup:
+    """select_prices, with the model's name looked up when it is not known and a price
+    listed by name is all that could match."""
+    found = select_prices(entries, model_id, name, region, as_of)
+    if found.prices is not None or name is not None:
+        return found
+    if not any(entry.model_name and entry.region_code == region for entry in entries):
+        return found
+    name = _display_name(clients, model_id, region)
+    return select_prices(entries, model_id, name, region, as_of) if name is not None else found
+
+
+def _display_name(clients: AwsClients, model_id: str, region: str) -> str | None:
+    """The model's name as the region's model list gives it; None when it cannot be read."""
+    from bjob.aws.bedrock import foundation_model_names
+    from bjob.aws.quotas import source_errors
+    from bjob.model.models import resolve_model
+
+    try:
+        with source_errors("Bedrock", "bedrock:ListFoundationModels"):
+            names = foundation_model_names(clients.client("bedrock", region, attempts=1))
+        return resolve_model(base_model_id(model_id), names).name
+    except BjobError:
+        return None
+
+
+# --- input tokens -----------------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    body: dict[str, Any]
+    size: int
+    picks: int
+
+
+class CostCounter:
+    """Counts a job's input tokens while its input is read elsewhere: `observe` is given
+    every line (from several reading threads); `finish` waits for the counts and gives the
+    estimate. The model's prices are read in the background meanwhile."""
+
+    def __init__(
+        self,
+        sources: Sources,
+        model_id: str,
+        invocation_type: str,
+        clients: Callable[[], AwsClients],
+        prices: BatchPrices | None = None,
+        now: float | None = None,
+    ) -> None:
+        self._model_given = model_id
+        self._count_id = base_model_id(model_id)
+        self._converse = invocation_type == "Converse"
+        fmt = format_for_model(self._count_id, invocation_type)
+        self._family = fmt.name if fmt is not None else None
+        self._clients = clients
+        self._override = prices
+        self._lock = threading.Lock()
+        sizes = [source.size for source in sources.items]
+        self._sized = all(size is not None for size in sizes)
+        self._starts: list[int] = []
+        space = 0
+        for size in sizes:
+            self._starts.append(space)
+            space += size or 0
+        self._space = space
+        self._positions = sample_positions(space, MAX_SAMPLE, seed=space) if self._sized else []
+        self.records = 0
+        self.bytes = 0
+        self._output_max = 0
+        self._no_max = 0
+        self._first: dict[tuple[int, int], _Record] = {}  # the first records, until > 200
+        self._picked: dict[tuple[int, int], _Record] = {}
+        self._big = False
+        self._seen_for_reservoir = 0
+        import random
+
+        self._draw = random.Random(0)
+        self._reservoir: list[tuple[tuple[int, int], _Record]] = []
+        self._tokens: dict[tuple[int, int], int] = {}
+        self._failures: list[str] = []
+        self._stop_reason: str | None = None  # unsupported or denied: the rest is not asked
+        self._queue: queue.Queue[tuple[tuple[int, int], dict[str, Any]] | None] = queue.Queue()
+        self._workers: Callable[[], object] | None = None
+        self._prices_result: Callable[[], tuple[list[PriceEntry] | None, str | None, list[str]]]
+        self._prices_result = lambda: (None, None, [])
+        self._now = now
+        if prices is None:
+            self._prices_result = in_background(self._read_prices)
+
+    def _read_prices(self) -> tuple[list[PriceEntry] | None, str | None, list[str]]:
+        aws = self._clients()
+        return region_price_entries(aws, aws.default_region(), self._now)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def observe(self, index: int, offset: int, raw: bytes) -> None:
+        """One line of source `index`, starting `offset` bytes into it."""
+        try:
+            document = orjson.loads(raw)
+        except (ValueError, RecursionError):
+            return
+        body = document.get("modelInput") if isinstance(document, dict) else None
+        if not isinstance(body, dict):
+            return  # no record: a pick that lands here counts 0 tokens
+        size = len(raw) + 1
+        cap = max_tokens(body, self._family)
+        key = (index, offset)
+        picks = 0
+        if self._sized:
+            start = self._starts[index] + offset
+            picks = bisect.bisect_left(self._positions, start + size) - bisect.bisect_left(
+                self._positions, start
+            )
+        with self._lock:
+            self.records += 1
+            self.bytes += size
+            if cap is None:
+                self._no_max += 1
+            else:
+                self._output_max += cap
+            record = _Record(body, size, picks)
+            if not self._sized:
+                self._keep_in_reservoir(key, record)
+                return
+            if picks:
+                self._picked[key] = record
+            if self._big:
+                if picks:
+                    self._submit(key, body)
+            elif self.records <= COUNT_ALL_AT_MOST:
+                self._first[key] = record
+            else:  # more than 200: the sample, from now on; the first records' picks now
+                self._big = True
+                for early, kept in self._first.items():
+                    if kept.picks:
+                        self._submit(early, kept.body)
+                self._first.clear()
+                if picks:
+                    self._submit(key, body)
+
+    def _keep_in_reservoir(self, key: tuple[int, int], record: _Record) -> None:
+        """A stream's records: a uniform sample of MAX_SAMPLE kept (algorithm R), counted at
+        the end (a stream's size is not known in advance)."""
+        self._seen_for_reservoir += 1
+        if len(self._reservoir) < MAX_SAMPLE:
+            self._reservoir.append((key, record))
+            return
+        slot = self._draw.randrange(self._seen_for_reservoir)
+        if slot < MAX_SAMPLE:
+            self._reservoir[slot] = (key, record)
+
+    def _submit(self, key: tuple[int, int], body: dict[str, Any]) -> None:
+        if self._workers is None:
+            self._workers = in_background(self._run_workers)
+        self._queue.put((key, body))
+
+    def _run_workers(self) -> object:
+        return run_all(self._work, range(COUNTERS), workers=COUNTERS)
+
+    def _work(self, _: int, cancel: Cancel) -> None:
+        from bjob.aws.pricing import CountTokensUnsupported, count_tokens
+        from bjob.aws.quotas import PermissionDenied
+
+        client: Any = None
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            cancel.check()
+            key, body = item
+            if self._stop_reason is not None:
+                continue
+            try:
+                if client is None:
+                    client = self._clients().client("bedrock-runtime", attempts=COUNT_ATTEMPTS)
+                tokens = count_tokens(client, self._count_id, body, self._converse)
+            except CountTokensUnsupported as error:
+                self._stop_reason = f"CountTokens does not count {self._count_id} ({error.message})"
+                continue
+            except PermissionDenied as error:
+                self._stop_reason = f"bedrock:CountTokens was denied ({error.message})"
+                continue
+            except BjobError as error:
+                with self._lock:
+                    self._failures.append(error.message)
+                continue
+            with self._lock:
+                self._tokens[key] = tokens
+
+    # -- the end --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Let the counting threads end once the calls queued are made (and wait for them);
+        for a caller whose reading failed, too."""
+        workers, self._workers = self._workers, None
+        if workers is not None:
+            for _ in range(COUNTERS):
+                self._queue.put(None)
+            workers()
+
+    def finish(self, lookup: ModelLookup | None = None) -> CostEstimate:
+        """Wait for the counts and the prices: the estimate (`lookup`, check's model lookup,
+        gives the model's display name, which some prices are listed by)."""
+        warnings: list[str] = []
+        if self._sized and not self._big:  # at most 200 records: each counted
+            for key, record in self._first.items():
+                self._submit(key, record.body)
+        elif not self._sized:
+            for key, record in self._reservoir:
+                self._submit(key, record.body)
+        self.close()
+        tokens = self._input_estimate(warnings)
+        if self._no_max:
+            family = self._family or "this model's request format"
+            warnings.append(
+                f"{self._no_max:,} of {self.records:,} records set no max-tokens field "
+                f"({family}): the output tokens have no upper bound"
+            )
+        prices = self._prices(lookup, warnings)
+        return CostEstimate(
+            prices,
+            tokens,
+            self._output_max if not self._no_max else None,
+            self.records,
+            tuple(warnings),
+            calls=len(self._tokens) + len(self._failures),
+        )
+
+    def _input_estimate(self, warnings: list[str]) -> TokenEstimate | None:
+        if not self.records:
+            return None
+        if self._stop_reason is not None:
+            warnings.append(f"{self._stop_reason}: the input tokens are guessed from its size")
+            return from_bytes(self.bytes)
+        if self._failures:
+            warnings.append(
+                f"{len(self._failures):,} CountTokens calls failed (the first: "
+                f"{self._failures[0]}): the estimate leaves those records out"
+            )
+        if not self._tokens:
+            warnings.append("no CountTokens call succeeded: the input tokens are guessed")
+            return from_bytes(self.bytes)
+        if not self._sized:
+            counts = [self._tokens[key] for key, _ in self._reservoir if key in self._tokens]
+            return uniform_estimate(self.records, counts)
+        if not self._big:
+            if len(self._tokens) == self.records:
+                return counted(sum(self._tokens.values()))
+            return uniform_estimate(self.records, list(self._tokens.values()))
+        ratios: list[float] = []
+        dropped = 0
+        for key, record in self._picked.items():
+            if key in self._tokens:
+                ratios += [self._tokens[key] / record.size] * record.picks
+            else:
+                dropped += record.picks
+        on_records = sum(record.picks for record in self._picked.values())
+        ratios += [0.0] * (len(self._positions) - on_records)  # picks that fell on no record
+        if not ratios or dropped == on_records:
+            return from_bytes(self.bytes)
+        return size_weighted_estimate(self._space, ratios)
+
+    def _prices(self, lookup: ModelLookup | None, warnings: list[str]) -> BatchPrices | None:
+        if self._override is not None:
+            return self._override
+        entries, as_of, found_warnings = self._prices_result()
+        warnings += found_warnings
+        if entries is None:
+            return None
+        name = lookup.model.name if lookup is not None else None
+        aws = self._clients()
+        region = aws.default_region()
+        if lookup is not None and name is None:  # the lookup could not name it: no second try
+            chosen = select_prices(entries, self._model_given, None, region, as_of)
+        else:
+            chosen = _choose(aws, entries, self._model_given, name, region, as_of)
+        warnings += chosen.warnings
+        return chosen.prices
+
+
+def estimate_cost(
+    sources: Sources,
+    model_id: str,
+    invocation_type: str,
+    clients: Callable[[], AwsClients],
+    prices: BatchPrices | None = None,
+    lookup: ModelLookup | None = None,
+) -> CostEstimate:
+    """The estimate for a caller that has not read the input: every source read once (the
+    counting overlapping the reading)."""
+    counter = CostCounter(sources, model_id, invocation_type, clients, prices)
+    for index, source in enumerate(sources.items):
+        offset = 0
+        for raw in source.lines():
+            counter.observe(index, offset, raw)
+            offset += len(raw) + 1
+    return counter.finish(lookup)
