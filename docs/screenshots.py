@@ -112,6 +112,8 @@ def submit_view() -> RenderableType:
     from rich.text import Text
 
     from bjob.model.check import Limit
+    from bjob.model.cost import CostEstimate, TokenEstimate
+    from bjob.model.prices import BatchPrices, PriceQuote
     from bjob.model.runs import run_token
     from bjob.model.submit import (
         JobSettings,
@@ -138,8 +140,17 @@ def submit_view() -> RenderableType:
         request = create_request(name, settings, uri, token)
         objects = (PlannedObject(uri + "tickets.jsonl", records, size, "0" * 64),)
         jobs.append(PlannedJob(name, uri, records, size, "0" * 64, token, request, objects))
+    listed = "AmazonBedrock", "2026-11-01T00:00:00Z"
+    prices = BatchPrices(
+        PriceQuote(0.125, listed[0], "USE1-Claude3Haiku-input-tokens-batch", listed[1]),
+        PriceQuote(0.625, listed[0], "USE1-Claude3Haiku-output-tokens-batch", listed[1]),
+        "2026-12-06T09:00:00Z",
+    )
+    tokens = TokenEstimate(38_404_112, 37_871_900, 38_936_324, "sampled")
+    cost = CostEstimate(prices, tokens, 25_600_512, 50_001)
     plan = SubmissionPlan(
         "Claude 3 Haiku (anthropic.claude-3-haiku-20240307-v1:0)",
+        cost,
         settings,
         "us-east-1",
         tuple(jobs),

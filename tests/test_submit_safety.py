@@ -477,3 +477,39 @@ def test_through_the_installed_bjob(server: RunningFake, tmp_path: Path) -> None
         taken = bjob("--timeout-hours", "48", "--yes")
         assert taken.code == 2 and "the name 'in' is taken" in taken.stderr
         assert len(server.fake.created) == 3
+
+
+def test_the_plan_says_what_the_input_will_cost(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    """The same estimate as `check --cost` (the same code): tokens counted with CountTokens,
+    the batch prices from the Price List, in the plan and in the JSON."""
+    from tests.fakebedrock import bedrock_price_list
+
+    model_listed(server)
+    server.fake.products += bedrock_price_list()
+    server.fake.product_page_size = 100
+    server.fake.token_counting_models.add(HAIKU)
+    path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
+    dry = submit(server, str(path), "--dry-run", "--json")
+    assert dry.code == 0, dry.stderr
+    cost = json.loads(dry.stdout)["cost"]
+    assert cost["input_tokens"]["method"] == "counted"
+    assert cost["prices"]["input_per_million"] == 0.125
+    assert cost["output_tokens_max"] == 120 * BODY["max_tokens"]
+    checked = invoke(
+        "check",
+        str(path),
+        "--model",
+        HAIKU,
+        "--cost",
+        "--json",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        env={"AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url},
+    )
+    assert json.loads(checked.stdout)["cost"]["input_tokens"] == cost["input_tokens"]
+    line = next(text for text in dry.stderr.splitlines() if text.startswith("  cost     "))
+    assert "input" in line and "counted" in line and "at most $" in line

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bjob.model.check import Limit, Limits
+from bjob.model.cost import CostEstimate
 from bjob.model.exits import BjobError, ExitCode
 
 # The API's patterns (the botocore service model for bedrock).
@@ -406,6 +407,7 @@ class SubmissionPlan:
     and how many jobs the model's quota has room for."""
 
     model: str  # as shown: its name and the id the jobs carry
+    cost: CostEstimate  # what the input will cost: tokens counted, prices from the Price List
     settings: JobSettings
     region: str
     jobs: tuple[PlannedJob, ...]

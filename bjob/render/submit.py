@@ -8,6 +8,7 @@ from typing import Any
 
 from bjob.model.submit import PlannedJob, SubmissionPlan, SubmittedJob
 from bjob.model.words import counted
+from bjob.render.cost import cost_line
 from bjob.render.results import size_text
 from bjob.render.terminal import inert
 
@@ -52,6 +53,7 @@ def plan_lines(plan: SubmissionPlan, dry_run: bool) -> list[str]:
         f"  vpc      {inert(vpc)}",
         f"  timeout  {timeout}",
         f"  tags     {inert(tags)}",
+        f"  cost     {cost_line(plan.cost)}",
     ]
     width = max(len(job.name) for job in jobs)
     new = {job.token for job in creating}
@@ -130,6 +132,7 @@ def submission_to_dict(
             "in_use": plan.in_use,
             "free": plan.free,
         },
+        "cost": plan.cost.to_json(),
         "jobs": entries,
         "warnings": list(plan.warnings),
         "exit_code": code,

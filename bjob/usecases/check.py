@@ -191,14 +191,19 @@ def check_input(
     invocation_type: str,
     clients: ClientsFactory,
     observe: LineObserver | None = None,
+    known: ModelLookup | None = None,
 ) -> tuple[CheckReport, ModelLookup | None]:
     """Every line of every source against the model's request format (or the one the
     records fit), and the job against the model's quotas (looked up while the files are
-    read); the report, and the lookup (None without a model) with its warnings. `observe`
-    sees every line of the first reading (a cost counted alongside)."""
+    read, unless `known` is the lookup already made); the report, and the lookup (None
+    without a model) with its warnings. `observe` sees every line of the first reading (a
+    cost counted alongside)."""
     lookup: Callable[[], ModelLookup] | None = None
     fmt: RequestFormat | None = None
-    if model_text is not None:
+    if known is not None:
+        fmt = format_for_model(known.model.model_id, invocation_type)
+        lookup = lambda: known  # noqa: E731
+    elif model_text is not None:
         if looks_like_an_id(model_text):  # the format is known now; names and quotas later
             fmt = format_for_model(base_model_id(model_text), invocation_type)
             lookup = in_background(lambda: lookup_model(model_text, clients))

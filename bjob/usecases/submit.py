@@ -29,7 +29,7 @@ from bjob.model.check import BOM, CheckReport, Limit, Problem
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
-from bjob.model.models import base_model_id
+from bjob.model.models import base_model_id, looks_like_an_id
 from bjob.model.runs import RUN_TAG, is_member, run_token
 from bjob.model.submit import (
     Dealer,
@@ -53,7 +53,15 @@ from bjob.model.submit import (
     shard_limits,
     whole_files,
 )
-from bjob.usecases.check import ModelLookup, Source, Sources, check_input, find_sources
+from bjob.usecases.check import (
+    ModelLookup,
+    Source,
+    Sources,
+    check_input,
+    find_sources,
+    lookup_model,
+)
+from bjob.usecases.cost import CostCounter
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -123,10 +131,27 @@ def plan_submission(
         [_facts_kept(source, item) for source, item in zip(sources.items, facts, strict=True)],
         sources.skipped,
     )
-    report, lookup = check_input(
-        watched, settings.model_id, settings.invocation_type, lambda: clients
+    known = (
+        None
+        if looks_like_an_id(settings.model_id)
+        else lookup_model(settings.model_id, lambda: clients)
     )
+    model_id = known.model.for_jobs if known is not None else settings.model_id
+    counter = CostCounter(watched, model_id, settings.invocation_type, lambda: clients)
+    try:
+        report, lookup = check_input(
+            watched,
+            model_id,
+            settings.invocation_type,
+            lambda: clients,
+            observe=counter.observe,
+            known=known,
+        )
+    except BaseException:
+        counter.close()
+        raise
     assert lookup is not None  # a model was given
+    cost = counter.finish(lookup)
     gate = [
         problem
         for problem in report.problems
@@ -135,7 +160,7 @@ def plan_submission(
     if gate:
         raise GateClosed(replace(report, problems=tuple(gate)))
     settings = replace(settings, model_id=lookup.model.for_jobs)
-    warnings = [*lookup.warnings]
+    warnings = [*lookup.warnings, *cost.warnings]
     warnings += [_warning_text(p) for p in report.problems if p.severity == "warning"]
     items = sources.items
     for source, item in zip(items, facts, strict=True):
@@ -162,6 +187,7 @@ def plan_submission(
     label = lookup.model.name
     about = SubmissionPlan(
         f"{label} ({settings.model_id})" if label else settings.model_id,
+        cost,
         settings,
         region,
         jobs,
