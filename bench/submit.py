@@ -18,9 +18,17 @@ import tempfile
 from check import HAIKU, write_input
 from common import OFFLINE_ENV, aws_executable, bjob_executable, moto_s3, run_measured
 
-from tests.fakebedrock import RunningFake, foundation_model
+from tests.fakebedrock import RunningFake, bedrock_price_list, foundation_model
 
 BUCKET = "bench-submit"
+
+
+def priced(bedrock: RunningFake) -> None:
+    """The model listed, its batch prices in the Price List, CountTokens counting for it."""
+    bedrock.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
+    bedrock.fake.products += bedrock_price_list()
+    bedrock.fake.product_page_size = 100
+    bedrock.fake.token_counting_models.add(HAIKU)
 
 
 def main() -> None:
@@ -32,7 +40,7 @@ def main() -> None:
     times: dict[str, list[float]] = {"bjob submit": [], "aws s3 cp": []}
     peaks: list[int] = []
     with tempfile.TemporaryDirectory() as scratch, RunningFake() as bedrock:
-        bedrock.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
+        priced(bedrock)
         path = os.path.join(scratch, "records.jsonl")
         size = write_input(path, args.records)
         print(f"{args.records:,} records, {size / 1e6:.0f} MB")
@@ -40,6 +48,9 @@ def main() -> None:
             **OFFLINE_ENV,
             "AWS_ENDPOINT_URL_S3": s3_url,
             "AWS_ENDPOINT_URL_SERVICE_QUOTAS": bedrock.url,
+            # The plan's cost: CountTokens and the Price List, served by the fake.
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock.url,
+            "AWS_ENDPOINT_URL_PRICING": bedrock.url,
             "XDG_CACHE_HOME": scratch,
         }
         bjob = [
@@ -64,7 +75,7 @@ def main() -> None:
             for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
                 s3.delete_object(Bucket=BUCKET, Key=item["Key"])
             bedrock.fake.reset()
-            bedrock.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
+            priced(bedrock)
             seconds, peak = run_measured(bjob, env)
             assert len(bedrock.fake.created) == 1, "bjob submit created no job"
             times["bjob submit"].append(seconds)
