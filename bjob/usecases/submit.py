@@ -13,31 +13,22 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 import itertools
-import os
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from bjob.model.check import BOM, CheckReport, Limit, Problem
+from bjob.model.check import CheckReport, Limit, Problem
 from bjob.model.exits import BjobError, ExitCode
-from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import base_model_id, looks_like_an_id
 from bjob.model.runs import RUN_TAG, is_member, run_token
 from bjob.model.submit import (
-    Dealer,
     ExistingJob,
-    InputFacts,
     InputObject,
     JobSettings,
-    LocalFile,
     PlannedJob,
     PlannedObject,
     SubmissionPlan,
@@ -46,22 +37,19 @@ from bjob.model.submit import (
     content_digest,
     create_request,
     is_part_name,
-    job_count,
     job_digest,
     object_names,
     part_names,
-    shard_limits,
-    whole_files,
 )
 from bjob.usecases.check import (
     ModelLookup,
-    Source,
     Sources,
     check_input,
     find_sources,
     lookup_model,
 )
 from bjob.usecases.cost import CostCounter
+from bjob.usecases.submitinput import FileFacts, deal, facts_kept, upload_objects
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -126,9 +114,9 @@ def plan_submission(
             "folder or an S3 URI, not a stream",
             ExitCode.USAGE,
         )
-    facts = [_Facts() for _ in sources.items]
+    facts = [FileFacts() for _ in sources.items]
     watched = Sources(
-        [_facts_kept(source, item) for source, item in zip(sources.items, facts, strict=True)],
+        [facts_kept(source, item) for source, item in zip(sources.items, facts, strict=True)],
         sources.skipped,
     )
     known = (
@@ -171,7 +159,7 @@ def plan_submission(
     in_place = _used_in_place(request.inputs, report, lookup)
     folder = _upload_folder(request.upload_to, settings.output_uri)
     names = object_names([source.uri for source in items])
-    objects, read = _deal(items, facts, report, lookup, names)
+    objects, read = deal(items, facts, report, lookup, names)
     summaries = _run_summaries(run, clients, region)
     name = request.name
     if request.retry_of is not None:
@@ -219,135 +207,6 @@ def _warning_text(problem: Problem) -> str:
 def _with_run_tag(settings: JobSettings, run: str) -> JobSettings:
     tags = [(key, value) for key, value in settings.tags if key != RUN_TAG]
     return replace(settings, tags=(*tags, (RUN_TAG, run)))
-
-
-@dataclass
-class _Facts:
-    """What reading a local file for the check learnt of its bytes as they are."""
-
-    digest: Any = field(default_factory=hashlib.sha256)
-    crc32: int = 0
-    signature: tuple[int, int, int] = (0, 0, 0)  # size, mtime_ns, inode before reading
-    size: int = 0
-    newlines: int = 0
-    last: bytes = b""
-    carriage_return: bool = False
-    bom: bool = False
-    complete: bool = False
-
-
-def _facts_kept(source: Source, facts: _Facts) -> Source:
-    """The source, read for the check through a tap that hashes its bytes as they pass (a
-    local file only: its bytes can then be sent as they are, without a second reading)."""
-    if source.uri.startswith("s3://") or not os.path.isfile(source.uri):
-        return source
-
-    def lines() -> Iterator[bytes]:
-        def chunks() -> Iterator[bytes]:
-            with open(source.uri, "rb") as file:
-                facts.signature = _signature(os.fstat(file.fileno()))
-                first = True
-                while chunk := file.read(CHUNK_BYTES):
-                    if first:
-                        facts.bom, first = chunk.startswith(BOM), False
-                    facts.digest.update(chunk)
-                    facts.crc32 = zlib.crc32(chunk, facts.crc32)
-                    facts.size += len(chunk)
-                    facts.newlines += chunk.count(b"\n")
-                    facts.carriage_return = facts.carriage_return or b"\r" in chunk
-                    facts.last = chunk[-1:]
-                    yield chunk
-            facts.complete = True
-
-        try:
-            from bjob.model.check import MAX_BODY_BYTES
-
-            yield from split_lines(chunks(), MAX_BODY_BYTES, crlf=True)
-        except OSError as error:
-            raise BjobError(f"{source.uri}: cannot be read: {error}", ExitCode.USAGE) from None
-
-    return replace(source, lines=lines)
-
-
-def _deal(
-    items: Sequence[Source],
-    facts: Sequence[_Facts],
-    report: CheckReport,
-    lookup: ModelLookup,
-    names: Sequence[str],
-) -> tuple[list[InputObject], Callable[[], Iterator[tuple[int, bytes]]]]:
-    """The input objects (which records of which file go where), and a way to read them
-    again, in the same order, for the upload."""
-    limits = shard_limits(lookup.limits)
-    counted = {item.uri: item for item in report.inputs}
-    known = [
-        InputFacts(
-            counted[source.uri].records,
-            counted[source.uri].bytes,
-            _as_is(item, counted[source.uri].records),
-        )
-        for source, item in zip(items, facts, strict=True)
-    ]
-    packed = whole_files(known, limits)
-    if packed is not None and all(known[i].as_is for job in packed for i in job):
-        objects = []
-        for job, members in enumerate(packed):
-            for index in members:
-                whole = InputObject(job, index, names[index], known[index].records)
-                whole.bytes, whole.digest = known[index].bytes, facts[index].digest
-                crc = base64.b64encode(facts[index].crc32.to_bytes(4, "big")).decode()
-                whole.local_file = LocalFile(items[index].uri, crc, facts[index].signature)
-                objects.append(whole)
-        return objects, lambda: iter(())
-    records = sum(item.records for item in known)
-    dealer = Dealer(records, job_count(records, sum(i.bytes for i in known), limits), limits, names)
-    for source, line in _records(items):
-        dealer.add(source, line)
-    objects = dealer.done()
-    counts = [item.records for item in objects]
-
-    def read() -> Iterator[tuple[int, bytes]]:
-        lines = _records(items)
-        for index, count in enumerate(counts):
-            for source, line in itertools.islice(lines, count):
-                if source != objects[index].source:
-                    raise _changed()
-                yield index, line
-
-    return objects, read
-
-
-def _signature(found: os.stat_result) -> tuple[int, int, int]:
-    return found.st_size, found.st_mtime_ns, found.st_ino
-
-
-def _as_is(facts: _Facts, records: int) -> bool:
-    """Every line a record, each ending with \\n, no \\r, no byte-order mark."""
-    return (
-        facts.complete
-        and not facts.bom
-        and not facts.carriage_return
-        and facts.last == b"\n"
-        and facts.newlines == records
-    )
-
-
-def _records(items: Sequence[Source]) -> Iterator[tuple[int, bytes]]:
-    """(file, record) in input order: blank lines skipped, a byte-order mark left out."""
-    for index, source in enumerate(items):
-        for number, line in enumerate(source.lines()):
-            if number == 0 and line.startswith(BOM):
-                line = line[len(BOM) :]
-            if line and not line.isspace():
-                yield index, line
-
-
-def _changed() -> BjobError:
-    return BjobError(
-        "the input changed after it was checked: nothing more was uploaded and no job was created",
-        ExitCode.INPUT_ERRORS,
-        hint="run the same command again: the input is checked anew",
-    )
 
 
 def _plan_jobs(
@@ -615,7 +474,7 @@ def carry_out(
     was made as it is made, and `on_job` hears of each job that has an ARN (found or made)."""
     from bjob.aws.bedrock import create_job
 
-    _upload(plan, clients, on_start, on_bytes)
+    upload_objects(plan.about, plan.read, clients, on_start, on_bytes)
     quota_stop: str | None = None
     allowed = {job.token for job in plan.about.to_create}
     for job in plan.about.jobs:
@@ -639,126 +498,3 @@ def carry_out(
         on_job(outcome.jobs[-1])
     outcome.quota_stop = quota_stop or plan.about.no_room
     return outcome
-
-
-def _upload(
-    plan: Plan,
-    clients: AwsClients,
-    on_start: Callable[[int], None],
-    on_bytes: Callable[[int], None],
-) -> None:
-    """Each missing object: from disk when it is a whole file, else its records streamed;
-    the bytes read are hashed as they go and must be the bytes checked, or the object is
-    removed again and nothing is created."""
-    from bjob.aws.s3 import remove_object, upload
-
-    wanted = plan.about.uploads
-    on_start(sum(item.bytes for item in wanted))
-    if not wanted:
-        return
-    client = clients.client("s3", plan.about.region)
-    kms_key = plan.about.settings.kms_key
-    order = [item for job in plan.about.jobs for item in job.objects]
-    wanted_uris = {item.uri for item in wanted}
-    lines = plan.read()  # (nothing for whole files: they are read from disk)
-    for index, item in enumerate(order):
-        streamed = _object_lines(lines, index, item.records)
-        if item.uri not in wanted_uris:
-            for _ in streamed:  # there already, or not to be made: read past it
-                pass
-            continue
-        location = parse_s3_uri(item.uri)
-        if item.local_file is not None:  # from disk, several parts at once
-            _upload_file(client, location, item, item.local_file, on_bytes, kms_key)
-            continue
-        reader = _HashingReader(_LinesReader(streamed))
-        upload(client, location, reader, item.sha256, on_bytes, kms_key=kms_key)
-        if reader.size != item.bytes or reader.digest.hexdigest() != item.sha256:
-            remove_object(client, location)
-            raise _changed()
-
-
-def _upload_file(
-    client: Any,
-    location: S3Location,
-    item: PlannedObject,
-    local: LocalFile,
-    on_bytes: Callable[[int], None],
-    kms_key: str | None,
-) -> None:
-    """A whole file, as it was checked: S3 refuses bytes without the CRC-32 they had then,
-    and a file whose size, time or inode changed meanwhile is taken back."""
-    from bjob.aws.s3 import remove_object, upload
-
-    try:
-        before = _signature(os.stat(local.path))
-    except OSError:
-        raise _changed() from None
-    if before != local.signature:
-        raise _changed()
-    upload(client, location, local.path, item.sha256, on_bytes, kms_key=kms_key, crc32=local.crc32)
-    try:
-        after = _signature(os.stat(local.path))
-    except OSError:
-        after = None
-    if after != local.signature:
-        remove_object(client, location)
-        raise _changed()
-
-
-def _object_lines(lines: Iterator[tuple[int, bytes]], index: int, records: int) -> Iterator[bytes]:
-    for number, (found, line) in enumerate(lines):
-        if found != index:
-            raise _changed()
-        yield line + b"\n"
-        if number + 1 == records:
-            return
-
-
-class _LinesReader(io.RawIOBase):
-    """Lines as a file to read: what s3transfer uploads from, a part at a time."""
-
-    def __init__(self, lines: Iterator[bytes]) -> None:
-        self.lines = lines
-        self.buffer = bytearray()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, into: Any) -> int:
-        while len(self.buffer) < len(into):
-            line = next(self.lines, None)
-            if line is None:
-                break
-            self.buffer += line
-        count = min(len(into), len(self.buffer))
-        into[:count] = self.buffer[:count]
-        del self.buffer[:count]
-        return count
-
-
-class _HashingReader(io.RawIOBase):
-    """A file read once, front to back, its bytes counted and hashed on the way to S3."""
-
-    def __init__(self, inner: IO[bytes] | io.RawIOBase) -> None:
-        self.inner = inner
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.inner.read(size) or b""
-        self.digest.update(data)
-        self.size += len(data)
-        return data
-
-    def readinto(self, into: Any) -> int:
-        data = self.read(len(into))
-        into[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self.inner.close()
-        super().close()
