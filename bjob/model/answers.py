@@ -39,7 +39,7 @@ CSV_HEADER = (
 )
 RAW_COLUMN = "modelOutput"
 
-_Missing = object()
+NO_MODEL_OUTPUT: Any = object()  # an answer kept without its modelOutput (no --raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ class Answer:
     extracted: Extracted | None = None  # status ok
     error_code: int | str | None = None  # status failed
     error_message: str | None = None
-    model_output: Any = _Missing  # kept only when --raw asks for it
+    model_output: Any = NO_MODEL_OUTPUT  # kept only when --raw asks for it
 
     def to_dict(self, raw: bool = False) -> dict[str, Any]:
         """The documented line (schemas/answer.schema.json): every key always there but
@@ -90,7 +90,9 @@ class Answer:
         if found is not None and found.embedding is not None:
             line["embedding"] = found.embedding
         if raw and self.status == "ok":
-            line["modelOutput"] = None if self.model_output is _Missing else self.model_output
+            line["modelOutput"] = (
+                None if self.model_output is NO_MODEL_OUTPUT else self.model_output
+            )
         return line
 
 

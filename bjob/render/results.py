@@ -79,6 +79,11 @@ def results_to_dict(results: Results) -> dict[str, Any]:
         "manifest": dict(results.manifest) if results.manifest is not None else None,
         "missing_record_ids": list(results.missing_record_ids),
         "warnings": list(results.warnings),
+        "run": (
+            {"name": results.run.name, "jobs": list(results.run.jobs)}
+            if results.run is not None
+            else None
+        ),
     }
 
 
@@ -180,17 +185,22 @@ def _stop_reasons(results: Results) -> Text:
 
 def _next_steps(results: Results, job_ref: str) -> list[Text]:
     retry = results.to_submit_again
-    if not retry:
-        return [Text("Nothing to submit again.", style="green")]
     steps = []
-    if results.failed:
-        steps.append((f"bjob results {job_ref} --failed", "the failed lines, as JSON lines"))
-    steps.append(
-        (
-            f"bjob results {job_ref} --retry-file retry.jsonl",
-            f"{counted(retry, 'record')} to submit again",
+    if retry is None:  # not ended: a retry file would be refused (exit 8)
+        if results.failed and results.run is None:
+            steps.append((f"bjob results {job_ref} --failed", "the failed lines so far"))
+        steps.append((f"bjob watch {job_ref}", "until it ends; then what to submit again"))
+    elif not retry:
+        return [Text("Nothing to submit again.", style="green")]
+    else:
+        if results.failed and results.run is None:
+            steps.append((f"bjob results {job_ref} --failed", "the failed lines, as JSON lines"))
+        steps.append(
+            (
+                f"bjob results {job_ref} --retry-file retry.jsonl",
+                f"{counted(retry, 'record')} to submit again",
+            )
         )
-    )
     lines = []
     for index, (command, why) in enumerate(steps):
         line = Text("Next: " if not index else "      ", style="bold")
@@ -210,7 +220,7 @@ def retry_message(results: Results, written: RetryWritten) -> str:
             return f"bjob: nothing to submit again: {where} is now empty"
         return f"bjob: nothing to submit again: {where} was not written"
     missing = results.missing or 0
-    parts = [f"{results.to_submit_again - missing:,} failed"]
+    parts = [f"{(results.to_submit_again or 0) - missing:,} failed"]
     parts.append(f"{missing:,} missing" if results.missing is not None else "missing unknown")
     return f"bjob: wrote {counted(written.records, 'record')} to {where} ({', '.join(parts)})"
 

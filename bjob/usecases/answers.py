@@ -26,7 +26,14 @@ import orjson
 from bjob.aws.concurrent import Cancel, in_background, map_all, run_all
 from bjob.aws.s3 import S3Object, jsonl_objects
 from bjob.aws.session import AwsClients
-from bjob.model.answers import Answer, AnswerStatus, CsvRows, answer_csv_cells, extract
+from bjob.model.answers import (
+    NO_MODEL_OUTPUT,
+    Answer,
+    AnswerStatus,
+    CsvRows,
+    answer_csv_cells,
+    extract,
+)
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import InputKey, Join
@@ -34,14 +41,13 @@ from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import FileOutcomes, Record, Tally, classify_line
 from bjob.model.words import counted, plural
 from bjob.usecases.results import (
+    _S3,
     _input_keys,
     _is_record_file,
+    _numbered,
     _output_name,
-    _S3,
     read_again,
 )
-
-_NO_OUTPUT = object()
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ class _Entry:
 
     record: Record
     extracted: Any = None
-    model_output: Any = _NO_OUTPUT
+    model_output: Any = NO_MODEL_OUTPUT
 
 
 @dataclass
@@ -134,7 +140,9 @@ def _list_job(job: Job, clients: AwsClients) -> _JobFiles:
     }
     where = input_location(job)
     try:
-        found = [item.location for item in jsonl_objects(s3.client, where, s3.input_owner, s3.kms_key)]
+        found = [
+            item.location for item in jsonl_objects(s3.client, where, s3.input_owner, s3.kms_key)
+        ]
     except BjobError as error:
         if error.code not in (ExitCode.NOT_FOUND, ExitCode.NOT_AUTHORIZED, ExitCode.CONFIGURATION):
             raise
@@ -154,6 +162,7 @@ class _Attempt:
     read: _OutputRead | None
     members: Counter[str]
     join: Join
+    loose: bool = False  # a file of another name than the part's: matched by recordId
 
 
 @dataclass
@@ -184,6 +193,8 @@ class Walk:
     missing_ids: list[str] = field(default_factory=list)
     files: list[tuple[_JobFiles, S3Object]] = field(default_factory=list)
     jobs: list[_JobFiles] = field(default_factory=list)
+    # Each part's input file: the part's files, and its name (its output's, less .out).
+    sources: dict[S3Location, tuple[_JobFiles, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -223,10 +234,13 @@ def walk_records(
                 scoped.setdefault(name, []).append(entry)
             else:
                 loose.append(entry)
-    loose_attempts = [_load_attempt(entry, mode, Cancel()) for entry in loose]
+    loose_attempts = [_load_attempt(entry, mode, Cancel(), loose=True) for entry in loose]
     claimed: dict[str, str] = {}  # recordId -> the input file a loose retry gave it to
-    sources = [(files, location, name) for files in part_files for location, name in files.inputs or ()]
+    sources = [
+        (files, location, name) for files in part_files for location, name in files.inputs or ()
+    ]
     walk.input_files = len(sources)
+    walk.sources = {location: (files, name) for files, location, name in sources}
 
     def load(source: tuple[_JobFiles, S3Location, str]) -> _Loaded:
         return _load_source(source, scoped.get(source[2], []), mode)
@@ -244,7 +258,11 @@ def walk_records(
 
 
 def _load_attempt(
-    entry: tuple[int, _JobFiles, S3Location | None, str], mode: AnswerMode, cancel: Cancel
+    entry: tuple[int, _JobFiles, S3Location | None, str],
+    mode: AnswerMode,
+    cancel: Cancel,
+    *,
+    loose: bool = False,
 ) -> _Attempt:
     """A retry's file: its outputs, and the records its input gave it (its outputs' ids when
     its input cannot be read)."""
@@ -260,7 +278,7 @@ def _load_attempt(
         answered = read.outcomes.succeeded + read.outcomes.failed
         members |= answered  # a line it answered was one it had, whatever its input says now
     outcomes = {name: read.outcomes} if read is not None else {}
-    return _Attempt(order, files.job, name, read, members, Join(outcomes))
+    return _Attempt(order, files.job, name, read, members, Join(outcomes), loose)
 
 
 def _load_source(
@@ -306,7 +324,7 @@ def _walk_file(
             for attempt in tries:
                 if attempt.members[key] <= 0:
                     continue
-                if attempt in loose:
+                if attempt.loose:
                     first = claimed.setdefault(key, loaded.name)
                     if first != loaded.name:
                         walk.warnings.append(
@@ -319,7 +337,9 @@ def _walk_file(
         if latest_join is not None:
             verdict = latest_join.line(name, place, key)
         record_id = key if isinstance(key, str) else None
-        answer = _answer(record_id, verdict, job, read)
+        answer, record = _answer(record_id, verdict, job, read)
+        if record is not None:
+            walk.latest.add(record)
         walk.records += 1
         walk.statuses[answer.status] += 1
         if answer.status == "missing" and record_id is not None:
@@ -333,24 +353,27 @@ def _walk_file(
     for attempt in loaded.retries:
         if attempt.read is not None:
             walk.unreadable_outputs.merge(_only_unreadable(attempt.read.tally))
-    _tally_latest = walk.latest
-    del _tally_latest
 
 
 def _only_unreadable(tally: Tally) -> Tally:
     return Tally(unreadable=tally.unreadable, first_unreadable=tally.first_unreadable)
 
 
-def _answer(record_id: str | None, verdict: str, job: Job, read: _OutputRead | None) -> Answer:
+def _answer(
+    record_id: str | None, verdict: str, job: Job, read: _OutputRead | None
+) -> tuple[Answer, Record | None]:
+    """The answer of the record's latest attempt, and its output line's Record."""
     arn = job.arn or job.job_id
     if verdict in ("succeeded", "failed") and read is not None and record_id is not None:
         entry = read.take(record_id, verdict == "failed")
         record = entry.record
         if record.failed:
-            return Answer(record_id, "failed", arn, None, record.error_code, record.error_message)
-        return Answer(record_id, "ok", arn, entry.extracted, model_output=entry.model_output)
+            failed = Answer(record_id, "failed", arn, None, record.error_code, record.error_message)
+            return failed, record
+        answered = Answer(record_id, "ok", arn, entry.extracted, model_output=entry.model_output)
+        return answered, record
     status: AnswerStatus = "missing" if job.is_terminal else "pending"
-    return Answer(record_id, status, arn)
+    return Answer(record_id, status, arn), None
 
 
 def _warn_about(walk: Walk, part_files: Sequence[_JobFiles]) -> None:
@@ -379,6 +402,13 @@ def _warn_about(walk: Walk, part_files: Sequence[_JobFiles]) -> None:
                 f"{files.job.name or files.job.arn} has no outputs yet ({files.job.status}): "
                 "its records are pending"
             )
+
+
+def input_lines(walk: Walk, location: S3Location) -> Iterator[tuple[int, bytes]]:
+    """A part's input file's lines, numbered as the walk numbered them (a byte-order mark
+    off the first), read again from S3."""
+    files = walk.sources[location][0]
+    return _numbered(files.s3.input_lines(location))
 
 
 # --- bjob answers -----------------------------------------------------------------------
@@ -439,7 +469,3 @@ def write_answers(
         walk = walk_records(parts, retries, clients, mode, writer)
         stream.flush()
     return AnswersWritten(writer.lines, walk.statuses, tuple(walk.warnings))
-
-
-def iter_statuses(walk: Walk) -> Iterator[tuple[AnswerStatus, int]]:
-    yield from walk.statuses.items()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -31,6 +31,7 @@ from bjob.aws.s3 import (
 )
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
+from bjob.model.check import BOM
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import PLACES_NAMED, InputKey, Join, input_key, retry_line_from_output
@@ -203,7 +204,12 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         unreadable=total.unreadable,
         missing=reconciled.missing,
         missing_record_ids=reconciled.missing_ids,
-        to_submit_again=total.failed - reconciled.unretryable + (reconciled.missing or 0),
+        # While the job runs, a retry file is refused (exit 8): nothing is proposed.
+        to_submit_again=(
+            total.failed - reconciled.unretryable + (reconciled.missing or 0)
+            if job.is_terminal
+            else None
+        ),
         errors=total.error_groups(),
         stop_reasons=dict(total.stop_reasons.most_common()),
         manifest=manifest,
@@ -367,11 +373,18 @@ def _input_keys(s3: _S3, location: S3Location, cancel: Cancel) -> list[tuple[int
     def attempt() -> list[tuple[int, InputKey]]:
         return [
             (number, input_key(raw, orjson.loads))
-            for number, raw in enumerate(s3.input_lines(location, cancel), start=1)
+            for number, raw in _numbered(s3.input_lines(location, cancel))
             if raw and not raw.isspace()
         ]
 
     return read_again(attempt)
+
+
+def _numbered(lines: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """An input file's lines, numbered from 1, a UTF-8 byte-order mark taken off the first
+    (as `bjob check` reads it: a warning there, not an unreadable record)."""
+    for number, line in enumerate(lines, start=1):
+        yield number, line.removeprefix(BOM) if number == 1 else line
 
 
 def _join_input(
@@ -396,7 +409,7 @@ def _join_input(
             for number, key in inputs.keys[index]:
                 join.line(name, f"{location.uri}:{number}", key)
             continue
-        for number, line in enumerate(s3.input_lines(location), start=1):
+        for number, line in _numbered(s3.input_lines(location)):
             if not line or line.isspace():
                 continue
             verdict = join.line(name, f"{location.uri}:{number}", input_key(line, orjson.loads))
@@ -405,7 +418,7 @@ def _join_input(
     return join
 
 
-def _output_name(key: str, prefix: str, outcomes: dict[str, FileOutcomes]) -> str:
+def _output_name(key: str, prefix: str, outcomes: Container[str]) -> str:
     """The output file an input file's records went to: its path under the input prefix,
     or its bare name (how Bedrock names nested inputs is not documented)."""
     relative = key[len(prefix) :] if key.startswith(prefix) else key
