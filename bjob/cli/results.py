@@ -171,7 +171,7 @@ def _results(
         prices=asked.prices, failed_lines=_line_printer(env) if asked.failed else None
     )
     if asked.retry:
-        target = asked.retry_path if asked.retry_path is not None else _binary_stdout(env)
+        target = asked.retry_path if asked.retry_path is not None else binary_stdout(env)
         gathered, written = write_retry_file(job, clients, target, request)
     else:
         gathered = gather_results(job, clients, request)
@@ -213,13 +213,13 @@ class _LinesToText:
         self._print = _line_printer(env)
 
     def write(self, data: bytes) -> None:
-        self._print(data.rstrip(b"\n"))
+        self._print(data.rstrip(b"\r\n"))
 
     def flush(self) -> None:
         pass
 
 
-def _binary_stdout(env: Environment) -> Any:
+def binary_stdout(env: Environment) -> Any:
     """Standard output for exact bytes: its binary side, unless it is a terminal."""
     buffer = getattr(env.stdout, "buffer", None)
     if buffer is None or env.is_terminal(env.stdout):

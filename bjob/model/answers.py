@@ -96,6 +96,15 @@ class Answer:
         return line
 
 
+@dataclass(frozen=True)
+class AnswersWritten:
+    """What `bjob answers` wrote: how many lines, by status."""
+
+    lines: int
+    statuses: Mapping[AnswerStatus, int]
+    warnings: tuple[str, ...]
+
+
 def extract(model_output: Any) -> Extracted:
     """The text or embedding, stop reason and token counts of one modelOutput; text and
     embedding both None for a shape bjob does not know."""

@@ -30,6 +30,7 @@ from bjob.model.answers import (
     NO_MODEL_OUTPUT,
     Answer,
     AnswerStatus,
+    AnswersWritten,
     CsvRows,
     answer_csv_cells,
     extract,
@@ -435,13 +436,6 @@ class AnswerWriter:
 
 def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
-
-
-@dataclass(frozen=True)
-class AnswersWritten:
-    lines: int
-    statuses: Counter[AnswerStatus]
-    warnings: tuple[str, ...]
 
 
 def write_answers(

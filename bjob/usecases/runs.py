@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 from bjob.aws.bedrock import iter_job_summaries
 from bjob.aws.errors import translated_errors
@@ -332,3 +332,17 @@ def write_run_retry_files(run: Run, clients: AwsClients, folder: Path) -> list[R
             count = _copy_retry_lines(walk, one, file.write)
         written.append(RetryFile(name, path, count))
     return written
+
+
+def load_job_or_run(text: str, clients: AwsClients, stdin: TextIO) -> Job | Run:
+    """A JOB argument (an ARN, id, name or saved response) as its job, or `run:NAME` as its
+    run; the error that kept it from loading, raised."""
+    from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
+
+    name = run_name_of_ref(text)
+    if name is not None:
+        return find_run(name, clients, clients.options.region)
+    [loaded] = load_jobs(parse_job_refs([text]), clients, stdin)
+    if not isinstance(loaded, LoadedJob):
+        raise loaded
+    return loaded.job
