@@ -29,7 +29,9 @@ from bjob.model.exits import BjobError, ExitCode
 if TYPE_CHECKING:
     from bjob.aws.session import AwsOptions
     from bjob.model.identifiers import JobRef
+    from bjob.model.job import Job
     from bjob.render.jsonout import Query
+    from bjob.usecases.runs import RunOutcome
     from bjob.usecases.watch import WatchSettings
 
 
@@ -73,12 +75,15 @@ def watch(
             )
         if not jobs and not active:
             raise BjobError("give one or more JOBs to watch, or --active", ExitCode.USAGE)
+        from bjob.usecases.runs import split_run_refs
+
         settings = watch_settings(interval, timeout, give_up_after)
         compiled = compile_query(query)
-        refs = parse_job_refs(jobs or [])
+        runs, others = split_run_refs(jobs or [])
+        refs = parse_job_refs(others)
         note_stdin(env, refs)
         options = aws_options(ctx)
-        return run_watch(env, refs, options, settings, json_output, compiled, bell)
+        return run_watch(env, refs, options, settings, json_output, compiled, bell, runs)
 
     run_command(ctx, debug, body)
 
@@ -110,32 +115,61 @@ def run_watch(
     json_output: bool,
     query: Query | None,
     bell: bool,
+    runs: Sequence[str] = (),
 ) -> ExitCode:
-    """Load the jobs (or find the active ones), then follow them with the display that fits."""
+    """Load the jobs (or find the active ones), then follow them with the display that fits;
+    a run's unfinished jobs are followed, and its outcome judged on its records."""
     from bjob.aws.session import AwsClients
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
+    from bjob.usecases.runs import find_run, jobs_outcome, run_outcome
     from bjob.usecases.watch import follow_jobs, jobs_to_watch
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
     clients = AwsClients(options)
-    jobs, errors = jobs_to_watch(
-        refs,
-        clients,
-        env,
-        settings,
-        lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
-    )
-    if errors:
-        return report(env, errors)
-    if not jobs:
+    jobs: list[Job] = []
+    if refs or not runs:
+        jobs, errors = jobs_to_watch(
+            refs,
+            clients,
+            env,
+            settings,
+            lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
+        )
+        if errors:
+            return report(env, errors)
+    plain = {job.arn for job in jobs}
+    for name in runs:
+        jobs += find_run(name, clients, options.region).unfinished
+    jobs = list({job.arn: job for job in jobs}.values())
+    code = ExitCode.OK
+    if not jobs and not runs:
         print("no active jobs to watch", file=env.stderr)
         return ExitCode.OK
     remember_jobs(jobs)
     try:
-        with watch_display(env, json_output=json_output, query=query) as display:
-            return follow_jobs(jobs, clients, display, env, settings)
+        if jobs:
+            with watch_display(env, json_output=json_output, query=query) as display:
+                code = follow_jobs(jobs, clients, display, env, settings)
     finally:
         if bell:
             ring_bell(env)
+    if not runs or code in (ExitCode.JOB_NOT_FINISHED, ExitCode.INTERRUPTED):
+        return code
+    # The runs' jobs' own ends do not decide: their records do (a retry may have answered
+    # what a part did not).
+    codes = [jobs_outcome([job for job in jobs if job.arn in plain], clients)] if plain else []
+    for name in runs:
+        outcome = run_outcome(name, clients, options.region)
+        print(run_outcome_line(outcome), file=env.stderr)
+        codes.append(outcome.code)
+    return max(codes)
+
+
+def run_outcome_line(outcome: RunOutcome) -> str:
+    from bjob.render.answers import run_outcome_message
+
+    return run_outcome_message(
+        outcome.run.name, outcome.code, outcome.answered, outcome.records, len(outcome.run.jobs)
+    )

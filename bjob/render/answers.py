@@ -18,3 +18,16 @@ def answers_message(written: AnswersWritten, path: Path | None) -> str:
         if written.statuses.get(status, 0) or status == "ok"
     )
     return f"bjob: {counted(written.lines, 'answer')} to {where} ({counts})"
+
+
+def run_outcome_message(
+    name: str, code: int, answered: int | None, records: int | None, jobs: int
+) -> str:
+    """How a watched run ended, judged on its records: one line on stderr."""
+    where = f"bjob: run:{inert(name)} ({counted(jobs, 'job')})"
+    if records is None:
+        return f"{where}: its records cannot be counted; judged by its jobs (exit {code})"
+    if answered == records:
+        return f"{where}: every one of its {counted(records, 'record')} has an answer (exit 0)"
+    left = records - (answered or 0)
+    return f"{where}: {left:,} of {counted(records, 'record')} have no answer (exit {code})"

@@ -87,14 +87,20 @@ def results_to_dict(results: Results) -> dict[str, Any]:
     }
 
 
-def print_results(env: Environment, job: Job, results: Results, job_arg: str) -> None:
+def print_results(env: Environment, job: Job | None, results: Results, job_arg: str) -> None:
     """The summary on stdout: where, what, how many, what failed and why, what it cost, and
-    the next command to run."""
+    the next command to run (a run's, when `job` is None: its records by latest attempt)."""
     styled, width = stdout_shape(env)
     lines: list[Text] = []
-    title = Text(inert(job.name or job.job_id or job.arn or DASH), style="bold")
-    title.append("  ")
-    title.append_text(status_text(job))
+    if job is not None:
+        title = Text(inert(job.name or job.job_id or job.arn or DASH), style="bold")
+        title.append("  ")
+        title.append_text(status_text(job))
+    else:
+        run = results.run
+        title = Text(f"run:{inert(run.name) if run else DASH}", style="bold")
+        jobs = len(run.jobs) if run else 0
+        title.append(f"  {counted(jobs, 'job')}; every record by its latest attempt")
     lines.append(title)
     lines += labelled("Outputs", Text(inert(results.output_uri)), width)
     lines.append(Text())

@@ -346,3 +346,44 @@ def load_job_or_run(text: str, clients: AwsClients, stdin: TextIO) -> Job | Run:
     if not isinstance(loaded, LoadedJob):
         raise loaded
     return loaded.job
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended, judged on its records: exit 0 when every input record has an
+    answer after the run's retries; otherwise the worst job's code (11 when every job
+    Completed and records still have none; 8 while a job runs)."""
+
+    run: Run
+    code: ExitCode
+    answered: int | None  # input records with an answer; None when they cannot be known
+    records: int | None
+
+
+def run_outcome(name: str, clients: AwsClients, region: str | None) -> RunOutcome:
+    run = find_run(name, clients, region)
+    if run.unfinished:
+        return RunOutcome(run, ExitCode.JOB_NOT_FINISHED, None, None)
+    worst = max(job.state_exit_code() for job in run.jobs)
+    results = gather_run_results(run, clients)
+    records = results.input.records if results.input is not None else 0
+    if not records:  # nothing to judge the records by: the jobs' own outcome
+        return RunOutcome(run, worst, None, None)
+    if results.succeeded == records:
+        return RunOutcome(run, ExitCode.OK, records, records)
+    code = worst if worst is not ExitCode.OK else ExitCode.JOB_PARTIALLY_COMPLETED
+    return RunOutcome(run, code, results.succeeded, records)
+
+
+def jobs_outcome(jobs: Sequence[Job], clients: AwsClients) -> ExitCode:
+    """The jobs' exit code as a watch gives it, from their state now."""
+    import io
+
+    from bjob.model.identifiers import parse_job_ref
+    from bjob.usecases.load import LoadedJob, load_jobs
+
+    loaded = load_jobs([parse_job_ref(job.arn or "") for job in jobs], clients, io.StringIO())
+    codes = [
+        item.job.state_exit_code() if isinstance(item, LoadedJob) else item.code for item in loaded
+    ]
+    return max(codes, default=ExitCode.OK)
