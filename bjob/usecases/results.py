@@ -315,9 +315,14 @@ def _reconcile(
         return _Reconciled(0)  # every record the job had has a readable output line
 
     def attempt() -> _Reconciled:
-        join = _join_input(s3, job, outcomes, inputs, sink) if inputs.files else None
-        unretryable = _retry_from_outputs(s3, outcomes, named_files, join, sink)
-        return _reconciled(job, outcomes, join, inputs, unretryable, warnings)
+        written = WrittenFrom()
+        join = _join_input(s3, job, outcomes, inputs, sink, written) if inputs.files else None
+        unretryable = _retry_from_outputs(s3, outcomes, named_files, join, sink, written)
+        found = _reconciled(job, outcomes, join, inputs, unretryable, warnings)
+        shared = written.shared_warning()
+        if shared is not None:
+            warnings.append(shared)
+        return found
 
     return read_again(attempt, restart=sink.rewind if sink is not None else lambda: True)
 
@@ -393,6 +398,7 @@ def _join_input(
     outcomes: dict[str, FileOutcomes],
     inputs: _Inputs,
     sink: RetrySink | None,
+    written: WrittenFrom,
 ) -> Join:
     """Every input line, in input order, joined to its output file: from the ids read
     beside the outputs, or (with a sink) read now, the failed and missing lines written to
@@ -412,10 +418,41 @@ def _join_input(
         for number, line in _numbered(s3.input_lines(location)):
             if not line or line.isspace():
                 continue
-            verdict = join.line(name, f"{location.uri}:{number}", input_key(line, orjson.loads))
+            key = input_key(line, orjson.loads)
+            verdict = join.line(name, f"{location.uri}:{number}", key)
             if sink is not None and (verdict == "failed" or verdict == retried_missing):
                 sink.write(line + b"\n")
+                written.note(key, location.uri)
     return join
+
+
+class WrittenFrom:
+    """The files each recordId of a retry file comes from: records of different input files
+    that share a recordId are each written, never merged, and said so."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[str]] = {}
+
+    def note(self, record_id: object, uri: str) -> None:
+        if isinstance(record_id, str):
+            files = self.files.setdefault(record_id, [])
+            if uri not in files:
+                files.append(uri)
+
+    def shared_warning(self) -> str | None:
+        shared = [(rid, files) for rid, files in self.files.items() if len(files) > 1]
+        if not shared:
+            return None
+        named = "; ".join(
+            f"{rid!r} in {' and '.join(files)}" for rid, files in shared[:PLACES_NAMED]
+        )
+        more = len(shared) - PLACES_NAMED
+        return (
+            f"{counted(len(shared), 'recordId')} {plural(len(shared), 'is')} shared by records "
+            f"of different input files, each written: {named}"
+            + (f" and {more:,} more" if more > 0 else "")
+            + "; in one job their answers cannot be told apart (retry keeps a file for each)"
+        )
 
 
 def _output_name(key: str, prefix: str, outcomes: Container[str]) -> str:
@@ -433,6 +470,7 @@ def _retry_from_outputs(
     named_files: Sequence[tuple[S3Object, str]],
     join: Join | None,
     sink: RetrySink | None,
+    written: WrittenFrom,
 ) -> int:
     """Failed records the input does not have (or all of them, without an input), written
     from their output line's modelInput; how many cannot be (no modelInput there either)."""
@@ -460,6 +498,7 @@ def _retry_from_outputs(
             if line is None:
                 continue
             sink.write(line + b"\n")
+            written.note(record_id, item.location.uri)
             if isinstance(record_id, str):
                 left[record_id] -= 1
             else:

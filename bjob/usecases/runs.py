@@ -16,7 +16,6 @@ from bjob.aws.session import AwsClients
 from bjob.model.answers import Answer
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job, normalize_job
-from bjob.model.join import PLACES_NAMED
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import (
     InputSummary,
@@ -31,6 +30,7 @@ from bjob.model.runjobs import attempt_order, place_in_run
 from bjob.model.runs import RUN_REF_PREFIX, is_member, run_name_of_ref
 from bjob.model.words import counted, plural
 from bjob.usecases.answers import Walk
+from bjob.usecases.results import WrittenFrom
 
 
 @dataclass(frozen=True)
@@ -224,18 +224,12 @@ class RetryLines:
 
     def __init__(self) -> None:
         self.by_file: dict[S3Location, list[int]] = {}
-        self.ids: dict[str, list[str]] = {}  # recordId -> the input files it is retried from
+        self.written = WrittenFrom()
 
     def note(self, location: S3Location, number: int, answer: Answer) -> None:
         if answer.status in ("failed", "missing") and answer.record_id is not None:
             self.by_file.setdefault(location, []).append(number)
-            files = self.ids.setdefault(answer.record_id, [])
-            if location.uri not in files:
-                files.append(location.uri)
-
-    def shared_ids(self) -> dict[str, list[str]]:
-        """recordIds that records of different input files share."""
-        return {record_id: files for record_id, files in self.ids.items() if len(files) > 1}
+            self.written.note(answer.record_id, location.uri)
 
 
 def _copy_retry_lines(walk: Walk, lines: RetryLines, write: Callable[[bytes], object]) -> int:
@@ -276,20 +270,9 @@ def write_run_retry_file(
     refuse_unfinished(run)
     lines = RetryLines()
     results, walk = _run_results(run, clients, prices, lines)
-    shared = lines.shared_ids()
-    if shared:
-        named = "; ".join(
-            f"{record_id!r} in {' and '.join(files)}"
-            for record_id, files in list(shared.items())[:PLACES_NAMED]
-        )
-        more = len(shared) - PLACES_NAMED
-        warning = (
-            f"{counted(len(shared), 'recordId')} {plural(len(shared), 'is')} shared by records "
-            f"of different input files, and each is written: {named}"
-            + (f" and {more:,} more" if more > 0 else "")
-            + "; their answers cannot be told apart if they go to one job"
-        )
-        results = replace(results, warnings=(*results.warnings, warning))
+    shared = lines.written.shared_warning()
+    if shared is not None:
+        results = replace(results, warnings=(*results.warnings, shared))
     if not isinstance(target, Path):
         count = _copy_retry_lines(walk, lines, target.write)
         target.flush()
