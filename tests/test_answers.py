@@ -16,7 +16,7 @@ import pytest
 from bjob.model.answers import extract
 from bjob.model.runs import RUN_TAG, run_token
 from tests.conftest import REPO, FakeClock, Result, invoke
-from tests.fakebedrock import RunningFake, job_arn, make_job
+from tests.fakebedrock import RunningFake, make_job
 
 ANSWER_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "answer.schema.json").read_text())
 RESULTS_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "results.schema.json").read_text())
@@ -255,38 +255,88 @@ def test_a_byte_order_mark_on_the_input_is_read_past(server: RunningFake, s3: An
     ("output", "text", "stop", "tokens"),
     [
         (
-            {"content": [{"type": "text", "text": "a"}, {"type": "tool_use"}, {"type": "text", "text": "b"}],
-             "stop_reason": "end_turn", "usage": {"input_tokens": 3, "output_tokens": 4}},
-            "ab", "end_turn", (3, 4),
+            {
+                "content": [
+                    {"type": "text", "text": "a"},
+                    {"type": "tool_use"},
+                    {"type": "text", "text": "b"},
+                ],
+                "stop_reason": "end_turn",
+                "usage": {"input_tokens": 3, "output_tokens": 4},
+            },
+            "ab",
+            "end_turn",
+            (3, 4),
         ),
         (
-            {"output": {"message": {"role": "assistant", "content": [{"text": "nova"}]}},
-             "stopReason": "max_tokens", "usage": {"inputTokens": 5, "outputTokens": 6}},
-            "nova", "max_tokens", (5, 6),
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": "nova"}]}},
+                "stopReason": "max_tokens",
+                "usage": {"inputTokens": 5, "outputTokens": 6},
+            },
+            "nova",
+            "max_tokens",
+            (5, 6),
         ),
         (
-            {"inputTextTokenCount": 7, "results": [{"tokenCount": 8, "outputText": "titan",
-             "completionReason": "FINISH"}]},
-            "titan", "FINISH", (7, 8),
+            {
+                "inputTextTokenCount": 7,
+                "results": [{"tokenCount": 8, "outputText": "titan", "completionReason": "FINISH"}],
+            },
+            "titan",
+            "FINISH",
+            (7, 8),
         ),
         (
-            {"generation": "llama", "prompt_token_count": 9, "generation_token_count": 10,
-             "stop_reason": "stop"},
-            "llama", "stop", (9, 10),
+            {
+                "generation": "llama",
+                "prompt_token_count": 9,
+                "generation_token_count": 10,
+                "stop_reason": "stop",
+            },
+            "llama",
+            "stop",
+            (9, 10),
         ),
-        ({"outputs": [{"text": "mistral", "stop_reason": "length"}]}, "mistral", "length", (None, None)),
         (
-            {"choices": [{"message": {"role": "assistant", "content": "gpt"}, "finish_reason": "stop"}],
-             "usage": {"prompt_tokens": 11, "completion_tokens": 12}},
-            "gpt", "stop", (11, 12),
+            {"outputs": [{"text": "mistral", "stop_reason": "length"}]},
+            "mistral",
+            "length",
+            (None, None),
         ),
-        ({"choices": [{"text": "deepseek", "stop_reason": "stop"}]}, "deepseek", "stop", (None, None)),
-        ({"generations": [{"text": "cohere", "finish_reason": "COMPLETE"}]}, "cohere", "COMPLETE", (None, None)),
+        (
+            {
+                "choices": [
+                    {"message": {"role": "assistant", "content": "gpt"}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": 11, "completion_tokens": 12},
+            },
+            "gpt",
+            "stop",
+            (11, 12),
+        ),
+        (
+            {"choices": [{"text": "deepseek", "stop_reason": "stop"}]},
+            "deepseek",
+            "stop",
+            (None, None),
+        ),
+        (
+            {"generations": [{"text": "cohere", "finish_reason": "COMPLETE"}]},
+            "cohere",
+            "COMPLETE",
+            (None, None),
+        ),
         ({"text": "command r", "finish_reason": "COMPLETE"}, "command r", "COMPLETE", (None, None)),
-        ({"completion": "claude 2", "stop_reason": "stop_sequence"}, "claude 2", "stop_sequence", (None, None)),
+        (
+            {"completion": "claude 2", "stop_reason": "stop_sequence"},
+            "claude 2",
+            "stop_sequence",
+            (None, None),
+        ),
         ({"something": "else"}, None, None, (None, None)),
     ],
-)  # fmt: skip
+)
 def test_each_familys_text_is_read_out(
     output: dict[str, Any], text: str | None, stop: str | None, tokens: tuple[int | None, ...]
 ) -> None:
@@ -343,3 +393,362 @@ def test_a_running_job_is_never_told_to_write_a_retry_file(server: RunningFake, 
     assert document["records"]["to_submit_again"] is None
     refused = bjob(server, "results", "abcdefabcde1", "--retry-file", "-")
     assert refused.code == 8
+
+
+# --- runs --------------------------------------------------------------------------------
+
+RUN = "tickets"
+PART_1, PART_2, RETRY = "aaaaaaaaaaa1", "aaaaaaaaaaa2", "aaaaaaaaaar1"
+
+
+def run_job(
+    server: RunningFake,
+    s3: Any,
+    job_id: str,
+    name: str,
+    input_uri: str,
+    outputs: dict[str, list[Any]] | None,
+    *,
+    status: str = "Completed",
+    minutes: int = 0,
+    run: str = RUN,
+    total: int | None = None,
+) -> str:
+    """A job of the run as `bjob submit` or `bjob retry` makes it: its name, its token
+    (the run's prefix), its bjob:run tag; its outputs in its folder."""
+    from datetime import UTC, datetime, timedelta
+
+    for file, lines in (outputs or {}).items():
+        s3.put_object(Bucket=OUT, Key=f"jobs/{job_id}/{file}.out", Body=jsonl(lines))
+    if outputs is not None:
+        s3.put_object(
+            Bucket=OUT,
+            Key=f"jobs/{job_id}/manifest.json.out",
+            Body=json.dumps({"inputTokenCount": 1000, "outputTokenCount": 100}).encode(),
+        )
+    processed = sum(len(lines) for lines in (outputs or {}).values())
+    arn = server.fake.add_job(
+        make_job(
+            job_id,
+            status,
+            name=name,
+            total=total if total is not None else processed,
+            processed=processed,
+            failed=0,
+            submitted=datetime(2026, 11, 27, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes),
+            clientRequestToken=run_token(run, f"{job_id:0<42}"),
+            inputDataConfig={"s3InputDataConfig": {"s3InputFormat": "JSONL", "s3Uri": input_uri}},
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": f"s3://{OUT}/jobs/"}},
+        )
+    )
+    server.fake.tags[arn] = [{"key": RUN_TAG, "value": run}]
+    return arn
+
+
+def put_input(s3: Any, key: str, lines: list[Any]) -> str:
+    s3.put_object(Bucket=IN, Key=key, Body=jsonl(lines))
+    return f"s3://{IN}/{key}"
+
+
+def two_parts(server: RunningFake, s3: Any) -> tuple[str, str]:
+    """A submission split in two parts that ended short: part 1 answered t1 and t3, failed
+    t2 and never got to t4; part 2 answered t5, t6, t8 and failed t7. Both parts hold a
+    record `x` (a recordId their original files shared), and both failed it."""
+    one = put_input(
+        s3,
+        "bjob-inputs/tickets-1.jsonl",
+        [question(f"t{i}") for i in (1, 2, 3, 4)] + [question("x")],
+    )
+    two = put_input(
+        s3,
+        "bjob-inputs/tickets-2.jsonl",
+        [question(f"t{i}") for i in (5, 6, 7, 8)] + [question("x")],
+    )
+    first = run_job(
+        server,
+        s3,
+        PART_1,
+        "tickets-1",
+        one,
+        {
+            "tickets-1.jsonl": [
+                failure("x"),
+                claude("t3", "three"),
+                failure("t2"),
+                claude("t1", "one"),
+            ]
+        },
+        status="PartiallyCompleted",
+        total=5,
+    )
+    second = run_job(
+        server,
+        s3,
+        PART_2,
+        "tickets-2",
+        two,
+        {
+            "tickets-2.jsonl": [
+                claude("t5", "five"), claude("t6", "six"), failure("t7", "Too many tokens"),
+                claude("t8", "eight", "max_tokens"), failure("x"),
+            ]
+        },
+        minutes=1,
+    )  # fmt: skip
+    # Not of the run: its name contains the run's, its token is not the run's.
+    server.fake.add_job(make_job("bbbbbbbbbbb1", "Completed", name="tickets-1-copy"))
+    return first, second
+
+
+def retry_of_the_run(server: RunningFake, s3: Any) -> str:
+    """The run's retry as `bjob retry run:tickets` makes it: one input file per part's input
+    file, named after it, so that their outputs stay apart."""
+    prefix = "bjob-inputs/tickets-retry-1/"
+    put_input(s3, prefix + "tickets-1.jsonl", [question("t2"), question("t4"), question("x")])
+    put_input(s3, prefix + "tickets-2.jsonl", [question("t7"), question("x")])
+    return run_job(
+        server,
+        s3,
+        RETRY,
+        "tickets-retry-1",
+        f"s3://{IN}/{prefix}",
+        {
+            "tickets-1.jsonl": [claude("x", "x of one"), claude("t2", "two, at last"), claude("t4", "four")],
+            "tickets-2.jsonl": [failure("t7", "Too many tokens"), claude("x", "x of two")],
+        },
+        minutes=60,
+    )  # fmt: skip
+
+
+def test_a_runs_results_count_every_record_once_by_its_latest_attempt(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    first, second = two_parts(server, s3)
+    document = json.loads(bjob(server, "results", f"run:{RUN}", "--json").stdout)
+    jsonschema.validate(document, RESULTS_SCHEMA)
+    assert document["run"] == {"name": RUN, "jobs": [first, second]}
+    assert document["records"] == {
+        "succeeded": 5,
+        "failed": 4,
+        "unreadable": 0,
+        "missing": 1,
+        "to_submit_again": 5,
+    }
+    assert document["missing_record_ids"] == ["t4"]
+    assert document["input"]["records"] == 10 and document["input"]["files"] == 2
+    assert document["tokens"] == {"input": 2000, "output": 200}
+    assert document["stop_reasons"] == {"end_turn": 4, "max_tokens": 1}
+    target = tmp_path / "retry.jsonl"
+    written = bjob(server, "results", f"run:{RUN}", "--retry-file", str(target))
+    assert written.code == 0, written.stderr
+    ids = [json.loads(line)["recordId"] for line in target.read_text().splitlines()]
+    assert ids == ["t2", "t4", "x", "t7", "x"]
+    assert "'x' in s3://batch-in/bjob-inputs/tickets-1.jsonl and" in written.stderr
+    summary = bjob(server, "results", f"run:{RUN}")
+    assert summary.stdout.startswith(f"run:{RUN}  2 jobs")
+    assert f"bjob results run:{RUN} --retry-file retry.jsonl" in summary.stdout
+
+
+def test_a_runs_answers_in_input_order_then_after_its_retry(server: RunningFake, s3: Any) -> None:
+    first, second = two_parts(server, s3)
+    before = lines_of(bjob(server, "answers", f"run:{RUN}").stdout)
+    assert [(a["recordId"], a["status"], a["text"], a["job"]) for a in before] == [
+        ("t1", "ok", "one", first),
+        ("t2", "failed", None, first),
+        ("t3", "ok", "three", first),
+        ("t4", "missing", None, first),
+        ("x", "failed", None, first),
+        ("t5", "ok", "five", second),
+        ("t6", "ok", "six", second),
+        ("t7", "failed", None, second),
+        ("t8", "ok", "eight", second),
+        ("x", "failed", None, second),
+    ]
+    retry = retry_of_the_run(server, s3)
+    after = lines_of(bjob(server, "answers", f"run:{RUN}").stdout)
+    assert [(a["recordId"], a["status"], a["text"], a["job"]) for a in after] == [
+        ("t1", "ok", "one", first),
+        ("t2", "ok", "two, at last", retry),
+        ("t3", "ok", "three", first),
+        ("t4", "ok", "four", retry),
+        ("x", "ok", "x of one", retry),
+        ("t5", "ok", "five", second),
+        ("t6", "ok", "six", second),
+        ("t7", "failed", None, retry),
+        ("t8", "ok", "eight", second),
+        ("x", "ok", "x of two", retry),
+    ]
+    document = json.loads(bjob(server, "results", f"run:{RUN}", "--json").stdout)
+    assert document["records"]["succeeded"] == 9 and document["records"]["to_submit_again"] == 1
+    assert document["run"]["jobs"] == [first, second, retry]
+    assert document["errors"] == [
+        {"code": 400, "message": "Too many tokens", "count": 1, "record_ids": ["t7"]}
+    ]
+
+
+def test_a_retry_file_of_another_name_answers_by_record_id(server: RunningFake, s3: Any) -> None:
+    two_parts(server, s3)
+    uri = put_input(s3, "bjob-inputs/tickets-retry-1.jsonl", [question("t4"), question("t7")])
+    retry = run_job(
+        server,
+        s3,
+        RETRY,
+        "tickets-retry-1",
+        uri,
+        {"tickets-retry-1.jsonl": [claude("t7", "seven"), claude("t4", "four")]},
+        minutes=60,
+    )
+    after = {a["recordId"]: a for a in lines_of(bjob(server, "answers", f"run:{RUN}").stdout)}
+    assert after["t4"]["text"] == "four" and after["t4"]["job"] == retry
+    assert after["t7"]["text"] == "seven" and after["t2"]["status"] == "failed"
+
+
+def test_a_running_retry_leaves_its_records_pending(server: RunningFake, s3: Any) -> None:
+    two_parts(server, s3)
+    prefix = "bjob-inputs/tickets-retry-1/"
+    put_input(s3, prefix + "tickets-1.jsonl", [question("t2"), question("t4")])
+    run_job(
+        server,
+        s3,
+        RETRY,
+        "tickets-retry-1",
+        f"s3://{IN}/{prefix}",
+        {"tickets-1.jsonl": [claude("t2", "two")]},
+        status="InProgress",
+        minutes=60,
+        total=2,
+    )
+    answers = {
+        a["recordId"]: a["status"] for a in lines_of(bjob(server, "answers", f"run:{RUN}").stdout)
+    }
+    assert answers["t2"] == "ok" and answers["t4"] == "pending"
+    document = json.loads(bjob(server, "results", f"run:{RUN}", "--json").stdout)
+    assert document["records"]["missing"] is None
+    assert document["records"]["to_submit_again"] is None
+    summary = bjob(server, "results", f"run:{RUN}")
+    assert "--retry-file" not in summary.stdout and f"bjob watch run:{RUN}" in summary.stdout
+    assert bjob(server, "results", f"run:{RUN}", "--retry-file", "-").code == 8
+
+
+def test_a_run_with_nothing_left_to_retry(server: RunningFake, s3: Any, tmp_path: Path) -> None:
+    uri = put_input(s3, "bjob-inputs/done.jsonl", [question("d1"), question("d2")])
+    run_job(
+        server,
+        s3,
+        "ccccccccccc1",
+        "done",
+        uri,
+        {"done.jsonl": [claude("d2", "2"), claude("d1", "1")]},
+        run="done",
+    )
+    summary = bjob(server, "results", "run:done")
+    assert summary.code == 0 and "Nothing to submit again." in summary.stdout
+    target = tmp_path / "retry.jsonl"
+    written = bjob(server, "results", "run:done", "--retry-file", str(target))
+    assert written.code == 0 and not target.exists()
+    assert "nothing to submit again" in written.stderr
+
+
+def test_a_run_that_does_not_exist(server: RunningFake, s3: Any) -> None:
+    server.fake.add_job(make_job("bbbbbbbbbbb1", "Completed", name="tickets-1"))  # not bjob's
+    for command in ("show", "results", "answers", "watch"):
+        result = bjob(server, command, f"run:{RUN}")
+        assert result.code == 3, (command, result.stderr)
+        assert "no run named 'tickets'" in result.stderr
+    listed = server.fake.requests_to("/model-invocation-jobs")
+    assert all(request.query["nameContains"] == [RUN] for request in listed)
+
+
+def test_show_a_run(server: RunningFake, s3: Any) -> None:
+    from datetime import UTC, datetime
+
+    first, second = two_parts(server, s3)
+    retry = run_job(
+        server, s3, RETRY, "tickets-retry-1", f"s3://{IN}/r/", None, status="InProgress",
+        minutes=60, total=4,
+    )  # fmt: skip
+    server.fake.jobs[retry][0]["processedRecordCount"] = 2
+    clock = FakeClock(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
+    people = bjob(server, "show", f"run:{RUN}", clock=clock, env={"COLUMNS": "200"})
+    assert people.code == 0, people.stderr
+    head, *rows = people.stdout.splitlines()
+    assert head.startswith(f"run:{RUN}  3 jobs, 1 not ended  ·  9 of 10 records processed (90.0%)")
+    assert head.endswith("0.033 rec/min  ·  1 h 0 m left (the slowest job)")
+    assert [row.split()[0] for row in rows[1:4]] == ["tickets-1", "tickets-2", "tickets-retry-1"]
+    documents = json.loads(bjob(server, "show", f"run:{RUN}", "--json").stdout)
+    assert [document["arn"] for document in documents] == [first, second, retry]
+    assert {document["run"] for document in documents} == {RUN}
+    assert bjob(server, "show", f"run:{RUN}", "--exit-status").code == 11
+
+
+def test_list_shows_the_run_of_each_job(server: RunningFake, s3: Any) -> None:
+    two_parts(server, s3)
+    documents = json.loads(bjob(server, "list", "--json").stdout)
+    assert {document["name"]: document["run"] for document in documents} == {
+        "tickets-1": RUN,
+        "tickets-2": RUN,
+        "tickets-1-copy": None,
+    }
+    table = bjob(server, "list", env={"COLUMNS": "200"}).stdout
+    assert "Run" in table.splitlines()[0]
+    assert len(server.fake.requests) == 2  # one listing per command: no call per job
+
+
+def test_watch_a_run_is_judged_on_its_records(server: RunningFake, s3: Any) -> None:
+    two_parts(server, s3)
+    short = bjob(server, "watch", f"run:{RUN}")
+    assert short.code == 11, short.stderr  # records are still without an answer
+    assert "5 of 10 records have no answer (exit 11)" in short.stderr
+    retry_of_the_run(server, s3)
+    still = bjob(server, "watch", f"run:{RUN}")
+    assert still.code == 11 and "1 of 10 records have no answer" in still.stderr
+
+
+def test_watch_a_run_whose_retry_answered_everything_exits_0(server: RunningFake, s3: Any) -> None:
+    uri = put_input(s3, "bjob-inputs/done.jsonl", [question("d1"), question("d2")])
+    run_job(
+        server,
+        s3,
+        "ccccccccccc1",
+        "done",
+        uri,
+        {"done.jsonl": [claude("d1", "1")]},
+        status="PartiallyCompleted",
+        run="done",
+        total=2,
+    )
+    retry_uri = put_input(s3, "bjob-inputs/done-retry-1/done.jsonl", [question("d2")])
+    arn = run_job(
+        server, s3, "ccccccccccr1", "done-retry-1", retry_uri, None, status="InProgress",
+        run="done", minutes=5, total=1,
+    )  # fmt: skip
+    later = dict(server.fake.jobs[arn][0], status="Completed", processedRecordCount=1)
+    server.fake.jobs[arn].append(later)
+    s3.put_object(
+        Bucket=OUT, Key="jobs/ccccccccccr1/done.jsonl.out", Body=jsonl([claude("d2", "2")])
+    )
+    s3.put_object(Bucket=OUT, Key="jobs/ccccccccccr1/manifest.json.out", Body=b"{}")
+    result = bjob(server, "watch", "run:done", "--interval", "1")
+    assert result.code == 0, result.stderr
+    assert "every one of its 2 records has an answer (exit 0)" in result.stderr
+
+
+def test_the_runs_retry_files_one_per_input_file(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    from bjob.aws.session import AwsClients, AwsOptions
+    from bjob.usecases.runs import find_run, write_run_retry_files
+
+    two_parts(server, s3)
+    clients = AwsClients(AwsOptions(region="us-east-1", endpoint_url=server.url))
+    run = find_run(RUN, clients, "us-east-1")
+    files = write_run_retry_files(run, clients, tmp_path)
+    assert [(file.name, file.records) for file in files] == [
+        ("tickets-1.jsonl", 3),
+        ("tickets-2.jsonl", 2),
+    ]
+    assert [json.loads(line)["recordId"] for line in files[0].path.read_text().splitlines()] == [
+        "t2",
+        "t4",
+        "x",
+    ]

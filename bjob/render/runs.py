@@ -43,7 +43,8 @@ def run_line(name: str, progress: RunProgress) -> Text:
     else:
         line.append(f"  ·  records {DASH}")
     if progress.records_per_minute is not None:
-        line.append(f"  ·  {progress.records_per_minute:,.0f} rec/min")
+        rate = progress.records_per_minute
+        line.append(f"  ·  {rate:,.0f} rec/min" if rate >= 10 else f"  ·  {rate:.2g} rec/min")
     if progress.seconds_left is not None:
         line.append(f"  ·  {duration(progress.seconds_left)} left (the slowest job)")
     elif progress.unfinished:
