@@ -513,7 +513,9 @@ def retry_of_the_run(server: RunningFake, s3: Any) -> str:
         "tickets-retry-1",
         f"s3://{IN}/{prefix}",
         {
-            "tickets-1.jsonl": [claude("x", "x of one"), claude("t2", "two, at last"), claude("t4", "four")],
+            "tickets-1.jsonl": [
+                claude("x", "x of one"), claude("t2", "two, at last"), claude("t4", "four")
+            ],
             "tickets-2.jsonl": [failure("t7", "Too many tokens"), claude("x", "x of two")],
         },
         minutes=60,
@@ -752,3 +754,69 @@ def test_the_runs_retry_files_one_per_input_file(
         "t4",
         "x",
     ]
+
+
+def test_the_installed_bjob_on_a_run_from_its_parts_to_its_answers_after_a_retry(
+    server: RunningFake, tmp_path: Path
+) -> None:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from tests.conftest import run_bjob
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+        s3.create_bucket(Bucket=OUT)
+        s3.create_bucket(Bucket=IN)
+        first, second = two_parts(server, s3)
+        aws = ("--endpoint-url", server.url, "--region", "us-east-1")
+        env = {"AWS_ENDPOINT_URL_S3": endpoint}
+
+        results = run_bjob("results", f"run:{RUN}", "--json", *aws, env=env)
+        assert results.code == 0, results.stderr
+        document = json.loads(results.stdout)
+        assert document["run"]["jobs"] == [first, second]
+        assert (document["records"]["succeeded"], document["records"]["failed"]) == (5, 4)
+        assert document["records"]["missing"] == 1
+
+        target = tmp_path / "answers.jsonl"
+        answers = run_bjob("answers", f"run:{RUN}", "-o", str(target), *aws, env=env)
+        assert answers.code == 0, answers.stderr
+        before = lines_of(target.read_text())
+        assert [a["recordId"] for a in before] == ["t1", "t2", "t3", "t4", "x"] + [
+            "t5",
+            "t6",
+            "t7",
+            "t8",
+            "x",
+        ]
+        assert [a["status"] for a in before][:5] == ["ok", "failed", "ok", "missing", "failed"]
+
+        retry = retry_of_the_run(server, s3)
+        after = run_bjob("answers", f"run:{RUN}", "--format", "csv", *aws, env=env)
+        assert after.code == 0, after.stderr
+        rows = list(csv.DictReader(io.StringIO(after.stdout, newline="")))
+        assert [(row["recordId"], row["status"]) for row in rows][:5] == [
+            ("t1", "ok"),
+            ("t2", "ok"),
+            ("t3", "ok"),
+            ("t4", "ok"),
+            ("x", "ok"),
+        ]
+        assert (rows[1]["text"], rows[1]["job"]) == ("two, at last", retry)
+        assert (rows[0]["text"], rows[0]["job"]) == ("one", first)
+        assert rows[7]["status"] == "failed" and rows[7]["job"] == retry
+
+        uri = put_input(s3, "bjob-inputs/done.jsonl", [question("d1")])
+        run_job(
+            server, s3, "ccccccccccc1", "done", uri, {"done.jsonl": [claude("d1", "1")]}, run="done"
+        )
+        done = run_bjob("results", "run:done", *aws, env=env)
+        assert done.code == 0, done.stderr
+        assert "Nothing to submit again." in done.stdout
+    finally:
+        moto.stop()
