@@ -253,7 +253,8 @@ class _LinesToText:
         self._print = _line_printer(env)
 
     def write(self, data: bytes) -> None:
-        self._print(data.rstrip(b"\r\n"))
+        for line in data.rstrip(b"\n").split(b"\n"):
+            self._print(line.removesuffix(b"\r"))
 
     def flush(self) -> None:
         pass

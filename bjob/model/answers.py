@@ -42,7 +42,9 @@ RAW_COLUMN = "modelOutput"
 NO_MODEL_OUTPUT: Any = object()  # an answer kept without its modelOutput (no --raw)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one of each is made per record, and a frozen dataclass's __init__ costs
+# several times as much; neither is changed once made.
+@dataclass(slots=True)
 class Extracted:
     """What bjob read out of one modelOutput."""
 
@@ -57,7 +59,7 @@ class Extracted:
         return self.text is not None or self.embedding is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Answer:
     """One input record's answer: its latest attempt."""
 
@@ -73,27 +75,36 @@ class Answer:
         """The documented line (schemas/answer.schema.json): every key always there but
         `embedding` (an embedding's answer) and `modelOutput` (with --raw)."""
         found = self.extracted
-        line: dict[str, Any] = {
-            "recordId": self.record_id,
-            "status": self.status,
-            "text": found.text if found is not None else None,
-            "stop_reason": found.stop_reason if found is not None else None,
-            "input_tokens": found.input_tokens if found is not None else None,
-            "output_tokens": found.output_tokens if found is not None else None,
-            "error": (
-                {"code": self.error_code, "message": self.error_message}
-                if self.status == "failed"
-                else None
-            ),
-            "job": self.job,
-        }
-        if found is not None and found.embedding is not None:
-            line["embedding"] = found.embedding
-        if raw and self.status == "ok":
-            line["modelOutput"] = (
-                None if self.model_output is NO_MODEL_OUTPUT else self.model_output
-            )
-        return line
+        if found is None:
+            line: dict[str, Any] = dict.fromkeys(_TEXT_FIELDS)
+        else:
+            line = answer_fields(found, self.model_output if raw else NO_MODEL_OUTPUT)
+        line["error"] = (
+            {"code": self.error_code, "message": self.error_message}
+            if self.status == "failed"
+            else None
+        )
+        line["job"] = self.job
+        return {"recordId": self.record_id, "status": self.status, **line}
+
+
+_TEXT_FIELDS = ("text", "stop_reason", "input_tokens", "output_tokens")
+
+
+def answer_fields(found: Extracted, model_output: Any = NO_MODEL_OUTPUT) -> dict[str, Any]:
+    """An ok answer's fields, in the line's order: text, stop_reason, tokens, then
+    `embedding` (an embedding) and `modelOutput` (--raw) where there is one."""
+    fields: dict[str, Any] = {
+        "text": found.text,
+        "stop_reason": found.stop_reason,
+        "input_tokens": found.input_tokens,
+        "output_tokens": found.output_tokens,
+    }
+    if found.embedding is not None:
+        fields["embedding"] = found.embedding
+    if model_output is not NO_MODEL_OUTPUT:
+        fields["modelOutput"] = model_output
+    return fields
 
 
 @dataclass(frozen=True)
@@ -105,12 +116,17 @@ class AnswersWritten:
     warnings: tuple[str, ...]
 
 
-def extract(model_output: Any) -> Extracted:
+_UNREAD = object()
+
+
+def extract(model_output: Any, reason: Any = _UNREAD) -> Extracted:
     """The text or embedding, stop reason and token counts of one modelOutput; text and
-    embedding both None for a shape bjob does not know."""
+    embedding both None for a shape bjob does not know. `reason`: its stop reason, when
+    the caller has read it already (results.stop_reason)."""
     if not isinstance(model_output, dict):
         return Extracted(None)
-    reason = stop_reason(model_output)
+    if reason is _UNREAD:
+        reason = stop_reason(model_output)
     tokens_in, tokens_out = _tokens(model_output)
     embedding = _embedding(model_output)
     if embedding is not None:

@@ -16,7 +16,7 @@ Reading S3 is results.py's (`_S3`, `read_again`, the input's ids), not a second 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -27,11 +27,11 @@ from bjob.aws.concurrent import Cancel, in_background, map_all, run_all
 from bjob.aws.s3 import S3Object, jsonl_objects
 from bjob.aws.session import AwsClients
 from bjob.model.answers import (
-    NO_MODEL_OUTPUT,
     Answer,
     AnswerStatus,
     AnswersWritten,
     CsvRows,
+    Extracted,
     answer_csv_cells,
     extract,
 )
@@ -50,6 +50,8 @@ from bjob.usecases.results import (
     read_again,
 )
 
+READ_AHEAD = 2  # input files read (their outputs and input) ahead of the one being written
+
 
 @dataclass(frozen=True)
 class AnswerMode:
@@ -60,23 +62,50 @@ class AnswerMode:
 
 
 @dataclass(slots=True)
-class _Entry:
-    """One output line, parsed: how it went, and (when asked) its answer."""
+class _Raw:
+    """An answer kept with its whole modelOutput (--raw)."""
 
-    record: Record
-    extracted: Any = None
-    model_output: Any = NO_MODEL_OUTPUT
+    extracted: Extracted
+    model_output: Any
+
+
+# What is kept of one output line: its Record (a failure; every line, when counting), its
+# answer (Extracted), or its answer and modelOutput (_Raw). The least that will do: a
+# file's answers are held until they are written.
+_Kept = Record | Extracted | _Raw
+
+
+class _Several(list[_Kept]):
+    """The output lines of one recordId, when there is more than one: taken in order."""
 
 
 @dataclass
 class _OutputRead:
     tally: Tally
     outcomes: FileOutcomes
-    succeeded: dict[str, list[_Entry]]
-    failed: dict[str, list[_Entry]]
+    succeeded: dict[str, _Kept | _Several]
+    failed: dict[str, _Kept | _Several]
 
-    def take(self, record_id: str, failed: bool) -> _Entry:
-        return (self.failed if failed else self.succeeded)[record_id].pop(0)
+    def keep(self, record_id: str, failed: bool, kept: _Kept) -> None:
+        held = self.failed if failed else self.succeeded
+        found = held.get(record_id)
+        if found is None:
+            held[record_id] = kept
+        elif isinstance(found, _Several):
+            found.append(kept)
+        else:
+            held[record_id] = _Several([found, kept])
+
+    def take(self, record_id: str, failed: bool) -> _Kept:
+        """The next output line for the id (and its answer let go of, once written)."""
+        held = self.failed if failed else self.succeeded
+        found = held[record_id]
+        if not isinstance(found, _Several):
+            del held[record_id]
+            return found
+        if len(found) == 1:
+            del held[record_id]
+        return found.pop(0)
 
 
 def _read_output(s3: _S3, item: S3Object, mode: AnswerMode, cancel: Cancel) -> _OutputRead:
@@ -104,15 +133,14 @@ def _read_output(s3: _S3, item: S3Object, mode: AnswerMode, cancel: Cancel) -> _
             read.outcomes.add(record)
             if record.record_id is None:
                 continue
-            entry = _Entry(record)
-            if not record.failed:
+            kept: _Kept = record
+            if not record.failed and mode.text:
+                # The answer's strings are kept as the parse made them: a copy per record
+                # (an orjson.dumps of them, say) would hold several times their size.
                 output = parsed[0]["modelOutput"]
-                if mode.text:
-                    entry.extracted = extract(output)
-                if mode.raw:
-                    entry.model_output = output
-            kept = read.failed if record.failed else read.succeeded
-            kept.setdefault(record.record_id, []).append(entry)
+                found = extract(output, record.stop_reason)
+                kept = found if not mode.raw else _Raw(found, output)
+            read.keep(record.record_id, record.failed, kept)
         return read
 
     return read_again(attempt)
@@ -246,14 +274,16 @@ def walk_records(
     def load(source: tuple[_JobFiles, S3Location, str]) -> _Loaded:
         return _load_source(source, scoped.get(source[2], []), mode)
 
-    pending = in_background(lambda: load(sources[0])) if sources else None
+    # Files are read ahead of the one being written, at most READ_AHEAD of them: the
+    # network is kept busy, and memory holds a few files, never the run.
+    ahead: deque[Callable[[], _Loaded]] = deque()
     for index in range(len(sources)):
-        assert pending is not None
-        loaded = pending()
-        if index + 1 < len(sources):
-            following = sources[index + 1]
-            pending = in_background(lambda following=following: load(following))  # type: ignore[misc]
-        _walk_file(loaded, loose_attempts, claimed, walk, on_answer)
+        while len(ahead) < READ_AHEAD and index + len(ahead) < len(sources):
+            following = sources[index + len(ahead)]
+            ahead.append(in_background(lambda following=following: load(following)))  # type: ignore[misc]
+        loaded = ahead.popleft()()
+        _walk_file(loaded, loose_attempts, claimed, walk, on_answer, tally=not mode.text)
+        del loaded
     _warn_about(walk, part_files)
     return walk
 
@@ -310,7 +340,11 @@ def _walk_file(
     claimed: dict[str, str],
     walk: Walk,
     on_answer: OnAnswer,
+    *,
+    tally: bool,
 ) -> None:
+    """Each record of one input file, its latest attempt found and given to `on_answer`;
+    with `tally`, the latest attempts' lines counted as `results` counts them."""
     part = loaded.files.job
     outcomes = {loaded.name: loaded.read.outcomes} if loaded.read is not None else {}
     join = Join(outcomes)
@@ -339,7 +373,7 @@ def _walk_file(
             verdict = latest_join.line(name, place, key)
         record_id = key if isinstance(key, str) else None
         answer, record = _answer(record_id, verdict, job, read)
-        if record is not None:
+        if record is not None and tally:
             walk.latest.add(record)
         walk.records += 1
         walk.statuses[answer.status] += 1
@@ -363,16 +397,21 @@ def _only_unreadable(tally: Tally) -> Tally:
 def _answer(
     record_id: str | None, verdict: str, job: Job, read: _OutputRead | None
 ) -> tuple[Answer, Record | None]:
-    """The answer of the record's latest attempt, and its output line's Record."""
+    """The answer of the record's latest attempt, and its output line's Record (when kept:
+    a failure, or every line when counting)."""
     arn = job.arn or job.job_id
     if verdict in ("succeeded", "failed") and read is not None and record_id is not None:
-        entry = read.take(record_id, verdict == "failed")
-        record = entry.record
-        if record.failed:
-            failed = Answer(record_id, "failed", arn, None, record.error_code, record.error_message)
-            return failed, record
-        answered = Answer(record_id, "ok", arn, entry.extracted, model_output=entry.model_output)
-        return answered, record
+        kept = read.take(record_id, verdict == "failed")
+        if isinstance(kept, Extracted):
+            return Answer(record_id, "ok", arn, kept), None
+        if isinstance(kept, _Raw):
+            return Answer(
+                record_id, "ok", arn, kept.extracted, model_output=kept.model_output
+            ), None
+        if kept.failed:
+            failed = Answer(record_id, "failed", arn, None, kept.error_code, kept.error_message)
+            return failed, kept
+        return Answer(record_id, "ok", arn), kept
     status: AnswerStatus = "missing" if job.is_terminal else "pending"
     return Answer(record_id, status, arn), None
 
@@ -416,22 +455,58 @@ def input_lines(walk: Walk, location: S3Location) -> Iterator[tuple[int, bytes]]
 
 
 class AnswerWriter:
-    """Answers as JSON lines or RFC 4180 CSV, to a binary sink."""
+    """Answers as JSON lines or RFC 4180 CSV, to a binary sink, a megabyte at a time."""
 
     def __init__(self, write: Callable[[bytes], object], fmt: str, raw: bool) -> None:
         self._write, self._raw, self._csv = write, raw, fmt == "csv"
         self._rows = CsvRows() if self._csv else None
+        self._held: list[bytes] = []
+        self._size = 0
         self.lines = 0
         if self._rows is not None:
-            self._write(self._rows.header(raw))
+            self._hold(self._rows.header(raw))
+
+    @property
+    def mode(self) -> AnswerMode:
+        return AnswerMode(text=True, raw=self._raw)
 
     def __call__(self, location: S3Location, number: int, answer: Answer) -> None:
+        self.lines += 1
+        found = answer.extracted
+        if self._rows is None and found is not None and found.embedding is None and not self._raw:
+            self._hold(  # the common line, made at once (answer.to_dict's, key for key)
+                orjson.dumps(
+                    {
+                        "recordId": answer.record_id,
+                        "status": answer.status,
+                        "text": found.text,
+                        "stop_reason": found.stop_reason,
+                        "input_tokens": found.input_tokens,
+                        "output_tokens": found.output_tokens,
+                        "error": None,
+                        "job": answer.job,
+                    }
+                )
+                + b"\n"
+            )
+            return
         line = answer.to_dict(self._raw)
         if self._rows is not None:
-            self._write(self._rows.row(answer_csv_cells(line, _json_text, self._raw)))
+            self._hold(self._rows.row(answer_csv_cells(line, _json_text, self._raw)))
         else:
-            self._write(orjson.dumps(line) + b"\n")
-        self.lines += 1
+            self._hold(orjson.dumps(line) + b"\n")
+
+    def _hold(self, data: bytes) -> None:
+        self._held.append(data)
+        self._size += len(data)
+        if self._size >= 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._held:
+            self._write(b"".join(self._held))
+            self._held.clear()
+            self._size = 0
 
 
 def _json_text(value: Any) -> str:
@@ -452,14 +527,15 @@ def write_answers(
 
     from bjob.usecases.localfiles import atomic_file, lstat_or_none
 
-    mode = AnswerMode(text=True, raw=raw)
     if isinstance(target, Path):
         with atomic_file(target, replace=lstat_or_none(target) is not None) as file:
             writer = AnswerWriter(file.write, fmt, raw)
-            walk = walk_records(parts, retries, clients, mode, writer)
+            walk = walk_records(parts, retries, clients, writer.mode, writer)
+            writer.flush()
     else:
         stream: IO[bytes] = target
         writer = AnswerWriter(stream.write, fmt, raw)
-        walk = walk_records(parts, retries, clients, mode, writer)
+        walk = walk_records(parts, retries, clients, writer.mode, writer)
+        writer.flush()
         stream.flush()
     return AnswersWritten(writer.lines, walk.statuses, tuple(walk.warnings))
