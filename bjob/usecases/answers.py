@@ -129,7 +129,8 @@ def _read_output(s3: _S3, item: S3Object, mode: AnswerMode, cancel: Cancel) -> _
             except (ValueError, RecursionError):
                 read.tally.add_unreadable(f"{name}:{number}")
                 continue
-            read.tally.add(record)
+            if not mode.text:  # answers need only which records the file answers
+                read.tally.add(record)
             read.outcomes.add(record)
             if record.record_id is None:
                 continue
@@ -350,12 +351,13 @@ def _walk_file(
     join = Join(outcomes)
     join.files.append(loaded.name)
     tries = sorted([*loaded.retries, *loose], key=lambda attempt: attempt.order)
-    uri = loaded.location.uri
+    uri, location, statuses = loaded.location.uri, loaded.location, walk.statuses
+    match, missing_ids = join.line, walk.missing_ids
     for number, key in loaded.keys:
         place = f"{uri}:{number}"
-        verdict = join.line(loaded.name, place, key)
+        verdict = match(loaded.name, place, key)
         job, read, name, latest_join = part, loaded.read, loaded.name, None
-        if isinstance(key, str):
+        if tries and isinstance(key, str):
             for attempt in tries:
                 if attempt.members[key] <= 0:
                     continue
@@ -375,11 +377,11 @@ def _walk_file(
         answer, record = _answer(record_id, verdict, job, read)
         if record is not None and tally:
             walk.latest.add(record)
-        walk.records += 1
-        walk.statuses[answer.status] += 1
+        statuses[answer.status] += 1
         if answer.status == "missing" and record_id is not None:
-            walk.missing_ids.append(record_id)
-        on_answer(loaded.location, number, answer)
+            missing_ids.append(record_id)
+        on_answer(location, number, answer)
+    walk.records += len(loaded.keys)
     walk.input_unreadable += join.unreadable
     walk.without_record_id += join.without_record_id
     walk.repeated += join.repeated
