@@ -10,20 +10,20 @@ file's records only; a retry file of another name answers by recordId alone (one
 several files is given to the first, and a warning says so).
 
 Memory is bounded by one input file (Bedrock's per-file limit), not the run: files are read
-one after another, the next one's outputs and input read while the current one is written.
+one after another (each one's output, input and retries' files at once), then written.
 Reading S3 is results.py's (`_S3`, `read_again`, the input's ids), not a second reader.
 """
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, in_background, map_all, run_all
+from bjob.aws.concurrent import Cancel, map_all, run_all
 from bjob.aws.s3 import S3Object, jsonl_objects
 from bjob.aws.session import AwsClients
 from bjob.model.answers import (
@@ -50,7 +50,7 @@ from bjob.usecases.results import (
     read_again,
 )
 
-READ_AHEAD = 2  # input files read (their outputs and input) ahead of the one being written
+HELD_BYTES = 1 << 20  # answers are written a megabyte at a time
 
 
 @dataclass(frozen=True)
@@ -275,16 +275,11 @@ def walk_records(
     def load(source: tuple[_JobFiles, S3Location, str]) -> _Loaded:
         return _load_source(source, scoped.get(source[2], []), mode)
 
-    # Files are read ahead of the one being written, at most READ_AHEAD of them: the
-    # network is kept busy, and memory holds a few files, never the run.
-    ahead: deque[Callable[[], _Loaded]] = deque()
-    for index in range(len(sources)):
-        while len(ahead) < READ_AHEAD and index + len(ahead) < len(sources):
-            following = sources[index + len(ahead)]
-            ahead.append(in_background(lambda following=following: load(following)))  # type: ignore[misc]
-        loaded = ahead.popleft()()
-        _walk_file(loaded, loose_attempts, claimed, walk, on_answer, tally=not mode.text)
-        del loaded
+    # One file at a time (its output, input and retries' files read at once), then written:
+    # reading the next file while this one is written was measured no faster (the threads
+    # that parse compete for the interpreter's lock), and would hold two files' answers.
+    for source in sources:
+        _walk_file(load(source), loose_attempts, claimed, walk, on_answer, tally=not mode.text)
     _warn_about(walk, part_files)
     return walk
 
@@ -353,9 +348,25 @@ def _walk_file(
     tries = sorted([*loaded.retries, *loose], key=lambda attempt: attempt.order)
     uri, location, statuses = loaded.location.uri, loaded.location, walk.statuses
     match, missing_ids = join.line, walk.missing_ids
+    # A recordId the file has once, and no retry: the join's verdict is whether the output
+    # answered it, or failed it (a success first), and nothing else the join keeps changes.
+    counts = Counter(key for _, key in loaded.keys if isinstance(key, str))
+    once = {key for key, count in counts.items() if count == 1}
+    held = loaded.read if not tries else None
     for number, key in loaded.keys:
-        place = f"{uri}:{number}"
-        verdict = match(loaded.name, place, key)
+        if held is not None and key in once:
+            verdict = (
+                "succeeded"
+                if key in held.succeeded
+                else "failed"
+                if key in held.failed
+                else "missing"
+            )
+            join.records += 1
+            if verdict == "missing":
+                join.missing_ids.append(key)
+        else:
+            verdict = match(loaded.name, f"{uri}:{number}", key)
         job, read, name, latest_join = part, loaded.read, loaded.name, None
         if tries and isinstance(key, str):
             for attempt in tries:
@@ -372,7 +383,7 @@ def _walk_file(
                 attempt.members[key] -= 1
                 job, read, name, latest_join = attempt.job, attempt.read, attempt.name, attempt.join
         if latest_join is not None:
-            verdict = latest_join.line(name, place, key)
+            verdict = latest_join.line(name, f"{uri}:{number}", key)
         record_id = key if isinstance(key, str) else None
         answer, record = _answer(record_id, verdict, job, read)
         if record is not None and tally:
@@ -476,32 +487,34 @@ class AnswerWriter:
         self.lines += 1
         found = answer.extracted
         if self._rows is None and found is not None and found.embedding is None and not self._raw:
-            self._hold(  # the common line, made at once (answer.to_dict's, key for key)
-                orjson.dumps(
-                    {
-                        "recordId": answer.record_id,
-                        "status": answer.status,
-                        "text": found.text,
-                        "stop_reason": found.stop_reason,
-                        "input_tokens": found.input_tokens,
-                        "output_tokens": found.output_tokens,
-                        "error": None,
-                        "job": answer.job,
-                    }
-                )
-                + b"\n"
+            line = orjson.dumps(  # the common line, made at once (answer.to_dict's, key for key)
+                {
+                    "recordId": answer.record_id,
+                    "status": answer.status,
+                    "text": found.text,
+                    "stop_reason": found.stop_reason,
+                    "input_tokens": found.input_tokens,
+                    "output_tokens": found.output_tokens,
+                    "error": None,
+                    "job": answer.job,
+                },
+                option=orjson.OPT_APPEND_NEWLINE,
             )
+            self._held.append(line)
+            self._size += len(line)
+            if self._size >= HELD_BYTES:
+                self.flush()
             return
-        line = answer.to_dict(self._raw)
+        document = answer.to_dict(self._raw)
         if self._rows is not None:
-            self._hold(self._rows.row(answer_csv_cells(line, _json_text, self._raw)))
+            self._hold(self._rows.row(answer_csv_cells(document, _json_text, self._raw)))
         else:
-            self._hold(orjson.dumps(line) + b"\n")
+            self._hold(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
 
     def _hold(self, data: bytes) -> None:
         self._held.append(data)
         self._size += len(data)
-        if self._size >= 1 << 20:
+        if self._size >= HELD_BYTES:
             self.flush()
 
     def flush(self) -> None:
