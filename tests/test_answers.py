@@ -820,3 +820,27 @@ def test_the_installed_bjob_on_a_run_from_its_parts_to_its_answers_after_a_retry
         assert "Nothing to submit again." in done.stdout
     finally:
         moto.stop()
+
+
+def test_repeated_and_unmatchable_input_lines_each_get_a_line(server: RunningFake, s3: Any) -> None:
+    inputs = [
+        question("r1"),
+        b"not json",
+        {"modelInput": {"messages": []}},
+        question("r1"),
+        question("r2"),
+    ]
+    outputs = [failure("r1"), claude("r1", "the success first"), claude("r2", "two")]
+    put_job(server, s3, "abcdefabcde1", "single", {"a.jsonl": inputs}, {"a.jsonl": outputs})
+    result = bjob(server, "answers", "abcdefabcde1")
+    assert result.code == 0, result.stderr
+    answers = lines_of(result.stdout)
+    assert [(a["recordId"], a["status"], a["text"]) for a in answers] == [
+        ("r1", "ok", "the success first"),
+        (None, "missing", None),
+        (None, "missing", None),
+        ("r1", "failed", None),
+        ("r2", "ok", "two"),
+    ]
+    assert "1 input line is not a JSON object" in result.stderr
+    assert "1 input record without a recordId" in result.stderr
