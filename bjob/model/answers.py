@@ -234,20 +234,28 @@ def _at(value: Any, *path: str) -> Any:
 
 class CsvRows:
     """RFC 4180 records: fields with a comma, quote or line break quoted, quotes doubled,
-    CRLF at the end of each (one writer for every row)."""
+    CRLF at the end of each; gathered by one writer until taken."""
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
 
-    def row(self, cells: list[Any]) -> bytes:
+    def add(self, cells: list[Any]) -> None:
+        self._writer.writerow(cells)
+
+    def add_header(self, raw: bool) -> None:
+        self.add(list(CSV_HEADER) + ([RAW_COLUMN] if raw else []))
+
+    @property
+    def size(self) -> int:
+        return self._buffer.tell()
+
+    def take(self) -> bytes:
+        """The records added since the last take, as UTF-8."""
+        data = self._buffer.getvalue().encode("utf-8")
         self._buffer.seek(0)
         self._buffer.truncate()
-        self._writer.writerow(cells)
-        return self._buffer.getvalue().encode("utf-8")
-
-    def header(self, raw: bool) -> bytes:
-        return self.row(list(CSV_HEADER) + ([RAW_COLUMN] if raw else []))
+        return data
 
 
 def answer_csv_cells(line: Mapping[str, Any], dumps: Callable[[Any], str], raw: bool) -> list[Any]:

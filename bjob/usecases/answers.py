@@ -477,7 +477,7 @@ class AnswerWriter:
         self._size = 0
         self.lines = 0
         if self._rows is not None:
-            self._hold(self._rows.header(raw))
+            self._rows.add_header(raw)
 
     @property
     def mode(self) -> AnswerMode:
@@ -507,7 +507,9 @@ class AnswerWriter:
             return
         document = answer.to_dict(self._raw)
         if self._rows is not None:
-            self._hold(self._rows.row(answer_csv_cells(document, _json_text, self._raw)))
+            self._rows.add(answer_csv_cells(document, _json_text, self._raw))
+            if self._rows.size >= HELD_BYTES:
+                self.flush()
         else:
             self._hold(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
 
@@ -518,6 +520,8 @@ class AnswerWriter:
             self.flush()
 
     def flush(self) -> None:
+        if self._rows is not None and self._rows.size:
+            self._write(self._rows.take())
         if self._held:
             self._write(b"".join(self._held))
             self._held.clear()
