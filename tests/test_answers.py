@@ -844,3 +844,25 @@ def test_repeated_and_unmatchable_input_lines_each_get_a_line(server: RunningFak
     ]
     assert "1 input line is not a JSON object" in result.stderr
     assert "1 input record without a recordId" in result.stderr
+
+
+def test_csv_rows_are_what_the_csv_module_writes() -> None:
+    from bjob.model.answers import CsvRows
+
+    rows: list[list[Any]] = [
+        ["plain", 'say "hi", twice', "two\r\nlines", None, 12, "", "é ✓\n", "tab\there"],
+        ["", ",", '"', "\r", "\n", 0, "x" * 5000, None],
+    ]
+    mine = CsvRows()
+    for row in rows:
+        mine.add(row)
+    theirs = io.StringIO()
+    writer = csv.writer(theirs, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    data = mine.take()
+    assert data == theirs.getvalue().encode()
+    assert list(csv.reader(io.StringIO(data.decode(), newline=""))) == [
+        ["" if cell is None else str(cell) for cell in row] for row in rows
+    ]
+    assert mine.take() == b""

@@ -17,8 +17,6 @@ The stop reason is `results.stop_reason`'s, the one `bjob results` counts.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -234,28 +232,34 @@ def _at(value: Any, *path: str) -> Any:
 
 class CsvRows:
     """RFC 4180 records: fields with a comma, quote or line break quoted, quotes doubled,
-    CRLF at the end of each; gathered by one writer until taken."""
+    CRLF at the end of each; gathered until taken. (The csv module reads a long answer a
+    character at a time: this is several times faster, and the same bytes.)"""
 
     def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._rows: list[str] = []
+        self.size = 0  # characters added since the last take
 
     def add(self, cells: list[Any]) -> None:
-        self._writer.writerow(cells)
+        row = ",".join(map(_csv_field, cells)) + "\r\n"
+        self._rows.append(row)
+        self.size += len(row)
 
     def add_header(self, raw: bool) -> None:
         self.add(list(CSV_HEADER) + ([RAW_COLUMN] if raw else []))
 
-    @property
-    def size(self) -> int:
-        return self._buffer.tell()
-
     def take(self) -> bytes:
         """The records added since the last take, as UTF-8."""
-        data = self._buffer.getvalue().encode("utf-8")
-        self._buffer.seek(0)
-        self._buffer.truncate()
+        data = "".join(self._rows).encode("utf-8")
+        self._rows.clear()
+        self.size = 0
         return data
+
+
+def _csv_field(value: Any) -> str:
+    text = "" if value is None else value if isinstance(value, str) else str(value)
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def answer_csv_cells(line: Mapping[str, Any], dumps: Callable[[Any], str], raw: bool) -> list[Any]:
