@@ -732,7 +732,7 @@ def test_watch_a_run_whose_retry_answered_everything_exits_0(server: RunningFake
     s3.put_object(Bucket=OUT, Key="jobs/ccccccccccr1/manifest.json.out", Body=b"{}")
     result = bjob(server, "watch", "run:done", "--interval", "1")
     assert result.code == 0, result.stderr
-    assert "every one of its 2 records has an answer (exit 0)" in result.stderr
+    assert "every record has an answer (2 records; exit 0)" in result.stderr
 
 
 def test_the_runs_retry_files_one_per_input_file(
@@ -866,3 +866,35 @@ def test_csv_rows_are_what_the_csv_module_writes() -> None:
         ["" if cell is None else str(cell) for cell in row] for row in rows
     ]
     assert mine.take() == b""
+
+
+def test_answers_on_a_terminal_are_shown_not_obeyed(server: RunningFake, s3: Any) -> None:
+    put_job(
+        server,
+        s3,
+        "abcdefabcde1",
+        "single",
+        {"a.jsonl": [question("r1")]},
+        {"a.jsonl": [claude("r1", "\x1b[2J\u009b31m cleared")]},
+    )
+    shown = bjob(server, "answers", "abcdefabcde1", "--format", "csv", tty=True)
+    assert shown.code == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "\u009b" not in shown.stdout
+    assert "\\x1b[2J\\x9b31m cleared" in shown.stdout
+
+
+def test_show_watch_follows_a_runs_unfinished_jobs(server: RunningFake, s3: Any) -> None:
+    uri = put_input(s3, "bjob-inputs/done.jsonl", [question("d1")])
+    arn = run_job(
+        server, s3, "ccccccccccc1", "done", uri, None, status="InProgress", run="done", total=1
+    )
+    s3.put_object(
+        Bucket=OUT, Key="jobs/ccccccccccc1/done.jsonl.out", Body=jsonl([claude("d1", "1")])
+    )
+    s3.put_object(Bucket=OUT, Key="jobs/ccccccccccc1/manifest.json.out", Body=b"{}")
+    server.fake.jobs[arn].append(
+        dict(server.fake.jobs[arn][0], status="Completed", processedRecordCount=1)
+    )
+    result = bjob(server, "show", "run:done", "--watch", "--interval", "1")
+    assert result.code == 0, result.stderr
+    assert "every record has an answer (1 record; exit 0)" in result.stderr

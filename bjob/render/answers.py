@@ -28,6 +28,6 @@ def run_outcome_message(
     if records is None:
         return f"{where}: its records cannot be counted; judged by its jobs (exit {code})"
     if answered == records:
-        return f"{where}: every one of its {counted(records, 'record')} has an answer (exit 0)"
+        return f"{where}: every record has an answer ({counted(records, 'record')}; exit 0)"
     left = records - (answered or 0)
     return f"{where}: {left:,} of {counted(records, 'record')} have no answer (exit {code})"
