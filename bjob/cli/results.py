@@ -37,7 +37,8 @@ def results(
         str,
         typer.Argument(
             metavar="JOB",
-            help="A job ARN, id or name, a saved response FILE.json, or - (as show).",
+            help="A job ARN, id or name, a saved response FILE.json, - (as show), or "
+            "run:NAME: every record of a submission, by its latest attempt.",
             show_default=False,
             autocompletion=complete_job,
         ),
