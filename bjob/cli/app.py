@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "list": ("bjob.cli.listing", "list_jobs", "List batch inference jobs, newest first."),
     "watch": ("bjob.cli.watch", "watch", "Follow jobs until they end; exit with how they ended."),
     "results": ("bjob.cli.results", "results", "What a finished job produced; failures, retries."),
+    "answers": ("bjob.cli.answers", "answers", "Every record's answer, in input order."),
     "quotas": ("bjob.cli.quotas", "quotas", "Why jobs wait: quotas, jobs in use, the queue."),
     "check": ("bjob.cli.check", "check", "Catch what would fail before a job is submitted."),
     "submit": ("bjob.cli.submit", "submit", "Submit an input as jobs: checked, split, idempotent."),

@@ -34,7 +34,7 @@ def _complete_profile(incomplete: str) -> list[str]:
 
 JOB_HELP = (
     "A job ARN, a 12-character job id, a job name, a saved response FILE.json, "
-    "or - to read a saved response from stdin."
+    "- to read a saved response from stdin, or run:NAME (every job of a submission)."
 )
 JobArguments = Annotated[
     list[str],
@@ -46,7 +46,7 @@ OptionalJobArguments = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="[JOB]...",
-        help="A job ARN, a 12-character job id or a job name (as show).",
+        help="A job ARN, a 12-character job id, a job name or run:NAME (as show).",
         show_default=False,
         autocompletion=complete_job,
     ),

@@ -37,7 +37,8 @@ def results(
         str,
         typer.Argument(
             metavar="JOB",
-            help="A job ARN, id or name, a saved response FILE.json, or - (as show).",
+            help="A job ARN, id or name, a saved response FILE.json, - (as show), or "
+            "run:NAME: every record of a submission, by its latest attempt.",
             show_default=False,
             autocompletion=complete_job,
         ),
@@ -104,6 +105,7 @@ def results(
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
         from bjob.model.results import parse_prices
+        from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.localfiles import check_new_file
@@ -122,8 +124,17 @@ def results(
             raise BjobError("--force goes with --retry-file FILE", ExitCode.USAGE)
         price_list = parse_prices(prices) if prices is not None else None
         retry_path = Path(retry_file) if retry_file not in (None, "-") else None
+        run_name = run_name_of_ref(job)
+        if run_name is not None and (failed or download is not None):
+            flag = "--failed" if failed else "--download"
+            raise BjobError(f"{flag} takes a job, not run:NAME", ExitCode.USAGE)
         if retry_path is not None:
             check_new_file(retry_path, force=force, option="--retry-file")
+        asked = _Asked(
+            price_list, json_output, failed, retry_file is not None, retry_path, compiled
+        )
+        if run_name is not None:
+            return _run_results(env, run_name, AwsClients(aws_options(ctx)), job, asked)
         refs = parse_job_refs([job])
         note_stdin(env, refs)
         clients = AwsClients(aws_options(ctx))
@@ -132,9 +143,6 @@ def results(
             return report(env, [loaded])
         if download is not None:
             return _download(env, loaded.job, clients, download)
-        asked = _Asked(
-            price_list, json_output, failed, retry_file is not None, retry_path, compiled
-        )
         return _results(env, loaded.job, clients, _next_ref(loaded.job, job, profile), asked)
 
     run_command(ctx, debug, body)
@@ -171,7 +179,7 @@ def _results(
         prices=asked.prices, failed_lines=_line_printer(env) if asked.failed else None
     )
     if asked.retry:
-        target = asked.retry_path if asked.retry_path is not None else _binary_stdout(env)
+        target = asked.retry_path if asked.retry_path is not None else binary_stdout(env)
         gathered, written = write_retry_file(job, clients, target, request)
     else:
         gathered = gather_results(job, clients, request)
@@ -190,6 +198,39 @@ def _results(
         from bjob.render.results import print_results
 
         print_results(env, job, gathered, job_ref)
+    return ExitCode.OK
+
+
+def _run_results(
+    env: Environment, name: str, clients: AwsClients, given: str, asked: _Asked
+) -> ExitCode:
+    """results run:NAME: every record of the submission once, by its latest attempt."""
+    import shlex
+
+    from bjob.render.output import print_warning
+    from bjob.usecases.runs import find_run, gather_run_results, write_run_retry_file
+
+    run = find_run(name, clients, clients.options.region)
+    if asked.retry:
+        target = asked.retry_path if asked.retry_path is not None else binary_stdout(env)
+        gathered, written = write_run_retry_file(run, clients, target, asked.prices)
+    else:
+        gathered = gather_run_results(run, clients, asked.prices)
+    for warning in gathered.warnings:
+        print_warning(env.stderr, warning)
+    if asked.retry:
+        from bjob.render.results import retry_message
+
+        print(retry_message(gathered, written), file=env.stderr)
+    elif asked.json_output or asked.query is not None:
+        from bjob.render.jsonout import print_json
+        from bjob.render.results import results_to_dict
+
+        print_json(env.stdout, results_to_dict(gathered), asked.query)
+    else:
+        from bjob.render.results import print_results
+
+        print_results(env, None, gathered, shlex.quote(given))
     return ExitCode.OK
 
 
@@ -213,13 +254,14 @@ class _LinesToText:
         self._print = _line_printer(env)
 
     def write(self, data: bytes) -> None:
-        self._print(data.rstrip(b"\n"))
+        for line in data.rstrip(b"\n").split(b"\n"):
+            self._print(line.removesuffix(b"\r"))
 
     def flush(self) -> None:
         pass
 
 
-def _binary_stdout(env: Environment) -> Any:
+def binary_stdout(env: Environment) -> Any:
     """Standard output for exact bytes: its binary side, unless it is a terminal."""
     buffer = getattr(env.stdout, "buffer", None)
     if buffer is None or env.is_terminal(env.stdout):

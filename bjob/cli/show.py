@@ -27,7 +27,9 @@ from bjob.model.exits import BjobError, ExitCode
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from bjob.aws.session import AwsOptions
     from bjob.model.job import Job
+    from bjob.render.jsonout import Query
 
 
 def show(
@@ -90,15 +92,22 @@ def show(
         given = [flag for flag, value in watch_only.items() if value is not None]
         if given and not watch:
             raise BjobError(f"{', '.join(given)} only apply with --watch", ExitCode.USAGE)
+        from bjob.usecases.runs import split_run_refs
+
         compiled = compile_query(query)
-        refs = parse_job_refs(jobs)
+        runs, others = split_run_refs(jobs)
+        if runs and raw:
+            raise BjobError("--raw takes jobs, not run:NAME", ExitCode.USAGE)
+        refs = parse_job_refs(others)
         note_stdin(env, refs)
         options = aws_options(ctx)
         if watch:
             from bjob.cli.watch import run_watch, watch_settings
 
             settings = watch_settings(interval, timeout, give_up_after)
-            return run_watch(env, refs, options, settings, json_output, compiled, bell)
+            return run_watch(env, refs, options, settings, json_output, compiled, bell, runs)
+        if runs:
+            return _show_runs(env, jobs, options, json_output, compiled, exit_status)
         results = load_jobs(refs, AwsClients(options), env.stdin)
         loaded = [result for result in results if isinstance(result, LoadedJob)]
         errors = [result for result in results if isinstance(result, BjobError)]
@@ -130,3 +139,49 @@ def show(
 def _as_of(job: Job, now: datetime, saved: bool) -> datetime:
     """The moment a job's figures are measured as of: its own for a saved response."""
     return (job.snapshot_moment() or now) if saved else now
+
+
+def _show_runs(
+    env: Environment,
+    texts: list[str],
+    options: AwsOptions,
+    json_output: bool,
+    query: Query | None,
+    exit_status: bool,
+) -> ExitCode:
+    """JOBs and runs in argument order: for people, a run as one line for the whole of it
+    and a line per job; for scripts, an array of every job (a run's, in its order)."""
+    from bjob.aws.session import AwsClients
+    from bjob.render.output import print_warning
+    from bjob.usecases.remember import remember_jobs
+    from bjob.usecases.runs import Run, load_job_or_run
+
+    clients = AwsClients(options)
+    found: list[Job | Run] = []
+    errors: list[BjobError] = []
+    for text in dict.fromkeys(texts):
+        try:
+            found.append(load_job_or_run(text, clients, env.stdin))
+        except BjobError as error:
+            errors.append(error)
+    for item in found:
+        for warning in item.warnings if isinstance(item, Run) else ():
+            print_warning(env.stderr, warning)
+    now = env.now()
+    every = [job for item in found for job in (item.jobs if isinstance(item, Run) else [item])]
+    if json_output or query is not None:
+        from bjob.render.jsonout import job_to_dict, print_json
+
+        if found or not errors:
+            print_json(env.stdout, [job_to_dict(job, now) for job in every], query)
+    elif found:
+        from bjob.render.runs import print_runs
+
+        shown = [(item.name, item.jobs) if isinstance(item, Run) else item for item in found]
+        print_runs(env, shown, now)
+    remember_jobs(every)
+    if errors:
+        return report(env, errors)
+    if exit_status:
+        return max(job.state_exit_code() for job in every)
+    return ExitCode.OK

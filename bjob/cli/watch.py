@@ -27,9 +27,11 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from bjob.aws.session import AwsOptions
+    from bjob.aws.session import AwsClients, AwsOptions
     from bjob.model.identifiers import JobRef
+    from bjob.model.job import Job
     from bjob.render.jsonout import Query
+    from bjob.usecases.runs import RunOutcome
     from bjob.usecases.watch import Closing, WatchResult, WatchSettings
 
 
@@ -73,12 +75,15 @@ def watch(
             )
         if not jobs and not active:
             raise BjobError("give one or more JOBs to watch, or --active", ExitCode.USAGE)
+        from bjob.usecases.runs import split_run_refs
+
         settings = watch_settings(interval, timeout, give_up_after)
         compiled = compile_query(query)
-        refs = parse_job_refs(jobs or [])
+        runs, others = split_run_refs(jobs or [])
+        refs = parse_job_refs(others)
         note_stdin(env, refs)
         options = aws_options(ctx)
-        return run_watch(env, refs, options, settings, json_output, compiled, bell)
+        return run_watch(env, refs, options, settings, json_output, compiled, bell, runs)
 
     run_command(ctx, debug, body)
 
@@ -110,10 +115,12 @@ def run_watch(
     json_output: bool,
     query: Query | None,
     bell: bool,
+    runs: Sequence[str] = (),
 ) -> ExitCode:
     """Load the jobs (or find the active ones), then follow them with the display that fits;
-    the watch's code."""
-    return _watch(env, refs, options, settings, json_output, query, bell, False, None).code
+    a run's unfinished jobs are followed, and its outcome judged on its records. The code."""
+    watched = _watch(env, refs, options, settings, json_output, query, bell, False, None, runs)
+    return watched.code
 
 
 def follow_up(
@@ -149,30 +156,43 @@ def _watch(
     bell: bool,
     on_stderr: bool,
     closing: Closing | None,
+    runs: Sequence[str] = (),
 ) -> WatchResult:
     from bjob.aws.session import AwsClients
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
+    from bjob.usecases.runs import find_run
     from bjob.usecases.watch import WatchResult, follow_jobs, jobs_to_watch
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
     clients = AwsClients(options)
-    jobs, errors = jobs_to_watch(
-        refs,
-        clients,
-        env,
-        settings,
-        lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
-    )
-    if errors:
-        code = report(env, errors)
-        return WatchResult((), code, code)
-    if not jobs:
+    jobs: list[Job] = []
+    if refs or not runs:
+        jobs, errors = jobs_to_watch(
+            refs,
+            clients,
+            env,
+            settings,
+            lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
+        )
+        if errors:
+            code = report(env, errors)
+            return WatchResult((), code, code)
+    plain = list(jobs)
+    for name in runs:
+        jobs += find_run(name, clients, options.region).unfinished
+    jobs = list({job.arn: job for job in jobs}.values())
+    if not jobs and not runs:
         print("no active jobs to watch", file=env.stderr)
         return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
+    if runs:
+        closing = _on_records(env, runs, plain, clients, options, closing)
     remember_jobs(jobs)
     try:
+        if not jobs:  # every job of the runs has ended: their records decide at once
+            code = closing(ExitCode.OK) if closing else ExitCode.OK
+            return WatchResult((), ExitCode.OK, code)
         with watch_display(
             env, json_output=json_output, query=query, on_stderr=on_stderr
         ) as display:
@@ -180,3 +200,37 @@ def _watch(
     finally:
         if bell:
             ring_bell(env)
+
+
+def _on_records(
+    env: Environment,
+    runs: Sequence[str],
+    plain: Sequence[Job],
+    clients: AwsClients,
+    options: AwsOptions,
+    then: Closing | None,
+) -> Closing:
+    """The closing code of a watch that follows runs: their jobs' own ends do not decide,
+    their records do (a retry may have answered what a part did not)."""
+    from bjob.usecases.runs import jobs_outcome, run_outcome
+
+    def judged(watch_code: ExitCode) -> ExitCode:
+        code = watch_code
+        if watch_code not in (ExitCode.JOB_NOT_FINISHED, ExitCode.INTERRUPTED):
+            codes = [jobs_outcome(list(plain), clients)] if plain else []
+            for name in runs:
+                outcome = run_outcome(name, clients, options.region)
+                print(run_outcome_line(outcome), file=env.stderr)
+                codes.append(outcome.code)
+            code = max(codes)
+        return then(code) if then is not None else code
+
+    return judged
+
+
+def run_outcome_line(outcome: RunOutcome) -> str:
+    from bjob.render.answers import run_outcome_message
+
+    return run_outcome_message(
+        outcome.run.name, outcome.code, outcome.answered, outcome.records, len(outcome.run.jobs)
+    )

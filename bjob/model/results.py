@@ -162,6 +162,14 @@ class InputSummary:
 
 
 @dataclass(frozen=True)
+class RunRef:
+    """The run results are about: its name, and its jobs' ARNs (parts, then retries)."""
+
+    name: str
+    jobs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Results:
     """Everything `bjob results` reports about one job's outputs: one computation, shown
     for people, in JSON and as the retry file."""
@@ -178,8 +186,9 @@ class Results:
     missing: int | None
     missing_record_ids: tuple[str, ...]
     # Failed records that can be submitted again: from their input line, or their output
-    # line's modelInput when the input lacks them.
-    to_submit_again: int
+    # line's modelInput when the input lacks them; None while the job (or a job of the run)
+    # has not ended: a retry file is refused then.
+    to_submit_again: int | None
     errors: tuple[ErrorGroup, ...]
     stop_reasons: Mapping[str, int]
     manifest: Mapping[str, Any] | None
@@ -188,6 +197,7 @@ class Results:
     first_unreadable: str | None  # "file:line" of the first line that was not a record
     input: InputSummary | None = None
     warnings: tuple[str, ...] = ()
+    run: RunRef | None = None  # the results of a run (every record by its latest attempt)
 
     @property
     def truncated(self) -> int:

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
+from bjob.model.runjobs import run_of
 
 
 def job_to_dict(job: Job, now: datetime, *, saved: bool = False) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def job_to_dict(job: Job, now: datetime, *, saved: bool = False) -> dict[str, An
         "model_id": job.model_id,
         "invocation_type": job.invocation_type,
         "client_request_token": job.client_request_token,
+        "run": run_of(job.name, job.client_request_token),
         "role_arn": job.role_arn,
         "records": {
             "total": job.total_records,

@@ -81,6 +81,11 @@ def results_to_dict(results: Results) -> dict[str, Any]:
         "manifest": dict(results.manifest) if results.manifest is not None else None,
         "missing_record_ids": list(results.missing_record_ids),
         "warnings": list(results.warnings),
+        "run": (
+            {"name": results.run.name, "jobs": list(results.run.jobs)}
+            if results.run is not None
+            else None
+        ),
     }
 
 
@@ -90,14 +95,20 @@ def _priced_at(cost: Cost) -> str:
     return "at the AWS Price List's batch prices"
 
 
-def print_results(env: Environment, job: Job, results: Results, job_arg: str) -> None:
+def print_results(env: Environment, job: Job | None, results: Results, job_arg: str) -> None:
     """The summary on stdout: where, what, how many, what failed and why, what it cost, and
-    the next command to run."""
+    the next command to run (a run's, when `job` is None: its records by latest attempt)."""
     styled, width = stdout_shape(env)
     lines: list[Text] = []
-    title = Text(inert(job.name or job.job_id or job.arn or DASH), style="bold")
-    title.append("  ")
-    title.append_text(status_text(job))
+    if job is not None:
+        title = Text(inert(job.name or job.job_id or job.arn or DASH), style="bold")
+        title.append("  ")
+        title.append_text(status_text(job))
+    else:
+        run = results.run
+        title = Text(f"run:{inert(run.name) if run else DASH}", style="bold")
+        jobs = len(run.jobs) if run else 0
+        title.append(f"  {counted(jobs, 'job')}; every record by its latest attempt")
     lines.append(title)
     lines += labelled("Outputs", Text(inert(results.output_uri)), width)
     lines.append(Text())
@@ -189,17 +200,22 @@ def _stop_reasons(results: Results) -> Text:
 
 def _next_steps(results: Results, job_ref: str) -> list[Text]:
     retry = results.to_submit_again
-    if not retry:
-        return [Text("Nothing to submit again.", style="green")]
     steps = []
-    if results.failed:
-        steps.append((f"bjob results {job_ref} --failed", "the failed lines, as JSON lines"))
-    steps.append(
-        (
-            f"bjob results {job_ref} --retry-file retry.jsonl",
-            f"{counted(retry, 'record')} to submit again",
+    if retry is None:  # not ended: a retry file would be refused (exit 8)
+        if results.failed and results.run is None:
+            steps.append((f"bjob results {job_ref} --failed", "the failed lines so far"))
+        steps.append((f"bjob watch {job_ref}", "until it ends; then what to submit again"))
+    elif not retry:
+        return [Text("Nothing to submit again.", style="green")]
+    else:
+        if results.failed and results.run is None:
+            steps.append((f"bjob results {job_ref} --failed", "the failed lines, as JSON lines"))
+        steps.append(
+            (
+                f"bjob results {job_ref} --retry-file retry.jsonl",
+                f"{counted(retry, 'record')} to submit again",
+            )
         )
-    )
     lines = []
     for index, (command, why) in enumerate(steps):
         line = Text("Next: " if not index else "      ", style="bold")
@@ -219,7 +235,7 @@ def retry_message(results: Results, written: RetryWritten) -> str:
             return f"bjob: nothing to submit again: {where} is now empty"
         return f"bjob: nothing to submit again: {where} was not written"
     missing = results.missing or 0
-    parts = [f"{results.to_submit_again - missing:,} failed"]
+    parts = [f"{(results.to_submit_again or 0) - missing:,} failed"]
     parts.append(f"{missing:,} missing" if results.missing is not None else "missing unknown")
     return f"bjob: wrote {counted(written.records, 'record')} to {where} ({', '.join(parts)})"
 

@@ -23,6 +23,7 @@ from bjob.model.exits import BjobError
 from bjob.model.job import Job
 from bjob.model.locations import output_folder
 from bjob.model.models import base_model_id
+from bjob.model.runjobs import run_of
 from bjob.render.terminal import inert, wants_style
 
 DASH = "—"
@@ -251,7 +252,11 @@ def jobs_table(
         Column("Id", [Text(_data(job.job_id)) for job in jobs]),
         Column("Model", [Text(_data(short_model(job.model_id))) for job in jobs]),
     ]
+    runs = [run_of(job.name, job.client_request_token) for job in jobs]
     extras = ["Region"] if regions else []
+    if any(runs):  # the run a job belongs to: what run:NAME takes
+        columns.insert(1, Column("Run", [Text(_data(run)) for run in runs]))
+        extras.append("Run")
     return fitted_table(
         columns, [*extras, "Submitted", "Duration", "Id", "Model"], width, styled=styled
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -31,6 +31,7 @@ from bjob.aws.s3 import (
 )
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
+from bjob.model.check import BOM
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import PLACES_NAMED, InputKey, Join, input_key, retry_line_from_output
@@ -210,7 +211,12 @@ def gather_results(job: Job, clients: AwsClients, request: ResultsRequest) -> Re
         unreadable=total.unreadable,
         missing=reconciled.missing,
         missing_record_ids=reconciled.missing_ids,
-        to_submit_again=total.failed - reconciled.unretryable + (reconciled.missing or 0),
+        # While the job runs, a retry file is refused (exit 8): nothing is proposed.
+        to_submit_again=(
+            total.failed - reconciled.unretryable + (reconciled.missing or 0)
+            if job.is_terminal
+            else None
+        ),
         errors=total.error_groups(),
         stop_reasons=dict(total.stop_reasons.most_common()),
         manifest=manifest,
@@ -339,9 +345,14 @@ def _reconcile(
         return _Reconciled(0)  # every record the job had has a readable output line
 
     def attempt() -> _Reconciled:
-        join = _join_input(s3, job, outcomes, inputs, sink) if inputs.files else None
-        unretryable = _retry_from_outputs(s3, outcomes, named_files, join, sink)
-        return _reconciled(job, outcomes, join, inputs, unretryable, warnings)
+        written = WrittenFrom()
+        join = _join_input(s3, job, outcomes, inputs, sink, written) if inputs.files else None
+        unretryable = _retry_from_outputs(s3, outcomes, named_files, join, sink, written)
+        found = _reconciled(job, outcomes, join, inputs, unretryable, warnings)
+        shared = written.shared_warning()
+        if shared is not None:
+            warnings.append(shared)
+        return found
 
     return read_again(attempt, restart=sink.rewind if sink is not None else lambda: True)
 
@@ -397,11 +408,18 @@ def _input_keys(s3: _S3, location: S3Location, cancel: Cancel) -> list[tuple[int
     def attempt() -> list[tuple[int, InputKey]]:
         return [
             (number, input_key(raw, orjson.loads))
-            for number, raw in enumerate(s3.input_lines(location, cancel), start=1)
+            for number, raw in _numbered(s3.input_lines(location, cancel))
             if raw and not raw.isspace()
         ]
 
     return read_again(attempt)
+
+
+def _numbered(lines: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """An input file's lines, numbered from 1, a UTF-8 byte-order mark taken off the first
+    (as `bjob check` reads it: a warning there, not an unreadable record)."""
+    for number, line in enumerate(lines, start=1):
+        yield number, line.removeprefix(BOM) if number == 1 else line
 
 
 def _join_input(
@@ -410,6 +428,7 @@ def _join_input(
     outcomes: dict[str, FileOutcomes],
     inputs: _Inputs,
     sink: RetrySink | None,
+    written: WrittenFrom,
 ) -> Join:
     """Every input line, in input order, joined to its output file: from the ids read
     beside the outputs, or (with a sink) read now, the failed and missing lines written to
@@ -426,16 +445,47 @@ def _join_input(
             for number, key in inputs.keys[index]:
                 join.line(name, f"{location.uri}:{number}", key)
             continue
-        for number, line in enumerate(s3.input_lines(location), start=1):
+        for number, line in _numbered(s3.input_lines(location)):
             if not line or line.isspace():
                 continue
-            verdict = join.line(name, f"{location.uri}:{number}", input_key(line, orjson.loads))
+            key = input_key(line, orjson.loads)
+            verdict = join.line(name, f"{location.uri}:{number}", key)
             if sink is not None and (verdict == "failed" or verdict == retried_missing):
                 sink.write(line + b"\n")
+                written.note(key, location.uri)
     return join
 
 
-def _output_name(key: str, prefix: str, outcomes: dict[str, FileOutcomes]) -> str:
+class WrittenFrom:
+    """The files each recordId of a retry file comes from: records of different input files
+    that share a recordId are each written, never merged, and said so."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[str]] = {}
+
+    def note(self, record_id: object, uri: str) -> None:
+        if isinstance(record_id, str):
+            files = self.files.setdefault(record_id, [])
+            if uri not in files:
+                files.append(uri)
+
+    def shared_warning(self) -> str | None:
+        shared = [(rid, files) for rid, files in self.files.items() if len(files) > 1]
+        if not shared:
+            return None
+        named = "; ".join(
+            f"{rid!r} in {' and '.join(files)}" for rid, files in shared[:PLACES_NAMED]
+        )
+        more = len(shared) - PLACES_NAMED
+        return (
+            f"{counted(len(shared), 'recordId')} {plural(len(shared), 'is')} shared by records "
+            f"of different input files, each written: {named}"
+            + (f" and {more:,} more" if more > 0 else "")
+            + "; in one job their answers cannot be told apart (retry keeps a file for each)"
+        )
+
+
+def _output_name(key: str, prefix: str, outcomes: Container[str]) -> str:
     """The output file an input file's records went to: its path under the input prefix,
     or its bare name (how Bedrock names nested inputs is not documented)."""
     relative = key[len(prefix) :] if key.startswith(prefix) else key
@@ -450,6 +500,7 @@ def _retry_from_outputs(
     named_files: Sequence[tuple[S3Object, str]],
     join: Join | None,
     sink: RetrySink | None,
+    written: WrittenFrom,
 ) -> int:
     """Failed records the input does not have (or all of them, without an input), written
     from their output line's modelInput; how many cannot be (no modelInput there either)."""
@@ -477,6 +528,7 @@ def _retry_from_outputs(
             if line is None:
                 continue
             sink.write(line + b"\n")
+            written.note(record_id, item.location.uri)
             if isinstance(record_id, str):
                 left[record_id] -= 1
             else:
