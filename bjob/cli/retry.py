@@ -24,7 +24,7 @@ from bjob.cli.options import (
     YesOption,
     complete_job,
 )
-from bjob.cli.run import aws_options, report, run_command
+from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
 from bjob.model.exits import ExitCode
 
@@ -35,7 +35,7 @@ def retry(
         str,
         typer.Argument(
             metavar="JOB",
-            help="A job ARN, id or name (as show takes it).",
+            help="A job ARN, id or name (as show takes it), or run:NAME (what no attempt answered).",
             show_default=False,
             autocompletion=complete_job,
         ),
@@ -84,23 +84,23 @@ def retry(
         from bjob.aws.session import AwsClients
         from bjob.cli.submit import follow_settings, run_submission
         from bjob.model.exits import BjobError
+        from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
-        from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.retry import prepare_retry
+        from bjob.usecases.runs import Run, load_job_or_run
 
         compiled = compile_query(query)
         follow = follow_settings(watch, interval, timeout)
-        refs = parse_job_refs([job])
-        if refs[0].kind == "file":
+        from bjob.usecases.load import parse_job_refs
+
+        if run_name_of_ref(job) is None and parse_job_refs([job])[0].kind == "file":
             raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)
         options = aws_options(ctx)
-        [loaded] = load_jobs(refs, AwsClients(options), env.stdin)
-        if not isinstance(loaded, LoadedJob):
-            return report(env, [loaded])
-        original = loaded.job
+        original = load_job_or_run(job, AwsClients(options), env.stdin)
         # The new job runs where the original ran: the ARN's region, not the configured one.
-        region = original.region or AwsClients(options).default_region()
+        first = original.parts[0] if isinstance(original, Run) else original
+        region = first.region or AwsClients(options).default_region()
         clients = AwsClients(replace(options, region=region))
         with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
             prepared = prepare_retry(
@@ -123,7 +123,7 @@ def retry(
                 follow=follow,
                 json_output=json_output,
                 query=compiled,
-                again=f"bjob retry {original.arn}",
+                again=f"bjob retry {job if isinstance(original, Run) else original.arn}",
             )
 
     run_command(ctx, debug, body)

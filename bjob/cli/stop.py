@@ -29,6 +29,7 @@ from bjob.model.environment import Environment
 from bjob.model.exits import ExitCode
 
 if TYPE_CHECKING:
+    from bjob.model.identifiers import JobRef
     from bjob.model.job import Job
     from bjob.model.stop import StopOutcome, StopPlan, StopReport
     from bjob.render.jsonout import Query
@@ -41,7 +42,7 @@ def stop(
         list[str],
         typer.Argument(
             metavar="JOB...",
-            help="Job ARNs, ids or names (as show takes them).",
+            help="Job ARNs, ids or names (as show takes them), or run:NAME (its unfinished jobs).",
             show_default=False,
             autocompletion=complete_job,
         ),
@@ -76,15 +77,24 @@ def stop(
         from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import parse_job_refs
+        from bjob.usecases.runs import find_run, split_run_refs
         from bjob.usecases.stop import stop
 
         compiled = compile_query(query)
         as_json = json_output or compiled is not None
-        refs = parse_job_refs(jobs)
+        runs, others = split_run_refs(jobs)
+        refs = parse_job_refs(others)
         settings = watch_settings(interval, timeout, give_up_after)
         clients = AwsClients(aws_options(ctx))
+        # A run: every job of it that has not ended (those that have are left as they are).
+        targets: list[Job | JobRef] = [*refs]
+        for name in runs:
+            run = find_run(name, clients, clients.options.region)
+            if not run.unfinished:
+                print(f"bjob: run:{name} has no job that has not ended", file=env.stderr)
+            targets += run.unfinished
         done = stop(
-            refs,
+            targets,
             clients,
             dry_run=dry_run,
             confirm=lambda plans: _confirmed(env, plans, yes),

@@ -1,4 +1,4 @@
-"""Retrying a job: its failed and never-processed records (exactly what `bjob results
+"""Retrying a job (or a run): its failed and never-processed records (exactly what `bjob results
 --retry-file` writes: the same code) submitted as a new job like it — its model, role,
 output, type, timeout, KMS key, VPC and tags — in its own region, as the next retry of its
 run (<run>-retry-1, then -2...), through submit's steps."""
@@ -14,6 +14,7 @@ from bjob.model.job import Job
 from bjob.model.runs import RUN_TAG
 from bjob.model.submit import JobSettings
 from bjob.usecases.results import ResultsRequest, write_retry_file
+from bjob.usecases.runs import Run, write_run_retry_files
 from bjob.usecases.submit import SubmitRequest
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class RetryInput:
 
 
 def prepare_retry(
-    original: Job,
+    original: Job | Run,
     clients: AwsClients,
     scratch: Path,
     *,
@@ -38,27 +39,44 @@ def prepare_retry(
     upload_to: str | None,
     strict: bool,
 ) -> RetryInput:
-    """The retry file written under `scratch`, and the submission of it."""
+    """The retry files written under `scratch`, and the submission of them: a job's failed
+    and missing records, or a run's records that no attempt answered yet (one file per input
+    file they come from, named after it, so that their outputs stay apart)."""
     warnings: list[str] = []
-    settings = settings_of(original, clients, warnings)
-    run = dict(settings.tags).get(RUN_TAG) or original.name or original.job_id or "job"
-    # Named as the input was, so that its output is <name>.out as the original's was.
-    given = (original.input.s3_uri or "").rstrip("/").rsplit("/", 1)[-1]
-    path = scratch / (given if given.endswith(".jsonl") else "records.jsonl")
-    found, written = write_retry_file(original, clients, path, ResultsRequest())
-    warnings += found.warnings
-    if not written.records:
+    if isinstance(original, Run):
+        model = original.parts[0]
+        settings = settings_of(model, clients, warnings)
+        run = original.name
+        files = write_run_retry_files(original, clients, scratch)
+        warnings += original.warnings
+        what = f"run:{run}"
+        labels = {
+            str(item.path): f"(the records of {what}'s {item.name} to submit again)"
+            for item in files
+        }
+        paths = [str(item.path) for item in files if item.records]
+    else:
+        settings = settings_of(original, clients, warnings)
+        run = dict(settings.tags).get(RUN_TAG) or original.name or original.job_id or "job"
+        # Named as the input was, so that its output is <name>.out as the original's was.
+        given = (original.input.s3_uri or "").rstrip("/").rsplit("/", 1)[-1]
+        path = scratch / (given if given.endswith(".jsonl") else "records.jsonl")
+        found, written = write_retry_file(original, clients, path, ResultsRequest())
+        warnings += found.warnings
+        labels = {str(path): f"(the records of {original.arn} to submit again)"}
+        paths = [str(path)] if written.records else []
+    if not paths:
         return RetryInput(None, tuple(warnings))
     base = name or f"{run}-retry"
     request = SubmitRequest(
-        [str(path)],
+        paths,
         settings,
         base,
         upload_to,
         strict=strict,
         run=run,
         retry_of=None if name else base,
-        labels={str(path): f"(the records of {original.arn} to submit again)"},
+        labels=labels,
     )
     return RetryInput(request, tuple(warnings))
 
