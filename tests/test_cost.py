@@ -558,3 +558,15 @@ def test_estimate_cost_reads_the_input_itself_for_a_caller_that_has_not(
     assert estimate.to_json()["output_tokens_max"] == 2500
     assert cost_line(estimate).startswith("≈ $0.0")
     assert "at most $0.0016 output" in cost_line(estimate)
+
+
+def test_a_sample_stops_once_its_interval_is_narrow(bedrock: RunningFake, tmp_path: Path) -> None:
+    """Records alike in tokens per byte: the first 100 draws already pin the total within 2 %
+    (99 % interval), so no more calls are made; the range still holds the truth."""
+    bodies = [body("the same question, asked again and again") for _ in range(5_000)]
+    path = write_records(tmp_path / "in.jsonl", bodies)
+    cost = cost_of(check_cost(bedrock, str(path), "--model", HAIKU, "--cost", "--json"))
+    truth = sum(fake_token_count(item) for item in bodies)
+    tokens = cost["input_tokens"]
+    assert tokens["method"] == "sampled" and tokens["low"] <= truth <= tokens["high"]
+    assert len(bedrock.fake.requests_to("/model/")) <= 100

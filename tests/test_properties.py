@@ -51,7 +51,7 @@ def strategy_for(shape: Any) -> st.SearchStrategy[Any]:
 responses = strategy_for(OUTPUT)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(responses)
 def test_any_shaped_response_normalizes_and_renders(response: dict[str, Any]) -> None:
     try:
@@ -99,7 +99,7 @@ _lines = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(_lines, max_size=6))
 def test_any_output_or_input_line_is_classified_never_crashes(lines: list[bytes]) -> None:
     """Output lines tally (a record, or unreadable); input lines check (problems, never an

@@ -80,13 +80,17 @@ def from_bytes(size: int) -> TokenEstimate:
     )
 
 
-def sample_positions(total_bytes: int, count: int = MAX_SAMPLE, seed: int = 0) -> list[int]:
-    """`count` byte positions drawn at random (with replacement) in [0, total_bytes), sorted;
-    seeded, so that the same input draws the same sample."""
+def sample_positions(
+    total_bytes: int, count: int = MAX_SAMPLE, seed: int = 0, ordered: bool = True
+) -> list[int]:
+    """`count` byte positions drawn at random (with replacement) in [0, total_bytes), sorted
+    (or, `ordered=False`, in the order drawn: any first n are a sample too); seeded, so that
+    the same input draws the same sample."""
     if total_bytes <= 0:
         return []
     draw = random.Random(seed)
-    return sorted(draw.randrange(total_bytes) for _ in range(count))
+    drawn = [draw.randrange(total_bytes) for _ in range(count)]
+    return sorted(drawn) if ordered else drawn
 
 
 def size_weighted_estimate(space: int, ratios: Sequence[float]) -> TokenEstimate:

@@ -60,6 +60,10 @@ PRICES_SECONDS = 24 * 3600  # how long a region's Price List is kept in the cach
 PRICES_VERSION = 1
 COUNTERS = 8  # CountTokens calls at once
 COUNT_ATTEMPTS = 10  # per call, throttling included (botocore's standard back-off)
+# A sample's first draws, counted while the input is read; more are counted, doubling up to
+# MAX_SAMPLE, until the 99 % interval is within PRECISION of the estimate.
+FIRST_DRAWS = 100
+PRECISION = 0.02
 
 
 # --- prices ---------------------------------------------------------------------------
@@ -206,6 +210,12 @@ class _Record:
     body: dict[str, Any]
     size: int
     picks: int
+    draws: tuple[int, ...] = ()  # the draws (in the order drawn) that landed on it
+    sent: bool = False
+
+    @property
+    def first_draw(self) -> int:
+        return min(self.draws, default=MAX_SAMPLE)
 
 
 class CostCounter:
@@ -238,7 +248,15 @@ class CostCounter:
             self._starts.append(space)
             space += size or 0
         self._space = space
-        self._positions = sample_positions(space, MAX_SAMPLE, seed=space) if self._sized else []
+        # The positions in the order drawn: any first n of them are a sample of their own, so
+        # the counting can stop once the estimate is precise enough (FIRST_DRAWS at least).
+        drawn = sample_positions(space, MAX_SAMPLE, seed=space, ordered=False)
+        drawn = drawn if self._sized else []
+        ranked = sorted((position, rank) for rank, position in enumerate(drawn))
+        self._positions = [position for position, _ in ranked]
+        self._ranks = [rank for _, rank in ranked]
+        self._drawn = len(drawn)
+        self._draws_used = self._drawn
         self.records = 0
         self.bytes = 0
         self._output_max = 0
@@ -281,11 +299,12 @@ class CostCounter:
         cap = max_tokens(body, self._family)
         key = (index, offset)
         picks = 0
+        draws: tuple[int, ...] = ()
         if self._sized:
             start = self._starts[index] + offset
-            picks = bisect.bisect_left(self._positions, start + size) - bisect.bisect_left(
-                self._positions, start
-            )
+            low = bisect.bisect_left(self._positions, start)
+            high = bisect.bisect_left(self._positions, start + size)
+            picks, draws = high - low, tuple(self._ranks[low:high])
         with self._lock:
             self.records += 1
             self.bytes += size
@@ -293,25 +312,22 @@ class CostCounter:
                 self._no_max += 1
             else:
                 self._output_max += cap
-            record = _Record(body, size, picks)
+            record = _Record(body, size, picks, draws)
             if not self._sized:
                 self._keep_in_reservoir(key, record)
                 return
             if picks:
                 self._picked[key] = record
             if self._big:
-                if picks:
-                    self._submit(key, body)
+                self._submit_drawn(key, record, FIRST_DRAWS)
             elif self.records <= COUNT_ALL_AT_MOST:
                 self._first[key] = record
             else:  # more than 200: the sample, from now on; the first records' picks now
                 self._big = True
                 for early, kept in self._first.items():
-                    if kept.picks:
-                        self._submit(early, kept.body)
+                    self._submit_drawn(early, kept, FIRST_DRAWS)
                 self._first.clear()
-                if picks:
-                    self._submit(key, body)
+                self._submit_drawn(key, record, FIRST_DRAWS)
 
     def _keep_in_reservoir(self, key: tuple[int, int], record: _Record) -> None:
         """A stream's records: a uniform sample of MAX_SAMPLE kept (algorithm R), counted at
@@ -324,6 +340,12 @@ class CostCounter:
         if slot < MAX_SAMPLE:
             self._reservoir[slot] = (key, record)
 
+    def _submit_drawn(self, key: tuple[int, int], record: _Record, draws: int) -> None:
+        """Count the record now if one of the first `draws` draws landed on it."""
+        if not record.sent and record.first_draw < draws:
+            record.sent = True
+            self._submit(key, record.body)
+
     def _submit(self, key: tuple[int, int], body: dict[str, Any]) -> None:
         if self._workers is None:
             self._workers = in_background(self._run_workers)
@@ -333,34 +355,41 @@ class CostCounter:
         return run_all(self._work, range(COUNTERS), workers=COUNTERS)
 
     def _work(self, _: int, cancel: Cancel) -> None:
+        client: list[Any] = []  # the worker's own client, made on its first call
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                cancel.check()
+                self._count_one(item, client)
+            finally:
+                self._queue.task_done()
+
+    def _count_one(self, item: tuple[tuple[int, int], dict[str, Any]], client: list[Any]) -> None:
+        """One CountTokens call; an unsupported model or a denial stops the rest."""
         from bjob.aws.pricing import CountTokensUnsupported, count_tokens
         from bjob.aws.quotas import PermissionDenied
 
-        client: Any = None
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            cancel.check()
-            key, body = item
-            if self._stop_reason is not None:
-                continue
-            try:
-                if client is None:
-                    client = self._clients().client("bedrock-runtime", attempts=COUNT_ATTEMPTS)
-                tokens = count_tokens(client, self._count_id, body, self._converse)
-            except CountTokensUnsupported as error:
-                self._stop_reason = f"CountTokens does not count {self._count_id} ({error.message})"
-                continue
-            except PermissionDenied as error:
-                self._stop_reason = f"bedrock:CountTokens was denied ({error.message})"
-                continue
-            except BjobError as error:
-                with self._lock:
-                    self._failures.append(error.message)
-                continue
+        key, body = item
+        if self._stop_reason is not None:
+            return
+        try:
+            if not client:
+                client.append(self._clients().client("bedrock-runtime", attempts=COUNT_ATTEMPTS))
+            tokens = count_tokens(client[0], self._count_id, body, self._converse)
+        except CountTokensUnsupported as error:
+            self._stop_reason = f"CountTokens does not count {self._count_id} ({error.message})"
+            return
+        except PermissionDenied as error:
+            self._stop_reason = f"bedrock:CountTokens was denied ({error.message})"
+            return
+        except BjobError as error:
             with self._lock:
-                self._tokens[key] = tokens
+                self._failures.append(error.message)
+            return
+        with self._lock:
+            self._tokens[key] = tokens
 
     # -- the end --------------------------------------------------------------------------
 
@@ -383,6 +412,8 @@ class CostCounter:
         elif not self._sized:
             for key, record in self._reservoir:
                 self._submit(key, record.body)
+        else:
+            self._draws_used = self._enough_draws()
         self.close()
         tokens = self._input_estimate(warnings)
         if self._no_max:
@@ -422,17 +453,41 @@ class CostCounter:
             if len(self._tokens) == self.records:
                 return counted(sum(self._tokens.values()))
             return uniform_estimate(self.records, list(self._tokens.values()))
+        return self._sampled(self._draws_used) or from_bytes(self.bytes)
+
+    def _enough_draws(self) -> int:
+        """The first FIRST_DRAWS draws' records are counted while the input is read; then
+        more, doubling, until the estimate's 99 % interval is within PRECISION of it, or
+        every draw is counted: how many draws the estimate rests on."""
+        draws = min(FIRST_DRAWS, self._drawn)
+        while True:
+            self._queue.join()  # the calls asked for so far
+            estimate = self._sampled(draws)
+            if draws >= self._drawn or self._stop_reason is not None or estimate is None:
+                return draws
+            if estimate.high - estimate.low <= 2 * PRECISION * max(estimate.value, 1):
+                return draws
+            draws = min(2 * draws, self._drawn)
+            with self._lock:
+                for key, record in self._picked.items():
+                    self._submit_drawn(key, record, draws)
+
+    def _sampled(self, draws: int) -> TokenEstimate | None:
+        """The estimate from the first `draws` draws (None when no record they landed on was
+        counted): tokens/bytes of the record each landed on, 0 for one on no record."""
         ratios: list[float] = []
-        dropped = 0
-        for key, record in self._picked.items():
-            if key in self._tokens:
-                ratios += [self._tokens[key] / record.size] * record.picks
-            else:
-                dropped += record.picks
-        on_records = sum(record.picks for record in self._picked.values())
-        ratios += [0.0] * (len(self._positions) - on_records)  # picks that fell on no record
+        dropped = on_records = 0
+        with self._lock:
+            for key, record in self._picked.items():
+                landed = sum(rank < draws for rank in record.draws)
+                on_records += landed
+                if key in self._tokens:
+                    ratios += [self._tokens[key] / record.size] * landed
+                else:
+                    dropped += landed
+        ratios += [0.0] * (draws - on_records)  # draws that fell on no record
         if not ratios or dropped == on_records:
-            return from_bytes(self.bytes)
+            return None
         return size_weighted_estimate(self._space, ratios)
 
     def _prices(self, lookup: ModelLookup | None, warnings: list[str]) -> BatchPrices | None:
