@@ -54,6 +54,19 @@ _AWS_VARIABLES_TO_DROP = (
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def children_hear_ctrl_c() -> None:
+    """The tests that press Ctrl-C on a bjob (SIGINT) need it to reach the child: a suite
+    started in the background (`pytest &`, nohup) runs with SIGINT ignored, which every
+    child would inherit, and then wait for a process that never stops. A handler here is
+    reset to the default at each child's exec."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def offline_aws(
     monkeypatch: pytest.MonkeyPatch,
