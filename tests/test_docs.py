@@ -65,7 +65,8 @@ def test_every_option_has_a_row_in_its_commands_page(command: str) -> None:
     text = page.read_text()
     assert text.startswith(f"# `bjob {command}`\n"), f"docs/{command}.md: title"
     cells = option_cells(text)
-    missing = sorted(o for o in options(command) if not re.search(rf"`{re.escape(o)}\b(?!-)", cells))
+    rows = {option: rf"`{re.escape(option)}\b(?!-)" for option in options(command)}
+    missing = sorted(option for option, row in rows.items() if not re.search(row, cells))
     assert not missing, f"docs/{command}.md has no options-table row for {missing}"
 
 
