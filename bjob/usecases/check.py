@@ -52,7 +52,10 @@ CANCEL_EVERY_LINES = 1000  # how often a file being checked looks whether to sto
 ClientsFactory = Callable[[], "AwsClients"]
 Lines = Callable[[], Iterator[bytes]]
 # Given every line as it is read, beside the check: (source index, byte offset, line).
-LineObserver = Callable[[int, int, bytes], None]
+# (source, offset, line, the line as JSON or NOT_PARSED): what check read, for a cost
+# counted alongside without parsing the line again.
+LineObserver = Callable[[int, int, bytes, Any], None]
+NOT_PARSED: Any = object()
 
 
 @dataclass(frozen=True)
@@ -402,14 +405,23 @@ def _check_all(
 
     def check_once(source: Source, cancel: Cancel) -> tuple[CheckTally, InputFile]:
         tally = CheckTally(fmt, infer)
-        uri, line, loads = source.uri, tally.line, orjson.loads
+        parsed: list[Any] = [NOT_PARSED]
+
+        def kept(raw: bytes) -> Any:  # the document the check parsed, for the observer
+            parsed[0] = document = orjson.loads(raw)
+            return document
+
+        loads: Callable[[bytes], Any] = orjson.loads if observe is None else kept
+        uri, line = source.uri, tally.line
+
         lines = source.lines()
         counted: Iterator[bytes] = _Counting(lines) if source.size is None else lines
         records, offset, index = 0, 0, indexes[id(source)]
         for number, raw in enumerate(counted, start=1):
             records += line(raw, uri, number, loads)
             if observe is not None:
-                observe(index, offset, raw)
+                observe(index, offset, raw, parsed[0])
+                parsed[0] = NOT_PARSED
                 offset += len(raw) + 1
             if number == 1 and tally.stopped:
                 break

@@ -50,6 +50,7 @@ from bjob.model.prices import (
     select_prices,
 )
 from bjob.model.requestformats import format_for_model
+from bjob.usecases.check import NOT_PARSED
 from bjob.usecases.localfiles import read_json, write_private_json
 
 if TYPE_CHECKING:
@@ -286,12 +287,14 @@ class CostCounter:
 
     # -- reading ------------------------------------------------------------------------
 
-    def observe(self, index: int, offset: int, raw: bytes) -> None:
-        """One line of source `index`, starting `offset` bytes into it."""
-        try:
-            document = orjson.loads(raw)
-        except (ValueError, RecursionError):
-            return
+    def observe(self, index: int, offset: int, raw: bytes, document: Any = NOT_PARSED) -> None:
+        """One line of source `index`, starting `offset` bytes into it (and the JSON the
+        reader parsed it into, if it did)."""
+        if document is NOT_PARSED:
+            try:
+                document = orjson.loads(raw)
+            except (ValueError, RecursionError):
+                return
         body = document.get("modelInput") if isinstance(document, dict) else None
         if not isinstance(body, dict):
             return  # no record: a pick that lands here counts 0 tokens
@@ -312,6 +315,8 @@ class CostCounter:
                 self._no_max += 1
             else:
                 self._output_max += cap
+            if self._big and not picks:  # most lines of a large input: nothing to keep
+                return
             record = _Record(body, size, picks, draws)
             if not self._sized:
                 self._keep_in_reservoir(key, record)
