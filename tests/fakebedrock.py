@@ -96,6 +96,7 @@ class Fault:
     body: str = ""
     seconds: float = 0.0
     path_prefix: str = "/"
+    method: str | None = None  # only requests of this method (POST: a creation, not a list)
 
 
 @dataclass
@@ -171,7 +172,7 @@ class FakeBedrock:
 
     def fail_next(self, fault: Fault, times: int = 1, after: int = 0) -> None:
         """The next `times` requests (after `after` normal ones) under the fault's path fail."""
-        passing = Fault("pass", path_prefix=fault.path_prefix)
+        passing = Fault("pass", path_prefix=fault.path_prefix, method=fault.method)
         with self.lock:
             self.faults.extend([passing] * after + [fault] * times)
 
@@ -200,10 +201,10 @@ class FakeBedrock:
 
     # --- what the handler calls -------------------------------------------------------
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str, method: str = "GET") -> Fault | None:
         with self.lock:
             for index, fault in enumerate(self.faults):
-                if path.startswith(fault.path_prefix):
+                if path.startswith(fault.path_prefix) and fault.method in (None, method):
                     return self.faults.pop(index)
         return None
 
@@ -275,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with fake.lock:
             fake.requests.append(request)
-        fault = fake.take_fault(request.path)
+        fault = fake.take_fault(request.path, method)
         if fault is not None:
             if fault.kind == "drop":
                 self.close_connection = True

@@ -146,10 +146,9 @@ def test_running_twice_creates_each_job_once(
     model_listed(server, records_per_job=100, min_records=40)
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 250))
     # The service fails the second creation (each of botocore's 3 tries): one job made, then
-    # an error. (Before it: the two listings, for earlier jobs and for the slots; the first
-    # creation.)
+    # an error.
     server.fake.fail_next(
-        Fault("error", 500, path_prefix="/model-invocation-job"), times=3, after=3
+        Fault("error", 500, path_prefix="/model-invocation-job", method="POST"), times=3, after=1
     )
     first = submit(server, str(path), "--yes")
     assert first.code == 5 and len(server.fake.created) == 1
@@ -262,8 +261,8 @@ def test_a_role_that_cannot_be_passed(server: RunningFake, s3: Any, tmp_path: Pa
             "AccessDeniedException",
             f"User is not authorized to perform: iam:PassRole on resource: {ROLE}",
             path_prefix="/model-invocation-job",
+            method="POST",  # the creation
         ),
-        after=2,  # the two listings first: earlier jobs, and the slots in use
     )
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
     result = submit(server, str(path), "--yes")

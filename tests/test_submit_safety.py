@@ -127,7 +127,7 @@ def test_reruns_find_every_part_and_ask_only_about_the_rest(
     path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 250))
     # The service fails the second creation (each of botocore's 3 tries).
     server.fake.fail_next(
-        Fault("error", 500, path_prefix="/model-invocation-job"), times=3, after=3
+        Fault("error", 500, path_prefix="/model-invocation-job", method="POST"), times=3, after=1
     )
     assert submit(server, str(path), "--yes").code == 5
     asked = submit(server, str(path), tty=True, stdin="n\n")
@@ -331,9 +331,9 @@ def test_sigint_after_the_first_creation_names_what_was_made(
         boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url).create_bucket(
             Bucket="batch-out"
         )
-        # Two listings and the first creation answer; the second creation hangs.
+        # The first creation answers; the second hangs.
         server.fake.fail_next(
-            Fault("slow", seconds=20, path_prefix="/model-invocation-job"), after=3
+            Fault("slow", seconds=20, path_prefix="/model-invocation-job", method="POST"), after=1
         )
         env = {
             **os.environ,
@@ -452,9 +452,9 @@ def test_through_the_installed_bjob(server: RunningFake, tmp_path: Path) -> None
             base += ["--output", OUTPUT, "--endpoint-url", server.url, "--region", "us-east-1"]
             return run_bjob(*base, *args, env=env)
 
-        # Two listings and the first creation pass; the second creation fails (3 tries).
+        # The first creation passes; the second fails (3 tries).
         server.fake.fail_next(
-            Fault("error", 500, path_prefix="/model-invocation-job"), times=3, after=3
+            Fault("error", 500, path_prefix="/model-invocation-job", method="POST"), times=3, after=1
         )
         cut = bjob("--yes")
         assert cut.code == 5 and len(server.fake.created) == 1
@@ -513,3 +513,23 @@ def test_the_plan_says_what_the_input_will_cost(
     assert json.loads(checked.stdout)["cost"]["input_tokens"] == cost["input_tokens"]
     line = next(text for text in dry.stderr.splitlines() if text.startswith("  cost     "))
     assert "input" in line and "counted" in line and "at most $" in line
+
+
+def test_an_upload_begun_before_the_check_is_taken_back_when_the_plan_differs(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    """With --yes a lone file is uploaded while it is checked, as the one object its bytes
+    promise; a line of spaces (not a record: left out) makes the plan another object, and
+    the early one is removed: only what the plan says is left."""
+    model_listed(server)
+    lines = [json.dumps(line).encode() for line in records(BODY, 120)]
+    path = tmp_path / "spaced.jsonl"
+    path.write_bytes(b"\n".join(lines[:60]) + b"\n   \n" + b"\n".join(lines[60:]) + b"\n")
+    result = submit(server, str(path), "--yes", "--json")
+    assert result.code == 0, result.stderr
+    [job] = json.loads(result.stdout)["jobs"]
+    assert uploaded(s3) == {key_of(job["objects"][0]["uri"]): b"\n".join(lines) + b"\n"}
+    # A gate that refuses: nothing is left either (test_submit's gate test, with --yes).
+    bad = write_jsonl(tmp_path / "bad.jsonl", [*records(BODY, 119), {"recordId": "x"}])
+    refused = submit(server, str(bad), "--yes")
+    assert refused.code == 7 and len(uploaded(s3)) == 1

@@ -273,11 +273,7 @@ def upload(
     can be skipped. A stream's parts wait in memory: a few at a time."""
     from boto3.s3.transfer import TransferConfig
 
-    extra: dict[str, Any] = {"Metadata": {SHA256_METADATA: sha256}}
-    if crc32 is not None:  # the whole object's: S3 refuses other bytes
-        extra["ChecksumCRC32"] = crc32
-    if kms_key:
-        extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
+    extra = _upload_arguments(sha256, kms_key, crc32)
     arguments = {"ExtraArgs": extra, "Callback": on_bytes}
     with s3_errors(location, kms_key=kms_key):
         if isinstance(body, str):  # a file on disk: its parts read where they are
@@ -286,6 +282,57 @@ def upload(
         else:
             config = TransferConfig(max_concurrency=4)
             client.upload_fileobj(body, location.bucket, location.key, Config=config, **arguments)
+
+
+def _upload_arguments(sha256: str, kms_key: str | None, crc32: str | None) -> dict[str, Any]:
+    extra: dict[str, Any] = {"Metadata": {SHA256_METADATA: sha256}}
+    if crc32 is not None:  # the whole object's: S3 refuses other bytes
+        extra["ChecksumCRC32"] = crc32
+    if kms_key:
+        extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
+    return extra
+
+
+class Upload:
+    """A local file's upload under way in the background: wait for it, or cancel it (a
+    multipart upload cancelled is aborted: no parts are left behind)."""
+
+    def __init__(self, manager: Any, future: Any, location: S3Location, kms_key: str | None):
+        self.manager, self.future = manager, future
+        self.location, self.kms_key = location, kms_key
+
+    def wait(self) -> None:
+        try:
+            with s3_errors(self.location, kms_key=self.kms_key):
+                self.future.result()
+        finally:
+            self.manager.shutdown()
+
+    def cancel(self) -> bool:
+        """Stop it; True when it had finished all the same (the object is there)."""
+        self.manager.shutdown(cancel=True)
+        try:
+            self.future.result()
+        except BaseException:
+            return False
+        return True
+
+
+def start_upload(
+    client: Any,
+    location: S3Location,
+    path: str,
+    sha256: str,
+    kms_key: str | None = None,
+    crc32: str | None = None,
+) -> Upload:
+    """`upload` of a local file, begun in the background."""
+    from boto3.s3.transfer import TransferConfig, create_transfer_manager
+
+    manager = create_transfer_manager(client, TransferConfig(max_concurrency=8))
+    extra = _upload_arguments(sha256, kms_key, crc32)
+    future = manager.upload(path, location.bucket, location.key, extra_args=extra)
+    return Upload(manager, future, location, kms_key)
 
 
 def bucket_region(client: Any, bucket: str) -> str | None:

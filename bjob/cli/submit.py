@@ -170,7 +170,12 @@ def submit(
         if upload_to is not None:
             _s3_uri(upload_to, "--upload-to")
         request = SubmitRequest(
-            inputs, settings, name or default_name(inputs[0]), upload_to, strict=strict
+            inputs,
+            settings,
+            name or default_name(inputs[0]),
+            upload_to,
+            strict=strict,
+            early=yes and not dry_run,  # nothing will be asked: upload while checking
         )
         clients = AwsClients(aws_options(ctx))
         follow = follow_settings(watch, interval, timeout)

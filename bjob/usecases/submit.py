@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -29,6 +31,7 @@ from bjob.model.submit import (
     ExistingJob,
     InputObject,
     JobSettings,
+    LocalFile,
     PlannedJob,
     PlannedObject,
     SubmissionPlan,
@@ -40,6 +43,7 @@ from bjob.model.submit import (
     job_digest,
     object_names,
     part_names,
+    shard_limits,
 )
 from bjob.usecases.check import (
     ModelLookup,
@@ -49,9 +53,17 @@ from bjob.usecases.check import (
     lookup_model,
 )
 from bjob.usecases.cost import CostCounter
-from bjob.usecases.submitinput import FileFacts, deal, facts_kept, upload_objects
+from bjob.usecases.submitinput import (
+    FileFacts,
+    as_is,
+    deal,
+    facts_kept,
+    read_facts,
+    upload_objects,
+)
 
 if TYPE_CHECKING:
+    from bjob.aws.s3 import Upload
     from bjob.aws.session import AwsClients
 
 # Problems the split resolves: they are not the gate's business.
@@ -73,6 +85,9 @@ class SubmitRequest:
     run: str | None = None  # the run the jobs join: the name, unless they are a retry
     retry_of: str | None = None  # name the jobs <retry_of>-1, -2...: the first one free
     labels: Mapping[str, str] = field(default_factory=dict)  # an input path: how to name it
+    # Nothing will be asked (--yes, not a dry run): a lone local file that will be one job
+    # may be uploaded while it is checked, and is taken back if the check refuses it.
+    early: bool = False
 
 
 class GateClosed(BjobError):
@@ -121,10 +136,38 @@ def plan_submission(
     )
     known = (
         None
-        if looks_like_an_id(settings.model_id)
+        if looks_like_an_id(settings.model_id) and not request.early
         else lookup_model(settings.model_id, lambda: clients)
     )
     model_id = known.model.for_jobs if known is not None else settings.model_id
+    early = _early_upload(request, sources, known, clients, region, now) if known else None
+    try:
+        plan = _checked_and_planned(
+            request, sources, watched, facts, known, model_id, clients, region, now, early
+        )
+    except BaseException:
+        if early is not None:
+            with contextlib.suppress(BjobError):  # (the failure that stopped it is the news)
+                early.abandon()
+        raise
+    if early is not None and early.uri not in plan.about.reused:
+        early.abandon()  # the plan turned out otherwise: the object is taken back
+    return plan
+
+
+def _checked_and_planned(
+    request: SubmitRequest,
+    sources: Sources,
+    watched: Sources,
+    facts: list[FileFacts],
+    known: ModelLookup | None,
+    model_id: str,
+    clients: AwsClients,
+    region: str,
+    now: datetime,
+    early: _Early | None,
+) -> Plan:
+    settings = request.settings
     counter = CostCounter(watched, model_id, settings.invocation_type, lambda: clients)
     try:
         report, lookup = check_input(
@@ -170,6 +213,8 @@ def plan_submission(
     existing = _existing(jobs, name, run, summaries)
     _check_buckets(jobs, settings, clients, region)
     missing = [job for job in jobs if job.token not in existing]
+    if early is not None:
+        early.wait()  # then the looks find it, as bjob's own upload of those bytes
     reused = _look_at_objects(missing, clients, region)
     quota, in_use = _slots_in_use(lookup, clients, region, now)
     label = lookup.model.name
@@ -187,6 +232,86 @@ def plan_submission(
         in_place,
     )
     return Plan(about, lookup, report, read)
+
+
+class _Early:
+    """An upload begun before the check: the one object of the one job a lone local file
+    will be, uploaded while the check reads it. Kept only if the plan turns out to be that
+    very object (same bytes, same place); otherwise, or if anything fails, taken back."""
+
+    def __init__(self, uri: str, upload: Upload, client: Any) -> None:
+        self.uri, self.upload, self.client = uri, upload, client
+        self.finished = False
+
+    def wait(self) -> None:
+        self.upload.wait()
+        self.finished = True
+
+    def abandon(self) -> None:
+        from bjob.aws.s3 import remove_object
+
+        if not self.finished and not self.upload.cancel():
+            return  # stopped before it was whole: a multipart upload is aborted, nothing left
+        remove_object(self.client, parse_s3_uri(self.uri))
+
+
+def _early_upload(
+    request: SubmitRequest,
+    sources: Sources,
+    known: ModelLookup,
+    clients: AwsClients,
+    region: str,
+    now: datetime,
+) -> _Early | None:
+    """Begin the upload now when nothing will be asked and the plan can be told before the
+    check from the file's bytes alone: one local file whose every line is a record, within
+    one job's limits, its job not made yet, with room for it, and its object not there. The
+    check then decides, as ever; the plan, made again from it, keeps or takes back this."""
+    from bjob.aws.s3 import start_upload
+
+    items = sources.items
+    if not request.early or len(items) != 1 or request.retry_of is not None:
+        return None
+    path = items[0].uri
+    if path.startswith("s3://") or not os.path.isfile(path):
+        return None
+    facts = read_facts(path)
+    limits = shard_limits(known.limits)
+    records = facts.newlines
+    fits = limits.min_records <= records <= min(limits.max_records, limits.file_records)
+    if not (fits and facts.size <= min(limits.max_bytes, limits.file_bytes)):
+        return None
+    if not as_is(facts, records):
+        return None
+    [name] = object_names([path])
+    whole = InputObject(0, 0, name, records, facts.size, facts.digest)
+    whole.local_file = LocalFile(path, facts.crc32_text, facts.signature)
+    run = request.run or request.name
+    settings = _with_run_tag(replace(request.settings, model_id=known.model.for_jobs), run)
+    folder = _upload_folder(request.upload_to, settings.output_uri)
+    [job] = _plan_jobs([whole], request.name, run, settings, folder, None)
+    try:
+        if _existing([job], request.name, run, _run_summaries(run, clients, region)):
+            return None
+        _check_buckets([job], settings, clients, region)
+        if _look_at_objects([job], clients, region):
+            return None
+    except BjobError:
+        return None  # the plan will say why, in its own words
+    quota, in_use = _slots_in_use(known, clients, region, now)
+    if int(quota.value) - in_use < 1:
+        return None
+    [planned] = job.objects
+    client = clients.client("s3", region)
+    upload = start_upload(
+        client,
+        parse_s3_uri(planned.uri),
+        path,
+        planned.sha256,
+        kms_key=settings.kms_key,
+        crc32=whole.local_file.crc32,
+    )
+    return _Early(planned.uri, upload, client)
 
 
 def _no_stdin() -> IO[bytes]:

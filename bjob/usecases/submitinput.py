@@ -49,6 +49,33 @@ class FileFacts:
     bom: bool = False
     complete: bool = False
 
+    def take(self, chunk: bytes) -> None:
+        """The next chunk of the file, as read."""
+        if not self.size:
+            self.bom = chunk.startswith(BOM)
+        self.digest.update(chunk)
+        self.crc32 = zlib.crc32(chunk, self.crc32)
+        self.size += len(chunk)
+        self.newlines += chunk.count(b"\n")
+        self.carriage_return = self.carriage_return or b"\r" in chunk
+        self.last = chunk[-1:]
+
+    @property
+    def crc32_text(self) -> str:
+        """As S3 takes it: base64 of the big-endian CRC-32."""
+        return base64.b64encode(self.crc32.to_bytes(4, "big")).decode()
+
+
+def read_facts(path: str) -> FileFacts:
+    """A local file's facts, read once on its own (for an upload begun before the check)."""
+    facts = FileFacts()
+    with open(path, "rb") as file:
+        facts.signature = _signature(os.fstat(file.fileno()))
+        while chunk := file.read(CHUNK_BYTES):
+            facts.take(chunk)
+    facts.complete = True
+    return facts
+
 
 def facts_kept(source: Source, facts: FileFacts) -> Source:
     """The source, read for the check through a tap that hashes its bytes as they pass (a
@@ -60,16 +87,8 @@ def facts_kept(source: Source, facts: FileFacts) -> Source:
         def chunks() -> Iterator[bytes]:
             with open(source.uri, "rb") as file:
                 facts.signature = _signature(os.fstat(file.fileno()))
-                first = True
                 while chunk := file.read(CHUNK_BYTES):
-                    if first:
-                        facts.bom, first = chunk.startswith(BOM), False
-                    facts.digest.update(chunk)
-                    facts.crc32 = zlib.crc32(chunk, facts.crc32)
-                    facts.size += len(chunk)
-                    facts.newlines += chunk.count(b"\n")
-                    facts.carriage_return = facts.carriage_return or b"\r" in chunk
-                    facts.last = chunk[-1:]
+                    facts.take(chunk)
                     yield chunk
             facts.complete = True
 
@@ -96,7 +115,7 @@ def deal(
         InputFacts(
             counted[source.uri].records,
             counted[source.uri].bytes,
-            _as_is(item, counted[source.uri].records),
+            as_is(item, counted[source.uri].records),
         )
         for source, item in zip(items, facts, strict=True)
     ]
@@ -107,8 +126,9 @@ def deal(
             for index in members:
                 whole = InputObject(job, index, names[index], known[index].records)
                 whole.bytes, whole.digest = known[index].bytes, facts[index].digest
-                crc = base64.b64encode(facts[index].crc32.to_bytes(4, "big")).decode()
-                whole.local_file = LocalFile(items[index].uri, crc, facts[index].signature)
+                whole.local_file = LocalFile(
+                    items[index].uri, facts[index].crc32_text, facts[index].signature
+                )
                 objects.append(whole)
         return objects, lambda: iter(())
     records = sum(item.records for item in known)
@@ -133,7 +153,7 @@ def _signature(found: os.stat_result) -> tuple[int, int, int]:
     return found.st_size, found.st_mtime_ns, found.st_ino
 
 
-def _as_is(facts: FileFacts, records: int) -> bool:
+def as_is(facts: FileFacts, records: int) -> bool:
     """Every line a record, each ending with \\n, no \\r, no byte-order mark."""
     return (
         facts.complete
