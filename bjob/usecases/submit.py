@@ -74,6 +74,13 @@ class SubmitRequest:
     retry_of: str | None = None  # name the jobs <retry_of>-1, -2...: the first one free
     labels: Mapping[str, str] = field(default_factory=dict)  # an input path: how to name it
 
+    def labelled(self, text: str) -> str:
+        """A message with a file bjob made for the submission (retry's, in a folder removed
+        afterwards) named for what it holds."""
+        for path, label in self.labels.items():
+            text = text.replace(path, label)
+        return text
+
 
 class GateClosed(BjobError):
     """The input has errors (or, with --strict, warnings): nothing is uploaded or created."""
