@@ -172,6 +172,7 @@ class Client:
         give_up_after: float | str = 600.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
     ) -> WatchOutcome:
         """Follow jobs (or runs, `run:NAME`; or with `active=True` every job of the region
         that has not ended) until they end: `bjob watch --json`. Each change is given to
@@ -179,7 +180,8 @@ class Client:
         `code` is the command's exit code (0 all Completed, 10 Failed, 8 the `timeout`
         came first...). `interval`: seconds between polls (at least 1); `timeout` and
         `give_up_after` (an outage ridden out this long): seconds or "45m", "2h".
-        `clock` (monotonic seconds) and `sleep` may be a test's.
+        `clock` (monotonic seconds), `sleep` and `jitter` (a number in [0, 1) that keeps
+        many watchers from polling in step) may be a test's.
 
         >>> outcome = client.watch("abc123def456", on_change=lambda c: print(c.job.status))
         InProgress
@@ -211,7 +213,7 @@ class Client:
             give_up_after=_seconds(give_up_after, "give_up_after"),
         )
         runs, others = split_run_refs(texts)
-        env = self._environment(clock, sleep)
+        env = self._environment(clock, sleep, jitter)
         targets = watch_targets(
             _job_refs(others), runs, self._clients, env, settings, lambda error, delay: None
         )
@@ -443,9 +445,8 @@ class Client:
             on_job=_ignore,
         )
         about, outcome = done.plan.about, done.outcome
-        warnings = tuple(request.labelled(warning) for warning in about.warnings)
         jobs = tuple(outcome.jobs) if outcome is not None else None
-        return Submission(about, jobs, dry_run, done.exit_code(), warnings)
+        return Submission(about, jobs, dry_run, done.exit_code(), about.warnings)
 
     def _factory(self) -> AwsClients:
         return self._clients
@@ -459,7 +460,10 @@ class Client:
         return load_job_or_run(ref, self._clients, io.StringIO())
 
     def _environment(
-        self, clock: Callable[[], float], sleep: Callable[[float], None]
+        self,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        jitter: Callable[[], float],
     ) -> Environment:
         """What the use cases are given in place of a process: no streams, the caller's time."""
         return Environment(
@@ -470,7 +474,7 @@ class Client:
             now=self._now,
             clock=clock,
             sleep=sleep,
-            random=random.random,
+            random=jitter,
         )
 
 

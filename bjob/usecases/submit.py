@@ -190,7 +190,8 @@ def plan_submission(
         quota,
         in_use,
         reused,
-        tuple(warnings),
+        # A file bjob made (retry's, removed afterwards) named for what it holds, here too.
+        tuple(request.labelled(text) for text in warnings),
         in_place,
     )
     return Plan(about, lookup, report, read)
