@@ -385,3 +385,27 @@ def test_import_bjob_is_cheap() -> None:
     before, after = completed.stdout.splitlines()
     assert before == "['bjob.version']" and after == "True"
     assert bjob.BjobError is __import__("bjob.model.exits").model.exits.BjobError
+
+
+def test_every_method_is_documented_with_an_example() -> None:
+    """docs/library.md's reference names every method and argument; each method's
+    docstring carries an example."""
+    import inspect
+
+    from tests.conftest import REPO
+
+    reference = (REPO / "docs" / "library.md").read_text()
+    methods = [
+        (name, member)
+        for name, member in inspect.getmembers(bjob.Client, inspect.isfunction)
+        if not name.startswith("_")
+    ]
+    assert {name for name, _ in methods} == {
+        "show", "list", "watch", "results", "answers", "quotas", "check", "submit", "stop",
+        "retry",
+    }  # fmt: skip
+    for name, method in methods:
+        parameters = [p for p in inspect.signature(method).parameters if p != "self"]
+        row = f"| `{name}({', '.join(parameters)})` |"
+        assert row in reference, row
+        assert ">>> " in (method.__doc__ or ""), name

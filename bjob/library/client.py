@@ -33,12 +33,27 @@ from bjob.library.values import (
     Submission,
     WatchOutcome,
 )
+from bjob.model.durations import parse_duration
 from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef
+from bjob.model.locations import folder_uri
 from bjob.model.results import Prices, parse_prices
+from bjob.model.runs import run_name_of_ref
+from bjob.model.submit import JobSettings, checked_invocation_type, default_name
 from bjob.model.track import JobTrack
-from bjob.usecases.submit import SubmitRequest
+from bjob.usecases.answers import AnswerMode, walk_records
+from bjob.usecases.check import find_sources
+from bjob.usecases.checkcost import check_sources, cost_prices
+from bjob.usecases.listing import list_filters, list_jobs
+from bjob.usecases.load import load_jobs, parse_job_refs
+from bjob.usecases.quotas import gather_queues
+from bjob.usecases.results import ResultsRequest, gather_results
+from bjob.usecases.retry import retry_of
+from bjob.usecases.runs import Run, find_run, gather_run_results, load_job_or_run, split_run_refs
+from bjob.usecases.stop import stop, stop_targets
+from bjob.usecases.submit import SubmitRequest, submit_jobs
+from bjob.usecases.watch import WatchSettings, follow_jobs, judged_on_records, watch_targets
 
 OnChange = Callable[[JobChange], None]
 
@@ -102,13 +117,8 @@ class Client:
         >>> [job.name for job in client.show("run:tickets")]
         ['tickets-1', 'tickets-2', 'tickets-retry-1']
         """
-        from bjob.model.runs import run_name_of_ref
-        from bjob.usecases.load import load_jobs
-
         name = run_name_of_ref(ref)
         if name is not None:
-            from bjob.usecases.runs import find_run
-
             run = find_run(name, self._clients, self.options.region)
             now = self._now()
             return JobList(tuple(ShownJob(job, now) for job in run.jobs), name, run.warnings)
@@ -143,8 +153,6 @@ class Client:
         >>> [job.arn for job in failed]
         ['arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456']
         """
-        from bjob.usecases.listing import list_filters, list_jobs
-
         if limit is not None and limit < 1:
             raise BjobError(f"limit: at least 1 (None: every job), not {limit}", ExitCode.USAGE)
         now = self._now()
@@ -189,14 +197,6 @@ class Client:
         >>> outcome.ok
         True
         """
-        from bjob.usecases.runs import split_run_refs
-        from bjob.usecases.watch import (
-            WatchSettings,
-            follow_jobs,
-            judged_on_records,
-            watch_targets,
-        )
-
         texts = [refs] if isinstance(refs, str) else list(refs)
         if texts and active:
             raise BjobError(
@@ -238,9 +238,6 @@ class Client:
         >>> report.results.failed, report.to_json()["cost"]["usd"]
         (2, 0.61)
         """
-        from bjob.usecases.results import ResultsRequest, gather_results
-        from bjob.usecases.runs import Run, gather_run_results
-
         given = parse_prices(prices) if isinstance(prices, str) else prices
         found = self._job_or_run(ref)
         if isinstance(found, Run):
@@ -258,9 +255,6 @@ class Client:
         ...         print(answer.record_id, answer.text)
         t1 Paris.
         """
-        from bjob.usecases.answers import AnswerMode, walk_records
-        from bjob.usecases.runs import Run
-
         found = self._job_or_run(ref)
         parts, retries = (found.parts, found.retries) if isinstance(found, Run) else ((found,), ())
         mode = AnswerMode(text=True, raw=raw)
@@ -280,8 +274,6 @@ class Client:
         >>> [m["model_id"] for m in client.quotas("haiku").to_json()["models"]]
         ['anthropic.claude-3-haiku-20240307-v1:0']
         """
-        from bjob.usecases.quotas import gather_queues
-
         [queues] = gather_queues(self._clients, [region], model, self._now())
         return Quotas(queues)
 
@@ -305,10 +297,6 @@ class Client:
         >>> report.ok, report.to_json()["records"]
         (True, 1200)
         """
-        from bjob.model.submit import checked_invocation_type
-        from bjob.usecases.check import find_sources
-        from bjob.usecases.checkcost import check_sources, cost_prices
-
         texts = [inputs] if isinstance(inputs, str) else list(inputs)
         checked_invocation_type(invocation_type)
         override = cost_prices(cost, model, prices)
@@ -352,9 +340,6 @@ class Client:
         ...               output="s3://bucket/out/").arns
         ('arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456',)
         """
-        from bjob.model.locations import folder_uri
-        from bjob.model.submit import JobSettings, checked_invocation_type, default_name
-
         texts = [inputs] if isinstance(inputs, str) else list(inputs)
         if not texts:
             raise BjobError("give one or more inputs to submit", ExitCode.USAGE)
@@ -385,8 +370,6 @@ class Client:
         >>> [entry["action"] for entry in client.stop("abc123def456").to_json()]
         ['stopped']
         """
-        from bjob.usecases.stop import stop, stop_targets
-
         texts = [refs] if isinstance(refs, str) else list(refs)
         if not texts:
             raise BjobError("give one or more jobs to stop", ExitCode.USAGE)
@@ -412,8 +395,6 @@ class Client:
         >>> client.retry("run:tickets", dry_run=True).to_json()["jobs"][0]["name"]
         'tickets-retry-1'
         """
-        from bjob.usecases.retry import retry_of
-
         with retry_of(
             ref, self._clients, io.StringIO(), name=name, upload_to=upload_to, strict=strict
         ) as retrying:
@@ -431,8 +412,6 @@ class Client:
     ) -> Submission:
         """submit's steps with the question answered yes (the caller asked for it): the
         submission, or its plan in a dry run."""
-        from bjob.usecases.submit import submit_jobs
-
         done = submit_jobs(
             request,
             clients,
@@ -452,9 +431,6 @@ class Client:
         return self._clients
 
     def _job_or_run(self, ref: str) -> Any:
-        from bjob.model.runs import run_name_of_ref
-        from bjob.usecases.runs import load_job_or_run
-
         if run_name_of_ref(ref) is None:
             _job_refs([ref])  # standard input is the command line's
         return load_job_or_run(ref, self._clients, io.StringIO())
@@ -479,8 +455,6 @@ class Client:
 
 
 def _job_refs(texts: Sequence[str]) -> list[JobRef]:
-    from bjob.usecases.load import parse_job_refs
-
     if "-" in texts:
         raise BjobError(
             "- (standard input) is the command line's: give a saved response's FILE.json",
@@ -490,8 +464,6 @@ def _job_refs(texts: Sequence[str]) -> list[JobRef]:
 
 
 def _seconds(value: float | str, option: str) -> float:
-    from bjob.model.durations import parse_duration
-
     if isinstance(value, str):
         return parse_duration(value, option)
     if not (math.isfinite(value) and value > 0):

@@ -21,6 +21,12 @@ from bjob.model.quotas import RegionQueues
 from bjob.model.results import Results
 from bjob.model.stop import StopReport
 from bjob.model.submit import SubmissionPlan, SubmittedJob
+from bjob.render.check import report_to_dict
+from bjob.render.jsonout import change_to_dict, job_to_dict
+from bjob.render.quotas import queues_to_dict
+from bjob.render.results import results_to_dict
+from bjob.render.stop import report_to_list
+from bjob.render.submit import submission_to_dict
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,6 @@ class ShownJob:
 
     def to_json(self) -> dict[str, Any]:
         """`bjob show --json` (schemas/job.schema.json)."""
-        from bjob.render.jsonout import job_to_dict
-
         return job_to_dict(self.job, self.as_of, saved=self.saved_response)
 
 
@@ -89,8 +93,6 @@ class JobChange:
     observed_at: datetime
 
     def to_json(self) -> dict[str, Any]:
-        from bjob.render.jsonout import change_to_dict
-
         return change_to_dict(self.job, self.observed_at)
 
 
@@ -125,8 +127,6 @@ class ResultsReport:
 
     def to_json(self) -> dict[str, Any]:
         """`bjob results --json` (schemas/results.schema.json)."""
-        from bjob.render.results import results_to_dict
-
         return results_to_dict(self.results)
 
 
@@ -252,8 +252,6 @@ class Quotas:
 
     def to_json(self) -> dict[str, Any]:
         """`bjob quotas --json` for one region (schemas/quotas.schema.json)."""
-        from bjob.render.quotas import queues_to_dict
-
         return queues_to_dict(self.queues)
 
 
@@ -279,8 +277,6 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         """`bjob check --json` (schemas/check.schema.json)."""
-        from bjob.render.check import report_to_dict
-
         document = report_to_dict(self.report, self.strict)
         if self.estimate is not None:
             document["cost"] = self.estimate.to_json()
@@ -306,8 +302,6 @@ class Submission:
 
     def to_json(self) -> dict[str, Any]:
         """`bjob submit --json` (schemas/submit.schema.json)."""
-        from bjob.render.submit import submission_to_dict
-
         return submission_to_dict(self.plan, self.jobs, self.dry_run, int(self.code))
 
 
@@ -325,6 +319,4 @@ class StopResult:
 
     def to_json(self) -> list[dict[str, Any]]:
         """`bjob stop --json` (schemas/stop.schema.json)."""
-        from bjob.render.stop import report_to_list
-
         return report_to_list(self.report)
