@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, overload
 
 from bjob.model.answers import Answer
 from bjob.model.check import CheckReport
@@ -74,7 +74,13 @@ class JobList(Sequence[ShownJob]):
     run: str | None = None
     warnings: tuple[str, ...] = ()
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> ShownJob: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[ShownJob, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> ShownJob | tuple[ShownJob, ...]:
         return self.jobs[index]
 
     def __len__(self) -> int:
@@ -226,6 +232,9 @@ class Answers(Iterator[AnswerLine]):
         self._closed.set()
         if self._thread is not None:
             self._thread.join()
+
+    def __del__(self) -> None:
+        self._closed.set()  # an iterator dropped half-read: its walk ends (not waited for)
 
     def __enter__(self) -> Self:
         return self
