@@ -141,6 +141,18 @@ def test_watch_ends_with_the_commands_code(server: RunningFake) -> None:
     assert late.code == 8 and sum(clock.sleeps) == pytest.approx(90)
 
 
+def test_watch_a_run_judged_on_its_records(server: RunningFake, s3: Any) -> None:
+    two_parts(server, s3)  # both parts ended, records left without an answer
+    cli = command(server, "watch", "run:tickets", "--json", clock=FakeClock())
+    clock = FakeClock()
+    outcome = client(server, clock).watch("run:tickets", clock=clock.monotonic, sleep=clock.sleep)
+    assert outcome.code == cli.code == bjob.ExitCode.JOB_PARTIALLY_COMPLETED
+    assert outcome.to_json() == [] and cli.stdout == ""  # nothing left to follow
+    [run] = outcome.runs
+    assert (run.run.name, run.answered, run.records) == ("tickets", 5, 10)
+    assert f"{run.answered} of {run.records}" in cli.stderr
+
+
 def test_results_of_a_job_and_of_a_run(server: RunningFake, s3: Any) -> None:
     inputs = {"a.jsonl": [question("r1"), question("r2"), question("r3")]}
     outputs = {"a.jsonl": [claude("r1", "one"), failure("r2")]}

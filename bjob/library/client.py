@@ -50,7 +50,14 @@ from bjob.usecases.load import load_jobs, parse_job_refs
 from bjob.usecases.quotas import gather_queues
 from bjob.usecases.results import ResultsRequest, gather_results
 from bjob.usecases.retry import retry_of
-from bjob.usecases.runs import Run, find_run, gather_run_results, load_job_or_run, split_run_refs
+from bjob.usecases.runs import (
+    Run,
+    RunOutcome,
+    find_run,
+    gather_run_results,
+    load_job_or_run,
+    split_run_refs,
+)
 from bjob.usecases.stop import stop, stop_targets
 from bjob.usecases.submit import SubmitRequest, submit_jobs
 from bjob.usecases.watch import WatchSettings, follow_jobs, judged_on_records, watch_targets
@@ -220,13 +227,15 @@ class Client:
         if targets.errors:
             raise _worst(targets.errors)
         closing = None
+        ended: list[RunOutcome] = []
         if runs:
-            closing = judged_on_records(runs, targets.plain, self._clients, _ignore, None)
+            closing = judged_on_records(runs, targets.plain, self._clients, ended.append, None)
         if not targets.jobs:  # nothing active; or every job of the runs has ended
-            return WatchOutcome((), (), closing(ExitCode.OK) if closing else ExitCode.OK)
+            code = closing(ExitCode.OK) if closing else ExitCode.OK
+            return WatchOutcome((), (), code, tuple(ended))
         display = _Changes(on_change, env.now)
         result = follow_jobs(targets.jobs, self._clients, display, env, settings, closing)
-        return WatchOutcome(result.jobs, tuple(display.changes), result.code)
+        return WatchOutcome(result.jobs, tuple(display.changes), result.code, tuple(ended))
 
     def results(self, ref: str, *, prices: str | Prices | None = None) -> ResultsReport:
         """What a finished job produced (records succeeded, failed and missing, why they

@@ -27,6 +27,7 @@ from bjob.render.quotas import queues_to_dict
 from bjob.render.results import results_to_dict
 from bjob.render.stop import report_to_list
 from bjob.render.submit import submission_to_dict
+from bjob.usecases.runs import RunOutcome
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,13 @@ class JobChange:
 class WatchOutcome:
     """How a watch ended: the jobs as last seen, every change seen on the way, and `code`,
     what `bjob watch` would exit with (0 every job Completed, 10 one Failed, 8 the timeout
-    came first...; a run's, judged on its records)."""
+    came first...; a run's, judged on its records: `runs` says how many records have an
+    answer)."""
 
     jobs: tuple[Job, ...]
     changes: tuple[JobChange, ...]
     code: ExitCode
+    runs: tuple[RunOutcome, ...] = ()  # each run's, judged on its records, once it ended
 
     @property
     def ok(self) -> bool:
