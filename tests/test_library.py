@@ -275,6 +275,17 @@ def test_submit_a_dry_run_then_for_real(server: RunningFake, s3: Any, tmp_path: 
     assert done.to_json() == printed(cli)
 
 
+def test_an_input_with_errors_is_refused_with_7(server: RunningFake, tmp_path: Path) -> None:
+    model_listed(server)
+    broken = write_jsonl(tmp_path / "broken.jsonl", [b"{not json", *records({}, 2)])
+    with pytest.raises(bjob.BjobError) as raised:
+        client(server).submit(str(broken), model=HAIKU, role=ROLE, output=OUTPUT)
+    assert raised.value.code is bjob.ExitCode.INPUT_ERRORS and server.fake.created == []
+    cli = command(server, "submit", str(broken), "--model", HAIKU, "--role", ROLE,
+                  "--output", OUTPUT, "--yes")  # fmt: skip
+    assert cli.code == 7
+
+
 def test_stop_a_dry_run_then_for_real(server: RunningFake) -> None:
     def add() -> None:
         server.fake.reset()
