@@ -454,7 +454,9 @@ def test_through_the_installed_bjob(server: RunningFake, tmp_path: Path) -> None
 
         # The first creation passes; the second fails (3 tries).
         server.fake.fail_next(
-            Fault("error", 500, path_prefix="/model-invocation-job", method="POST"), times=3, after=1
+            Fault("error", 500, path_prefix="/model-invocation-job", method="POST"),
+            times=3,
+            after=1,
         )
         cut = bjob("--yes")
         assert cut.code == 5 and len(server.fake.created) == 1

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bjob import __version__
 from bjob.aws.errors import no_region, translated_errors
 from bjob.aws.localconfig import aws_variable
 from bjob.model.exits import BjobError, ExitCode
+from bjob.version import __version__
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock import BedrockClient

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bjob import __version__
+from bjob.version import __version__
 
 # Each command: its module and function, imported only when that command runs, and its
 # short help (given, not cut from the docstring: click cuts it at 45 characters, mid-word).

@@ -22,10 +22,7 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from bjob.aws.session import AwsClients
-    from bjob.model.prices import BatchPrices
 
 
 def check(
@@ -97,7 +94,8 @@ def check(
 
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
-        from bjob.usecases.check import check_input, find_sources
+        from bjob.usecases.check import find_sources
+        from bjob.usecases.checkcost import check_sources, cost_prices
 
         compiled = compile_query(query)
         checked_invocation_type(invocation_type)
@@ -113,37 +111,13 @@ def check(
             raise BjobError("- (standard input) can be given once", ExitCode.USAGE)
         if "-" in inputs:
             note_stdin_lines(env)
-        if prices is not None and not cost:
-            raise BjobError("--prices goes with --cost", ExitCode.USAGE)
-        if cost and model is None:
-            raise BjobError(
-                "--cost needs --model: the tokens and prices are the model's", ExitCode.USAGE
-            )
-        override = _parsed_prices(prices)
+        override = cost_prices(cost, model, prices)
         sources = find_sources(inputs, clients, lambda: binary_stdin(env))
-        counter = None
-        model_text = model
-        if cost and model is not None:
-            from bjob.usecases.cost import CostCounter
-
-            model_text = _model_id(model, clients)
-            counter = CostCounter(sources, model_text, invocation_type, clients, override)
-        try:
-            report, lookup = check_input(
-                sources,
-                model_text,
-                invocation_type,
-                clients,
-                observe=counter.observe if counter is not None else None,
-            )
-        except BaseException:
-            if counter is not None:
-                counter.close()
-            raise
-        estimate = counter.finish(lookup) if counter is not None else None
-        for warning in lookup.warnings if lookup is not None else ():
-            print_warning(env.stderr, warning)
-        for warning in estimate.warnings if estimate is not None else ():
+        checked = check_sources(
+            sources, model, invocation_type, clients, cost=cost, prices=override
+        )
+        report, estimate = checked.report, checked.estimate
+        for warning in checked.warnings:
             print_warning(env.stderr, warning)
         if json_output or compiled is not None:
             from bjob.render.check import report_to_dict
@@ -164,26 +138,6 @@ def check(
         return ExitCode.OK if report.ok(strict) else ExitCode.INPUT_ERRORS
 
     run_command(ctx, debug, body)
-
-
-def _parsed_prices(text: str | None) -> BatchPrices | None:
-    if text is None:
-        return None
-    from bjob.model.prices import user_prices
-    from bjob.model.results import parse_prices
-
-    parsed = parse_prices(text)
-    return user_prices(parsed.input, parsed.output)
-
-
-def _model_id(text: str, clients: Callable[[], AwsClients]) -> str:
-    """--model as an id: a name resolved with the region's model list (as check does)."""
-    from bjob.model.models import looks_like_an_id
-    from bjob.usecases.check import lookup_model
-
-    if looks_like_an_id(text):
-        return text
-    return lookup_model(text, clients).model.model_id
 
 
 def note_stdin_lines(env: Environment) -> None:

@@ -110,36 +110,25 @@ def list_jobs(
 
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
-        from bjob.model.durations import parse_moment
-        from bjob.model.job import canonical_status
         from bjob.render.jsonout import compile_query
         from bjob.render.output import progress_on_stderr
-        from bjob.usecases.listing import ListFilters, list_jobs
+        from bjob.usecases.listing import list_filters, list_jobs
         from bjob.usecases.remember import remember_jobs
 
         now = env.now()
-        if sort not in ("newest", "oldest"):
-            raise BjobError(f"--sort: expected newest or oldest, not {sort!r}", ExitCode.USAGE)
         if ids and (json_output or query is not None):
             raise BjobError("--ids cannot be used with --json or --query", ExitCode.USAGE)
         if limit is not None and all_jobs:
             raise BjobError("--limit and --all cannot be used together", ExitCode.USAGE)
         compiled = compile_query(query)
-        after = parse_moment(since, "--since", now) if since else None
-        before = parse_moment(until, "--until", now) if until else None
-        if after and before and after >= before:
-            raise BjobError(
-                f"--since ({after:%Y-%m-%d %H:%M} UTC) is not before --until "
-                f"({before:%Y-%m-%d %H:%M} UTC): no job can match",
-                ExitCode.USAGE,
-            )
-        filters = ListFilters(
-            statuses=tuple(dict.fromkeys(canonical_status(text) for text in status or ())),
+        filters = list_filters(
+            statuses=status or (),
             name=name,
-            since=after,
-            until=before,
-            newest_first=sort == "newest",
+            since=since,
+            until=until,
+            sort=sort,
             limit=None if all_jobs else limit or DEFAULT_LIMIT,
+            now=now,
         )
         regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
         clients = AwsClients(aws_options(ctx))

@@ -35,8 +35,8 @@ def retry(
         str,
         typer.Argument(
             metavar="JOB",
-            help="A job ARN, id or name (as show takes it), or run:NAME (what no attempt "
-            "answered).",
+            help="A job ARN, id or name (as show takes it), or run:NAME "
+            "(what no attempt answered).",
             show_default=False,
             autocompletion=complete_job,
         ),
@@ -78,35 +78,20 @@ def retry(
     """
 
     def body(env: Environment) -> ExitCode:
-        import tempfile
-        from dataclasses import replace
-        from pathlib import Path
-
         from bjob.aws.session import AwsClients
         from bjob.cli.submit import follow_settings, run_submission
-        from bjob.model.exits import BjobError
-        from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
-        from bjob.usecases.retry import prepare_retry
-        from bjob.usecases.runs import Run, load_job_or_run
+        from bjob.usecases.retry import retry_of
+        from bjob.usecases.runs import Run
 
         compiled = compile_query(query)
         follow = follow_settings(watch, interval, timeout)
-        from bjob.usecases.load import parse_job_refs
-
-        if run_name_of_ref(job) is None and parse_job_refs([job])[0].kind == "file":
-            raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)
-        options = aws_options(ctx)
-        original = load_job_or_run(job, AwsClients(options), env.stdin)
-        # The new job runs where the original ran: the ARN's region, not the configured one.
-        first = original.parts[0] if isinstance(original, Run) else original
-        region = first.region or AwsClients(options).default_region()
-        clients = AwsClients(replace(options, region=region))
-        with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
-            prepared = prepare_retry(
-                original, clients, Path(scratch), name=name, upload_to=upload_to, strict=strict
-            )
+        clients = AwsClients(aws_options(ctx))
+        with retry_of(
+            job, clients, env.stdin, name=name, upload_to=upload_to, strict=strict
+        ) as retrying:
+            prepared, original = retrying.prepared, retrying.original
             for warning in prepared.warnings:
                 print_warning(env.stderr, warning)
             if prepared.request is None:
@@ -116,9 +101,9 @@ def retry(
                 return ExitCode.OK
             return run_submission(
                 env,
-                clients,
+                retrying.clients,
                 prepared.request,
-                region,
+                retrying.region,
                 dry_run=dry_run,
                 yes=yes,
                 follow=follow,

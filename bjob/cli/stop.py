@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,8 +29,6 @@ from bjob.model.environment import Environment
 from bjob.model.exits import ExitCode
 
 if TYPE_CHECKING:
-    from bjob.model.identifiers import JobRef
-    from bjob.model.job import Job
     from bjob.model.stop import StopOutcome, StopPlan, StopReport
     from bjob.render.jsonout import Query
     from bjob.usecases.watch import WatchSettings
@@ -76,23 +74,16 @@ def stop(
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
-        from bjob.usecases.load import parse_job_refs
-        from bjob.usecases.runs import find_run, split_run_refs
-        from bjob.usecases.stop import stop
+        from bjob.render.stop import report_to_list
+        from bjob.usecases.stop import stop, stop_targets
 
         compiled = compile_query(query)
         as_json = json_output or compiled is not None
-        runs, others = split_run_refs(jobs)
-        refs = parse_job_refs(others)
         settings = watch_settings(interval, timeout, give_up_after)
         clients = AwsClients(aws_options(ctx))
-        # A run: every job of it that has not ended (those that have are left as they are).
-        targets: list[Job | JobRef] = [*refs]
-        for name in runs:
-            run = find_run(name, clients, clients.options.region)
-            if not run.unfinished:
-                print(f"bjob: run:{name} has no job that has not ended", file=env.stderr)
-            targets += run.unfinished
+        targets, notes = stop_targets(jobs, clients)
+        for note in notes:
+            print(f"bjob: {note}", file=env.stderr)
         done = stop(
             targets,
             clients,
@@ -105,8 +96,7 @@ def stop(
             return report(env, done.errors)
         if done.dry_run:
             if as_json:
-                would = [_entry(p.job, f"would-{p.action}", p.job.status) for p in done.plans]
-                _print(env, would, compiled)
+                _print(env, report_to_list(done), compiled)
             return ExitCode.OK
         if done.declined:
             print("bjob: nothing was stopped", file=env.stderr)
@@ -114,7 +104,7 @@ def stop(
         _print_summary(env, done)
         if not wait:
             if as_json:
-                _print(env, _entries(done), compiled)
+                _print(env, report_to_list(done), compiled)
             return done.code
         return _wait(ctx, env, done, settings, as_json, compiled)
 
@@ -176,6 +166,7 @@ def _wait(
     it, carries the statuses the jobs ended with."""
     from bjob.cli.watch import follow_up
     from bjob.model.identifiers import parse_job_ref
+    from bjob.render.stop import report_to_list
 
     def closing(watch_code: ExitCode) -> ExitCode:
         return max(done.code, ExitCode.OK if watch_code in _ENDED else watch_code)
@@ -187,24 +178,11 @@ def _wait(
         )
     except BaseException:  # Ctrl-C, SIGTERM, an outage: what was stopped is said all the same
         if as_json:
-            _print(env, _entries(done), query)
+            _print(env, report_to_list(done), query)
         raise
     if as_json:
-        _print(env, _entries(done, {job.arn: job.status for job in result.jobs}), query)
+        _print(env, report_to_list(done, {job.arn: job.status for job in result.jobs}), query)
     return result.code if result.jobs else max(done.code, result.code)
-
-
-def _entry(job: Job, action: str, status: str | None, outcome: StopOutcome | None = None) -> Any:
-    from bjob.render.stop import outcome_to_dict
-
-    return outcome_to_dict(job, action, status, outcome)
-
-
-def _entries(done: StopReport, final: dict[str | None, str | None] | None = None) -> list[Any]:
-    """One entry per job; after --wait, `status` is the one it ended with."""
-    return [
-        _entry(o.job, o.action, (final or {}).get(o.job.arn, o.status), o) for o in done.outcomes
-    ]
 
 
 def _print(env: Environment, document: object, query: Query | None) -> None:

@@ -152,6 +152,7 @@ def submit(
 
     def body(env: Environment) -> ExitCode:
         from bjob.aws.session import AwsClients
+        from bjob.model.locations import folder_uri
         from bjob.model.submit import JobSettings, default_name, parse_tags
         from bjob.render.jsonout import compile_query
         from bjob.usecases.submit import SubmitRequest
@@ -159,7 +160,7 @@ def submit(
         settings = JobSettings(
             model_id=model,
             role_arn=role,
-            output_uri=_s3_uri(output, "--output"),
+            output_uri=folder_uri(output, "--output"),
             invocation_type=checked_invocation_type(invocation_type),
             timeout_hours=timeout_hours,
             kms_key=kms_key,
@@ -168,7 +169,7 @@ def submit(
             tags=parse_tags(tag or []),
         )
         if upload_to is not None:
-            _s3_uri(upload_to, "--upload-to")
+            folder_uri(upload_to, "--upload-to")
         request = SubmitRequest(
             inputs,
             settings,
@@ -205,16 +206,6 @@ def follow_settings(
             raise BjobError("--interval and --timeout go with --watch", ExitCode.USAGE)
         return None
     return watch_settings(interval, timeout, None)
-
-
-def _s3_uri(text: str, option: str) -> str:
-    from bjob.model.locations import parse_s3_uri
-
-    try:
-        where = parse_s3_uri(text)
-    except BjobError:
-        raise BjobError(f"{option}: not an S3 URI: {text!r}", ExitCode.USAGE) from None
-    return where.uri if not where.key or where.key.endswith("/") else where.uri + "/"
 
 
 def run_submission(
@@ -295,11 +286,7 @@ def run_submission(
 
 
 def _labelled(text: str, request: SubmitRequest) -> str:
-    """A message with a file bjob made for the submission (retry's, in a folder removed
-    afterwards) named for what it holds."""
-    for path, label in request.labels.items():
-        text = text.replace(path, label)
-    return text
+    return request.labelled(text)
 
 
 def _closing(env: Environment, code: ExitCode) -> ExitCode:

@@ -27,9 +27,8 @@ from bjob.model.environment import Environment
 from bjob.model.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from bjob.aws.session import AwsClients, AwsOptions
+    from bjob.aws.session import AwsOptions
     from bjob.model.identifiers import JobRef
-    from bjob.model.job import Job
     from bjob.render.jsonout import Query
     from bjob.usecases.runs import RunOutcome
     from bjob.usecases.watch import Closing, WatchResult, WatchSettings
@@ -161,33 +160,34 @@ def _watch(
     from bjob.aws.session import AwsClients
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
-    from bjob.usecases.runs import find_run
-    from bjob.usecases.watch import WatchResult, follow_jobs, jobs_to_watch
+    from bjob.usecases.watch import WatchResult, follow_jobs, judged_on_records, watch_targets
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
     clients = AwsClients(options)
-    jobs: list[Job] = []
-    if refs or not runs:
-        jobs, errors = jobs_to_watch(
-            refs,
-            clients,
-            env,
-            settings,
-            lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
-        )
-        if errors:
-            code = report(env, errors)
-            return WatchResult((), code, code)
-    plain = list(jobs)
-    for name in runs:
-        jobs += find_run(name, clients, options.region).unfinished
-    jobs = list({job.arn: job for job in jobs}.values())
+    targets = watch_targets(
+        refs,
+        runs,
+        clients,
+        env,
+        settings,
+        lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
+    )
+    if targets.errors:
+        code = report(env, targets.errors)
+        return WatchResult((), code, code)
+    jobs = list(targets.jobs)
     if not jobs and not runs:
         print("no active jobs to watch", file=env.stderr)
         return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
     if runs:
-        closing = _on_records(env, runs, plain, clients, options, closing)
+        closing = judged_on_records(
+            runs,
+            targets.plain,
+            clients,
+            lambda outcome: print(run_outcome_line(outcome), file=env.stderr),
+            closing,
+        )
     remember_jobs(jobs)
     try:
         if not jobs:  # every job of the runs has ended: their records decide at once
@@ -200,32 +200,6 @@ def _watch(
     finally:
         if bell:
             ring_bell(env)
-
-
-def _on_records(
-    env: Environment,
-    runs: Sequence[str],
-    plain: Sequence[Job],
-    clients: AwsClients,
-    options: AwsOptions,
-    then: Closing | None,
-) -> Closing:
-    """The closing code of a watch that follows runs: their jobs' own ends do not decide,
-    their records do (a retry may have answered what a part did not)."""
-    from bjob.usecases.runs import jobs_outcome, run_outcome
-
-    def judged(watch_code: ExitCode) -> ExitCode:
-        code = watch_code
-        if watch_code not in (ExitCode.JOB_NOT_FINISHED, ExitCode.INTERRUPTED):
-            codes = [jobs_outcome(list(plain), clients)] if plain else []
-            for name in runs:
-                outcome = run_outcome(name, clients, options.region)
-                print(run_outcome_line(outcome), file=env.stderr)
-                codes.append(outcome.code)
-            code = max(codes)
-        return then(code) if then is not None else code
-
-    return judged
 
 
 def run_outcome_line(outcome: RunOutcome) -> str:

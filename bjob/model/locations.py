@@ -31,6 +31,16 @@ def parse_s3_uri(uri: str) -> S3Location:
     return S3Location(bucket, key)
 
 
+def folder_uri(text: str, option: str) -> str:
+    """An S3 URI given as where things go (--output, --upload-to), as a folder: with a
+    trailing slash unless it names the bucket alone; a usage error if not an S3 URI."""
+    try:
+        where = parse_s3_uri(text)
+    except BjobError:
+        raise BjobError(f"{option}: not an S3 URI: {text!r}", ExitCode.USAGE) from None
+    return where.uri if not where.key or where.key.endswith("/") else where.uri + "/"
+
+
 def output_folder(job: Job) -> S3Location:
     """Where Bedrock writes a job's outputs: a folder named after the job id under the job's
     output URI."""

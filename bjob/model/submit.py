@@ -72,6 +72,16 @@ def check_settings(settings: JobSettings, names: Sequence[str]) -> None:
             raise BjobError(f"--tag: {key}={value} is not a tag AWS takes", ExitCode.USAGE)
 
 
+INVOCATION_TYPES = ("InvokeModel", "Converse")
+
+
+def checked_invocation_type(text: str) -> str:
+    """A job's model invocation type (--type) as given, checked: a usage error otherwise."""
+    if text not in INVOCATION_TYPES:
+        raise BjobError(f"--type: InvokeModel or Converse, not {text!r}", ExitCode.USAGE)
+    return text
+
+
 def parse_tags(texts: Sequence[str]) -> tuple[tuple[str, str], ...]:
     tags = []
     for text in texts:

@@ -4,7 +4,7 @@ JMESPath queries over it, and printing it."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bjob.model.exits import BjobError, ExitCode
@@ -68,6 +68,15 @@ def job_to_dict(job: Job, now: datetime, *, saved: bool = False) -> dict[str, An
         },
         "exit_status": int(job.state_exit_code()),
     }
+
+
+def change_to_dict(job: Job, now: datetime) -> dict[str, Any]:
+    """A job seen to change during a watch: its `show --json` object, and when (to the
+    second) it was observed (watch --json's lines)."""
+    return {**job_to_dict(job, now), "observed_at": now.astimezone(UTC).strftime(_OBSERVED)}
+
+
+_OBSERVED = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def dumps(value: Any) -> str:

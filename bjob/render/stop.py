@@ -3,11 +3,11 @@ JSON (one entry per job)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bjob.model.job import Job
-from bjob.model.stop import StopOutcome
+from bjob.model.stop import StopOutcome, StopReport
 from bjob.model.words import counted
 from bjob.render.terminal import inert
 from bjob.render.view import DASH, percent
@@ -92,3 +92,17 @@ def outcome_to_dict(
             else None
         ),
     }
+
+
+def report_to_list(
+    done: StopReport, final: Mapping[str | None, str | None] | None = None
+) -> list[dict[str, Any]]:
+    """`stop --json`: one entry per job, what would happen to it in a dry run (would-stop,
+    would-already-ended...), else what did; `final`: the status each job ended with (after
+    --wait), by ARN."""
+    if done.dry_run:
+        return [outcome_to_dict(p.job, f"would-{p.action}", p.job.status) for p in done.plans]
+    ended = final or {}
+    return [
+        outcome_to_dict(o.job, o.action, ended.get(o.job.arn, o.status), o) for o in done.outcomes
+    ]

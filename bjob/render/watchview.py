@@ -131,11 +131,11 @@ class NdjsonDisplay(_LineDisplay):
         self.query = query
 
     def update(self, tracks: Sequence[JobTrack], changed: Sequence[JobTrack]) -> None:
-        from bjob.render.jsonout import compact, job_to_dict
+        from bjob.render.jsonout import change_to_dict, compact
 
         now = self.now()
         for track in changed:
-            document = {**job_to_dict(track.job, now), "observed_at": _stamp(now)}
+            document = change_to_dict(track.job, now)
             if self.query is not None:
                 document = self.query.apply(document)
             print(compact(document), file=self.out, flush=True)

@@ -12,7 +12,9 @@ from bjob.aws.bedrock import iter_job_summaries
 from bjob.aws.concurrent import map_all
 from bjob.aws.errors import translated_errors
 from bjob.aws.session import AwsClients
-from bjob.model.job import Job, normalize_job
+from bjob.model.durations import parse_moment
+from bjob.model.exits import BjobError, ExitCode
+from bjob.model.job import Job, canonical_status, normalize_job
 
 PAGE_SIZE = 1000  # the most ListModelInvocationJobs allows
 
@@ -50,6 +52,44 @@ class ListFilters:
 
     def keeps(self, summary: dict[str, Any]) -> bool:
         return len(self.statuses) <= 1 or summary.get("status") in self.statuses
+
+
+def list_filters(
+    *,
+    statuses: Sequence[str],
+    name: str | None,
+    since: str | datetime | None,
+    until: str | datetime | None,
+    sort: str,
+    limit: int | None,
+    now: datetime,
+) -> ListFilters:
+    """The filters as `bjob list` takes them (statuses in any case, moments as a duration
+    ago or an ISO date/time), checked: a mistake, or a window no job can match, is a usage
+    error (2)."""
+    if sort not in ("newest", "oldest"):
+        raise BjobError(f"--sort: expected newest or oldest, not {sort!r}", ExitCode.USAGE)
+    after, before = _moment(since, "--since", now), _moment(until, "--until", now)
+    if after and before and after >= before:
+        raise BjobError(
+            f"--since ({after:%Y-%m-%d %H:%M} UTC) is not before --until "
+            f"({before:%Y-%m-%d %H:%M} UTC): no job can match",
+            ExitCode.USAGE,
+        )
+    return ListFilters(
+        statuses=tuple(dict.fromkeys(canonical_status(text) for text in statuses)),
+        name=name,
+        since=after,
+        until=before,
+        newest_first=sort == "newest",
+        limit=limit,
+    )
+
+
+def _moment(value: str | datetime | None, option: str, now: datetime) -> datetime | None:
+    if isinstance(value, str):
+        return parse_moment(value, option, now) if value else None
+    return value
 
 
 def list_jobs(

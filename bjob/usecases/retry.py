@@ -5,16 +5,19 @@ run (<run>-retry-1, then -2...), through submit's steps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
-from bjob.model.runs import RUN_TAG
+from bjob.model.runs import RUN_TAG, run_name_of_ref
 from bjob.model.submit import JobSettings
 from bjob.usecases.results import ResultsRequest, write_retry_file
-from bjob.usecases.runs import Run, write_run_retry_files
+from bjob.usecases.runs import Run, load_job_or_run, write_run_retry_files
 from bjob.usecases.submit import SubmitRequest
 
 if TYPE_CHECKING:
@@ -28,6 +31,46 @@ class RetryInput:
 
     request: SubmitRequest | None
     warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A retry ready to go through submit's steps: the job or run retried, clients in its
+    region (where the new job runs), and what will be submitted."""
+
+    original: Job | Run
+    clients: AwsClients
+    region: str
+    prepared: RetryInput
+
+
+@contextmanager
+def retry_of(
+    text: str,
+    clients: AwsClients,
+    stdin: TextIO,
+    *,
+    name: str | None,
+    upload_to: str | None,
+    strict: bool,
+) -> Iterator[Retrying]:
+    """`retry JOB` (an ARN, id or name, or run:NAME) loaded with `clients` and prepared in a
+    scratch folder that lasts as long as the context (the submission reads its files)."""
+    from bjob.aws.session import AwsClients
+    from bjob.usecases.load import parse_job_refs
+
+    if run_name_of_ref(text) is None and parse_job_refs([text])[0].kind == "file":
+        raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)
+    original = load_job_or_run(text, clients, stdin)
+    # The new job runs where the original ran: the ARN's region, not the configured one.
+    first = original.parts[0] if isinstance(original, Run) else original
+    region = first.region or clients.default_region()
+    there = AwsClients(replace(clients.options, region=region))
+    with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
+        prepared = prepare_retry(
+            original, there, Path(scratch), name=name, upload_to=upload_to, strict=strict
+        )
+        yield Retrying(original, there, region, prepared)
 
 
 def prepare_retry(

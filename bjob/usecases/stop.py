@@ -26,7 +26,15 @@ from bjob.model.stop import (
 )
 from bjob.usecases.load import LoadedJob, load_jobs
 
-__all__ = ["StopOutcome", "StopPlan", "StopReport", "plan_stops", "stop", "stop_jobs"]
+__all__ = [
+    "StopOutcome",
+    "StopPlan",
+    "StopReport",
+    "plan_stops",
+    "stop",
+    "stop_jobs",
+    "stop_targets",
+]
 
 Confirm = Callable[[Sequence[StopPlan]], bool]
 OnPlan = Callable[[Sequence[StopPlan]], None]
@@ -58,6 +66,24 @@ def stop(
     if to_stop and not confirm(plans):
         return StopReport(plans, declined=True)
     return StopReport(plans, tuple(stop_jobs(plans, clients, on_outcome)))
+
+
+def stop_targets(texts: Sequence[str], clients: AwsClients) -> tuple[list[Job | JobRef], list[str]]:
+    """What `stop JOB...` names: each job (loaded later, by `stop`), then every job of each
+    run:NAME that has not ended (those that have are left as they are); and a note for a
+    run with none."""
+    from bjob.usecases.load import parse_job_refs
+    from bjob.usecases.runs import find_run, split_run_refs
+
+    runs, others = split_run_refs(texts)
+    targets: list[Job | JobRef] = [*parse_job_refs(others)]
+    notes = []
+    for name in runs:
+        run = find_run(name, clients, clients.options.region)
+        if not run.unfinished:
+            notes.append(f"run:{name} has no job that has not ended")
+        targets += run.unfinished
+    return targets, notes
 
 
 def _loaded(

@@ -89,6 +89,13 @@ class SubmitRequest:
     # may be uploaded while it is checked, and is taken back if the check refuses it.
     early: bool = False
 
+    def labelled(self, text: str) -> str:
+        """A message with a file bjob made for the submission (retry's, in a folder removed
+        afterwards) named for what it holds."""
+        for path, label in self.labels.items():
+            text = text.replace(path, label)
+        return text
+
 
 class GateClosed(BjobError):
     """The input has errors (or, with --strict, warnings): nothing is uploaded or created."""
@@ -228,7 +235,8 @@ def _checked_and_planned(
         quota,
         in_use,
         reused,
-        tuple(warnings),
+        # A file bjob made (retry's, removed afterwards) named for what it holds, here too.
+        tuple(request.labelled(text) for text in warnings),
         in_place,
     )
     return Plan(about, lookup, report, read)

@@ -20,6 +20,7 @@ from bjob.model.job import Job
 from bjob.model.track import JobTrack
 from bjob.usecases.load import LoadedJob, load_jobs
 from bjob.usecases.polling import JobPoller, discover_active_jobs
+from bjob.usecases.runs import RunOutcome, find_run, jobs_outcome, run_outcome
 from bjob.usecases.saved import read_saved_response, source_name
 
 BACKOFF_FIRST_SECONDS = 2.0
@@ -243,3 +244,60 @@ def follow_jobs(
         closing=closing,
     )
     return watcher.follow(jobs)
+
+
+@dataclass(frozen=True)
+class WatchTargets:
+    """What a watch follows: every job named or of a run that has not ended, each once
+    (`jobs`); those named as jobs (`plain`); the errors of jobs that could not be loaded
+    (then nothing is followed)."""
+
+    jobs: tuple[Job, ...]
+    plain: tuple[Job, ...]
+    errors: tuple[BjobError, ...] = ()
+
+
+def watch_targets(
+    refs: Sequence[JobRef],
+    runs: Sequence[str],
+    clients: AwsClients,
+    env: Environment,
+    settings: WatchSettings,
+    on_retry: Retrying,
+) -> WatchTargets:
+    """The jobs named (with neither jobs nor runs: every active job in the region), then
+    the unfinished jobs of each run."""
+    jobs: list[Job] = []
+    if refs or not runs:
+        jobs, errors = jobs_to_watch(refs, clients, env, settings, on_retry)
+        if errors:
+            return WatchTargets((), (), tuple(errors))
+    plain = tuple(jobs)
+    for name in runs:
+        jobs += find_run(name, clients, clients.options.region).unfinished
+    return WatchTargets(tuple({job.arn: job for job in jobs}.values()), plain)
+
+
+def judged_on_records(
+    runs: Sequence[str],
+    plain: Sequence[Job],
+    clients: AwsClients,
+    on_outcome: Callable[[RunOutcome], None],
+    then: Closing | None,
+) -> Closing:
+    """The closing code of a watch that follows runs: their jobs' own ends do not decide,
+    their records do (a retry may have answered what a part did not). `on_outcome` hears
+    how each run ended."""
+
+    def judged(watch_code: ExitCode) -> ExitCode:
+        code = watch_code
+        if watch_code not in (ExitCode.JOB_NOT_FINISHED, ExitCode.INTERRUPTED):
+            codes = [jobs_outcome(list(plain), clients)] if plain else []
+            for name in runs:
+                outcome = run_outcome(name, clients, clients.options.region)
+                on_outcome(outcome)
+                codes.append(outcome.code)
+            code = max(codes)
+        return then(code) if then is not None else code
+
+    return judged
