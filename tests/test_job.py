@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bjob.model.exits import ExitCode
 from bjob.model.job import ACTIVE_STATUSES, TERMINAL_STATUSES, MalformedJobError, normalize_job
+from bjob.support.exits import ExitCode
 from tests.conftest import NOW
 from tests.fakebedrock import make_job
 

@@ -450,8 +450,8 @@ def test_access_denied_names_the_bucket_and_the_permissions() -> None:
     from botocore.exceptions import ClientError
 
     from bjob.aws.s3 import s3_errors
-    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
+    from bjob.support.exits import BjobError
 
     denied = ClientError(
         {

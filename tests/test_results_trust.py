@@ -635,7 +635,7 @@ def test_a_link_planted_where_a_temporary_file_could_go_is_never_followed(
 
 
 def test_the_atomic_writer_removes_its_file_on_any_failure(tmp_path: Path) -> None:
-    from bjob.usecases.localfiles import atomic_file
+    from bjob.support.localfiles import atomic_file
 
     target = tmp_path / "out.jsonl"
     with pytest.raises(RuntimeError), atomic_file(target, replace=False) as file:
@@ -645,7 +645,7 @@ def test_the_atomic_writer_removes_its_file_on_any_failure(tmp_path: Path) -> No
     with atomic_file(target, replace=False) as file:
         file.write(b"whole\n")
     assert target.read_bytes() == b"whole\n" and (target.stat().st_mode & 0o777) == 0o644
-    from bjob.model.exits import BjobError
+    from bjob.support.exits import BjobError
 
     with pytest.raises(BjobError) as exists, atomic_file(target, replace=False) as file:
         file.write(b"other\n")

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job, normalize_job
 from bjob.model.track import JobTrack
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.watch import Watcher
 from tests.conftest import FakeClock
 from tests.fakebedrock import make_job, progression

@@ -9,10 +9,10 @@ from datetime import timedelta
 from rich.console import Console
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import normalize_job
 from bjob.model.track import JobTrack
 from bjob.render.watchview import LiveDisplay, LogDisplay
+from bjob.support.exits import BjobError, ExitCode
 from tests.conftest import NOW, environment
 from tests.fakebedrock import make_job
 

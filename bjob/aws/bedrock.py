@@ -8,11 +8,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
-from bjob.aws.concurrent import map_concurrently
 from bjob.aws.errors import error_code, translated_errors
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef
 from bjob.model.job import MalformedJobError
+from bjob.support.concurrent import map_concurrently
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock import BedrockClient

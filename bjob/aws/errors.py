@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bjob.aws.localconfig import aws_variable
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 _NOT_AUTHORIZED_CODES = {
     "AccessDeniedException",

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bjob.aws.concurrent import map_all
 from bjob.aws.quotas import source_errors
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.prices import PERMISSION, SERVICE_CODES, PriceEntry, parse_product
+from bjob.support.concurrent import map_all
+from bjob.support.exits import BjobError, ExitCode
 
 PAGE_SIZE = 100  # the most GetProducts gives a page
 MAX_PAGES = 200  # per service code: a loop of NextTokens cannot go on for ever

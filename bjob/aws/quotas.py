@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from bjob.aws.errors import translate_error, translated_errors
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.quotas import (
     BATCH_NAMESPACE,
     METRICS,
@@ -22,6 +21,7 @@ from bjob.model.quotas import (
     merge_quotas,
 )
 from bjob.model.timestamps import parse_moment
+from bjob.support.exits import BjobError, ExitCode
 
 SERVICE_CODE = "bedrock"
 MAX_QUERIES = 500  # GetMetricData's limit per request

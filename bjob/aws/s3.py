@@ -1,6 +1,6 @@
 """Reading a job's files from S3: listing a folder, and streaming an object a chunk at a time,
 every byte verified; S3's failures translated with the bucket, key and permission they
-concern. Writing local files is the use cases' business (usecases/localfiles.py).
+concern. Writing local files is bjob.support.localfiles' business.
 
 A body is complete only when botocore's stream has checked its length against
 Content-Length and, where S3 returns one, its checksum (GetObject with ChecksumMode); an
@@ -21,7 +21,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from bjob.aws.concurrent import Cancel
 from bjob.aws.errors import (
     S3_WRITES,
     denial_hint,
@@ -31,9 +30,10 @@ from bjob.aws.errors import (
     service_message,
     translated_errors,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location
+from bjob.support.concurrent import Cancel
+from bjob.support.exits import BjobError, ExitCode
 
 _NOT_FOUND_CODES = {"NoSuchKey", "NotFound", "404"}
 _DENIED_CODES = {"AccessDenied", "Forbidden", "403", "AllAccessDisabled", "KMS.AccessDenied"}

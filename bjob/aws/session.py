@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from bjob import __version__
 from bjob.aws.errors import no_region, translated_errors
 from bjob.aws.localconfig import aws_variable
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock import BedrockClient

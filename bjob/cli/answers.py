@@ -18,7 +18,7 @@ from bjob.cli.options import (
 )
 from bjob.cli.run import aws_options, note_stdin, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 FORMATS = ("jsonl", "csv")
 
@@ -85,8 +85,8 @@ def answers(
         from bjob.model.runs import run_name_of_ref
         from bjob.render.answers import answers_message
         from bjob.render.output import print_warning
+        from bjob.support.localfiles import check_new_file
         from bjob.usecases.answers import write_answers
-        from bjob.usecases.localfiles import check_new_file
         from bjob.usecases.runs import Run, load_job_or_run
 
         if output_format not in FORMATS:

@@ -19,7 +19,7 @@ from bjob.cli.options import (
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -218,7 +218,7 @@ InvocationTypeOption = Annotated[
 def checked_invocation_type(text: str) -> str:
     """--type as given, checked (a usage error in bjob's words, not click's)."""
     if text not in INVOCATION_TYPES:
-        from bjob.model.exits import BjobError, ExitCode
+        from bjob.support.exits import BjobError, ExitCode
 
         raise BjobError(f"--type: InvokeModel or Converse, not {text!r}", ExitCode.USAGE)
     return text

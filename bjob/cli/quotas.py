@@ -17,7 +17,7 @@ from bjob.cli.options import (
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import ExitCode
+from bjob.support.exits import ExitCode
 
 
 def quotas(

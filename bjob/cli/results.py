@@ -22,7 +22,7 @@ from bjob.cli.options import (
 )
 from bjob.cli.run import aws_options, note_stdin, report, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -107,8 +107,8 @@ def results(
         from bjob.model.results import parse_prices
         from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
+        from bjob.support.localfiles import check_new_file
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-        from bjob.usecases.localfiles import check_new_file
 
         compiled = compile_query(query)
         modes = {

@@ -26,7 +26,7 @@ from bjob.cli.options import (
 )
 from bjob.cli.run import aws_options, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import ExitCode
+from bjob.support.exits import ExitCode
 
 
 def retry(
@@ -83,10 +83,10 @@ def retry(
 
         from bjob.aws.session import AwsClients
         from bjob.cli.submit import follow_settings, run_submission
-        from bjob.model.exits import BjobError
         from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
+        from bjob.support.exits import BjobError
         from bjob.usecases.retry import prepare_retry
         from bjob.usecases.runs import Run, load_job_or_run
 

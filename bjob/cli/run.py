@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 import typer
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsOptions
@@ -111,7 +111,7 @@ def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
 
 
 def _outcome(env: Environment, debug: bool, body: Body, command: str) -> ExitCode:
-    from bjob.usecases.localfiles import remove_partial_files
+    from bjob.support.localfiles import remove_partial_files
 
     try:
         return body(env)

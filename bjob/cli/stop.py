@@ -26,7 +26,7 @@ from bjob.cli.options import (
 from bjob.cli.run import aws_options, report, run_command
 from bjob.cli.watch import watch_settings
 from bjob.model.environment import Environment
-from bjob.model.exits import ExitCode
+from bjob.support.exits import ExitCode
 
 if TYPE_CHECKING:
     from bjob.model.identifiers import JobRef

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 # Cross-region inference profiles put a geography before the base id; provisioned-only
 # variants put a context size after it ("...-v1:0:48k"): jobs and quotas are the base id's.

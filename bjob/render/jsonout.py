@@ -7,9 +7,9 @@ import json
 from datetime import datetime
 from typing import Any, TextIO
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.runjobs import run_of
+from bjob.support.exits import BjobError, ExitCode
 
 
 def job_to_dict(job: Job, now: datetime, *, saved: bool = False) -> dict[str, Any]:

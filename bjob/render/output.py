@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError
 from bjob.render.terminal import inert, wants_style
+from bjob.support.exits import BjobError
 
 
 def print_error(stream: TextIO, error: BjobError) -> None:

@@ -11,10 +11,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self, TextIO
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.track import JobTrack
 from bjob.render.terminal import inert
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -23,7 +23,6 @@ from typing import IO, Any
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, map_all, run_all
 from bjob.aws.s3 import S3Object, jsonl_objects
 from bjob.aws.session import AwsClients
 from bjob.model.answers import (
@@ -35,12 +34,13 @@ from bjob.model.answers import (
     answer_csv_cells,
     extract,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import InputKey, Join
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import FileOutcomes, Record, Tally, classify_line
 from bjob.model.words import counted, plural
+from bjob.support.concurrent import Cancel, map_all, run_all
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.results import (
     _S3,
     _input_keys,
@@ -544,7 +544,7 @@ def write_answers(
     or a binary stream."""
     from pathlib import Path
 
-    from bjob.usecases.localfiles import atomic_file, lstat_or_none
+    from bjob.support.localfiles import atomic_file, lstat_or_none
 
     if isinstance(target, Path):
         with atomic_file(target, replace=lstat_or_none(target) is not None) as file:

@@ -16,7 +16,6 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, in_background, run_all
 from bjob.model.check import (
     DEFAULT_LIMITS,
     DOCUMENTED,
@@ -36,12 +35,13 @@ from bjob.model.check import (
     limit_problems,
     limits_from_quotas,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import ResolvedModel, base_model_id, looks_like_an_id, resolve_model
 from bjob.model.requestformats import BODY_KINDS, RequestFormat, format_for_model
-from bjob.usecases.localfiles import read_json, write_private_json
+from bjob.support.cache import cache_dir, read_json, write_private_json
+from bjob.support.concurrent import Cancel, in_background, run_all
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -595,7 +595,6 @@ def _lookup_cache(aws: AwsClients) -> Path | None:
     import hashlib
 
     from bjob.aws.localconfig import aws_variable
-    from bjob.usecases.remember import cache_dir
 
     options = aws.options
     region = options.region or aws_variable("AWS_REGION") or aws_variable("AWS_DEFAULT_REGION")

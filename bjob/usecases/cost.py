@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, in_background, run_all
 from bjob.model.cost import (
     COUNT_ALL_AT_MOST,
     MAX_SAMPLE,
@@ -37,7 +36,6 @@ from bjob.model.cost import (
     size_weighted_estimate,
     uniform_estimate,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.models import base_model_id
 from bjob.model.prices import (
     PERMISSION,
@@ -50,7 +48,9 @@ from bjob.model.prices import (
     select_prices,
 )
 from bjob.model.requestformats import format_for_model
-from bjob.usecases.localfiles import read_json, write_private_json
+from bjob.support.cache import cache_dir, read_json, write_private_json
+from bjob.support.concurrent import Cancel, in_background, run_all
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -133,7 +133,6 @@ def _prices_cache(region: str) -> Path:
     import hashlib
 
     from bjob.aws.localconfig import aws_variable
-    from bjob.usecases.remember import cache_dir
 
     endpoint = aws_variable("AWS_ENDPOINT_URL_PRICING") or aws_variable("AWS_ENDPOINT_URL") or ""
     digest = hashlib.sha256(f"{region}\0{endpoint}".encode()).hexdigest()[:24]

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from bjob.aws.bedrock import iter_job_summaries
-from bjob.aws.concurrent import map_all
 from bjob.aws.errors import translated_errors
 from bjob.aws.session import AwsClients
 from bjob.model.job import Job, normalize_job
+from bjob.support.concurrent import map_all
 
 PAGE_SIZE = 1000  # the most ListModelInvocationJobs allows
 

@@ -19,7 +19,6 @@ from typing import IO, Any, Protocol, TypeVar
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, run_all
 from bjob.aws.s3 import (
     READ_ATTEMPTS,
     BrokenRead,
@@ -32,7 +31,6 @@ from bjob.aws.s3 import (
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.check import BOM
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import PLACES_NAMED, InputKey, Join, input_key, retry_line_from_output
 from bjob.model.locations import S3Location, input_location, output_folder
@@ -53,7 +51,9 @@ from bjob.model.results import (
     tally_lines,
 )
 from bjob.model.words import counted, plural
-from bjob.usecases.localfiles import atomic_file, file_kind, lstat_or_none, unusable_path
+from bjob.support.concurrent import Cancel, run_all
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import atomic_file, file_kind, lstat_or_none, unusable_path
 
 MANIFEST = "manifest.json.out"
 MANIFEST_LIMIT = 1 << 20

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.runs import RUN_TAG
 from bjob.model.submit import JobSettings
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.results import ResultsRequest, write_retry_file
 from bjob.usecases.runs import Run, write_run_retry_files
 from bjob.usecases.submit import SubmitRequest

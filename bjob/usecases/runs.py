@@ -14,7 +14,6 @@ from bjob.aws.bedrock import iter_job_summaries
 from bjob.aws.errors import translated_errors
 from bjob.aws.session import AwsClients
 from bjob.model.answers import Answer
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job, normalize_job
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import (
@@ -30,6 +29,7 @@ from bjob.model.results import (
 from bjob.model.runjobs import attempt_order, place_in_run
 from bjob.model.runs import RUN_REF_PREFIX, is_member, run_name_of_ref
 from bjob.model.words import counted, plural
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.answers import Walk
 from bjob.usecases.results import WrittenFrom
 
@@ -278,7 +278,7 @@ def write_run_retry_file(
     """`bjob results run:NAME --retry-file`: the records with no answer yet, in one file (or
     stream), written as `write_retry_file` writes a job's; records of different input files
     that share a recordId are written, each, with a warning naming them."""
-    from bjob.usecases.localfiles import atomic_file, lstat_or_none
+    from bjob.support.localfiles import atomic_file, lstat_or_none
 
     refuse_unfinished(run)
     lines = RetryLines()
@@ -313,7 +313,7 @@ def write_run_retry_files(run: Run, clients: AwsClients, folder: Path) -> list[R
     """`bjob retry run:NAME`: the records with no answer, one file in `folder` per input file
     they come from, named after it; none when every record has an answer (exit 8 while a
     job of the run has not ended)."""
-    from bjob.usecases.localfiles import atomic_file
+    from bjob.support.localfiles import atomic_file
 
     refuse_unfinished(run)
     lines = RetryLines()

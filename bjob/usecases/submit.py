@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from bjob.model.check import CheckReport, Limit, Problem
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import base_model_id, looks_like_an_id
 from bjob.model.runs import RUN_TAG, is_member, run_token
@@ -41,6 +40,7 @@ from bjob.model.submit import (
     object_names,
     part_names,
 )
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import (
     ModelLookup,
     Sources,

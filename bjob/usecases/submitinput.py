@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from bjob.model.check import BOM, MAX_BODY_BYTES, CheckReport
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.submit import (
@@ -29,6 +28,7 @@ from bjob.model.submit import (
     shard_limits,
     whole_files,
 )
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import ModelLookup, Source
 
 if TYPE_CHECKING:

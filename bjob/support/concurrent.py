@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from bjob.model.exits import BjobError
+from bjob.support.exits import BjobError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
