@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bjob.aws.errors import (
     S3_WRITES,
@@ -43,6 +43,8 @@ _PLAIN_MD5 = re.compile(r'^"?([0-9a-f]{32})"?$')
 # Attempts at reading one object whose body breaks off or does not match (s3transfer makes 5).
 READ_ATTEMPTS = 3
 
+Value = TypeVar("Value")
+
 
 @dataclass(frozen=True)
 class S3Object:
@@ -64,6 +66,18 @@ class BrokenRead(BjobError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ExitCode.TEMPORARY, hint="this is usually temporary; try again")
+
+
+def read_again(attempt: Callable[[], Value], restart: Callable[[], bool] = lambda: True) -> Value:
+    """attempt(), read again from the start when a body broke off or arrived damaged (as
+    the AWS CLI does), while `restart` says what was done with it can be taken back."""
+    for remaining in range(READ_ATTEMPTS - 1, -1, -1):
+        try:
+            return attempt()
+        except BrokenRead:
+            if not remaining or not restart():
+                raise
+    raise AssertionError("unreachable")
 
 
 def s3_errors(location: S3Location, *, kms_key: str | None = None) -> AbstractContextManager[None]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bjob import __version__
+from bjob.aws.bedrockparsing import register_handlers
 from bjob.aws.errors import no_region, translated_errors
 from bjob.aws.localconfig import aws_variable
 from bjob.support.exits import BjobError, ExitCode
@@ -122,8 +123,6 @@ class AwsClients:
                 hint="check --endpoint-url, AWS_MAX_ATTEMPTS and the profile's settings",
             ) from None
         if service == "bedrock":
-            from bjob.aws.bedrock import register_handlers
-
             register_handlers(client)
         return client
 

@@ -35,7 +35,9 @@ def retry(
         str,
         typer.Argument(
             metavar="JOB",
-            help="A job ARN, id or name (as show takes it), or run:NAME (what no attempt answered).",
+            help=(
+                "A job ARN, id or name (as show takes it), or run:NAME (what no attempt answered)."
+            ),
             show_default=False,
             autocompletion=complete_job,
         ),

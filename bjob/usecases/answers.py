@@ -11,7 +11,7 @@ several files is given to the first, and a warning says so).
 
 Memory is bounded by one input file (Bedrock's per-file limit), not the run: files are read
 one after another (each one's output, input and retries' files at once), then written.
-Reading S3 is results.py's (`_S3`, `read_again`, the input's ids), not a second reader.
+Reading S3 is results.py's (`_S3`, the input's ids) and s3.py's (`read_again`), not a second reader.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import orjson
 
-from bjob.aws.s3 import S3Object, jsonl_objects
+from bjob.aws.s3 import S3Object, jsonl_objects, read_again
 from bjob.aws.session import AwsClients
 from bjob.model.answers import (
     Answer,
@@ -47,7 +47,6 @@ from bjob.usecases.results import (
     _is_record_file,
     _numbered,
     _output_name,
-    read_again,
 )
 
 HELD_BYTES = 1 << 20  # answers are written a megabyte at a time

@@ -15,17 +15,16 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, Protocol
 
 import orjson
 
 from bjob.aws.s3 import (
-    READ_ATTEMPTS,
-    BrokenRead,
     S3Object,
     iter_lines,
     jsonl_objects,
     list_objects,
+    read_again,
     read_chunks,
 )
 from bjob.aws.s3 import read_object as read_whole_object
@@ -61,7 +60,6 @@ READERS = 8  # objects read at once
 SPOOL_BYTES = 4 << 20  # failed lines held in memory per file before they go to a temp file
 
 OnLine = Callable[[bytes], None]
-Value = TypeVar("Value")
 
 
 class RetrySink(Protocol):
@@ -106,18 +104,6 @@ class _S3:
         return iter_lines(
             self.client, location, self.input_owner, self.kms_key, cancel=cancel, crlf=True
         )
-
-
-def read_again(attempt: Callable[[], Value], restart: Callable[[], bool] = lambda: True) -> Value:
-    """attempt(), read again from the start when a body broke off or arrived damaged (as
-    the AWS CLI does), while `restart` says what was done with it can be taken back."""
-    for remaining in range(READ_ATTEMPTS - 1, -1, -1):
-        try:
-            return attempt()
-        except BrokenRead:
-            if not remaining or not restart():
-                raise
-    raise AssertionError("unreachable")
 
 
 @dataclass
