@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from botocore.stub import Stubber
 from typer.testing import CliRunner
 
 from bjob.aws.session import AwsClients, AwsOptions
+from bjob.cli.run import Given
 from bjob.model.environment import Environment
 from tests.fakebedrock import RunningFake
 
@@ -148,7 +149,7 @@ def s3() -> Iterator[Any]:
 
 @pytest.fixture
 def clients() -> AwsClients:
-    return AwsClients(AwsOptions(region="us-east-1"))
+    return AwsClients(AwsOptions(region="us-east-1"), make_client=hooked_client)
 
 
 @pytest.fixture
@@ -160,20 +161,40 @@ def stubber(clients: AwsClients) -> Iterator[Stubber]:
         stub.assert_no_pending_responses()
 
 
+# What each AWS client the in-process commands make passes through, before it is used:
+# (service, client) -> None. Tests watch the calls, or break or refuse some, through botocore's
+# events; the commands get their clients from AwsClients' public make_client (see invoke).
+ClientHook = Callable[[str, Any], None]
+_client_hooks: list[ClientHook] = []
+
+
+@pytest.fixture(autouse=True)
+def client_hooks() -> Iterator[list[ClientHook]]:
+    """The hooks of this test's clients (none unless a test adds one)."""
+    _client_hooks.clear()
+    yield _client_hooks
+    _client_hooks.clear()
+
+
+def hooked_client(service: str, region: str, attempts: int | None, made: Callable[[], Any]) -> Any:
+    """AwsClients' make_client for the tests: bjob's own client, through the test's hooks."""
+    client = made()
+    for hook in _client_hooks:
+        hook(service, client)
+    return client
+
+
 @pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def aws_calls(client_hooks: list[ClientHook]) -> list[str]:
     """Every AWS operation the command calls, as "service.Operation", in order."""
     calls: list[str] = []
-    make = AwsClients._make_client
 
-    def counting(self: AwsClients, service: str, region: str, *args: int | None) -> object:
-        client = make(self, service, region, *args)
+    def counting(service: str, client: Any) -> None:
         client.meta.events.register(
             "before-call", lambda model, **_: calls.append(f"{service}.{model.name}")
         )
-        return client
 
-    monkeypatch.setattr(AwsClients, "_make_client", counting)
+    client_hooks.append(counting)
     return calls
 
 
@@ -254,7 +275,8 @@ def invoke(
     # CliRunner sets the variables in os.environ for botocore, and catches the exit; click's
     # own usage errors are written to its stderr.
     overrides: dict[str, str | None] = {key: value or None for key, value in (env or {}).items()}
-    outcome = CliRunner().invoke(app, list(args), obj=environment_, env=overrides)
+    given = Given(environment_, make_client=hooked_client)
+    outcome = CliRunner().invoke(app, list(args), obj=given, env=overrides)
     if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
         raise outcome.exception
     stdout, stderr = output(environment_.stdout), output(environment_.stderr)

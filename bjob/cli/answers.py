@@ -8,21 +8,17 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, run_command
+from bjob.cli.run import aws_clients, note_stdin, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
 FORMATS = ("jsonl", "csv")
 
 
+@connection_options()
 def answers(
     ctx: typer.Context,
     job: Annotated[
@@ -62,12 +58,6 @@ def answers(
         bool,
         typer.Option("--raw", help="Add each answer's whole modelOutput (key or column)."),
     ] = False,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Every input record's answer, in input order (input files in order, then lines), by
     its latest attempt: ok, failed, missing or pending; the answer's text, stop reason,
@@ -79,7 +69,6 @@ def answers(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.cli.results import binary_stdout
         from bjob.model.identifiers import parse_job_ref
         from bjob.model.runs import run_name_of_ref
@@ -98,7 +87,7 @@ def answers(
             check_new_file(path, force=force, option="--output")
         if run_name_of_ref(job) is None:
             note_stdin(env, [parse_job_ref(job)])
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         found = load_job_or_run(job, clients, env.stdin)
         parts, retries = (found.parts, found.retries) if isinstance(found, Run) else ([found], ())
         if isinstance(found, Run):
@@ -111,4 +100,4 @@ def answers(
         print(answers_message(written, path), file=env.stderr)
         return ExitCode.OK
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

@@ -8,16 +8,11 @@ import typer
 
 from bjob.cli.options import (
     CheckQueryOption,
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     InvocationTypeOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     checked_invocation_type,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
@@ -28,6 +23,7 @@ if TYPE_CHECKING:
     from bjob.model.prices import BatchPrices
 
 
+@connection_options()
 def check(
     ctx: typer.Context,
     inputs: Annotated[
@@ -77,12 +73,6 @@ def check(
         bool, typer.Option("--json", help="Print the report as one JSON object.")
     ] = False,
     query: CheckQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Check a job's input before it is submitted: each line, each request body against the
     model's format, and the job against its limits. Exit 7 when it would fail.
@@ -105,9 +95,7 @@ def check(
         @cache
         def clients() -> AwsClients:
             # Only an S3 input or --model asks AWS: a local check imports no boto3.
-            from bjob.aws.session import AwsClients
-
-            return AwsClients(aws_options(ctx))
+            return aws_clients(ctx)
 
         if inputs.count("-") > 1:
             raise BjobError("- (standard input) can be given once", ExitCode.USAGE)
@@ -163,7 +151,7 @@ def check(
                 print_cost_line(env, estimate)
         return ExitCode.OK if report.ok(strict) else ExitCode.INPUT_ERRORS
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def _parsed_prices(text: str | None) -> BatchPrices | None:

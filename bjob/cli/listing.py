@@ -7,22 +7,18 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     ListQueryOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionsOption,
     complete_status,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, regions_asked, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
 DEFAULT_LIMIT = 50
 
 
+@connection_options(regions=True)
 def list_jobs(
     ctx: typer.Context,
     *,
@@ -95,12 +91,6 @@ def list_jobs(
         ),
     ] = False,
     query: ListQueryOption = None,
-    region: RegionsOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """List batch inference jobs, newest first.
 
@@ -109,7 +99,6 @@ def list_jobs(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.model.durations import parse_moment
         from bjob.model.job import canonical_status
         from bjob.render.jsonout import compile_query
@@ -141,8 +130,8 @@ def list_jobs(
             newest_first=sort == "newest",
             limit=None if all_jobs else limit or DEFAULT_LIMIT,
         )
-        regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
-        clients = AwsClients(aws_options(ctx))
+        regions = regions_asked(ctx)
+        clients = aws_clients(ctx)
         with progress_on_stderr(env, "Listing jobs") as on_progress:
             jobs = list_jobs(clients, regions, filters, on_progress)
         remember_jobs(jobs)
@@ -162,4 +151,4 @@ def list_jobs(
             print("no jobs match", file=env.stderr)
         return ExitCode.OK
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

@@ -11,16 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     ResultsQueryOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, report, run_command
+from bjob.cli.run import aws_clients, note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
@@ -31,6 +26,7 @@ if TYPE_CHECKING:
     from bjob.render.jsonout import Query
 
 
+@connection_options()
 def results(
     ctx: typer.Context,
     job: Annotated[
@@ -87,12 +83,6 @@ def results(
         ),
     ] = None,
     query: ResultsQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Say what a job produced: records succeeded, failed and missing, why they failed,
     tokens and cost; its failed lines, a file to submit again, or a download.
@@ -103,7 +93,6 @@ def results(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.model.results import parse_prices
         from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
@@ -134,18 +123,20 @@ def results(
             price_list, json_output, failed, retry_file is not None, retry_path, compiled
         )
         if run_name is not None:
-            return _run_results(env, run_name, AwsClients(aws_options(ctx)), job, asked)
+            return _run_results(env, run_name, aws_clients(ctx), job, asked)
         refs = parse_job_refs([job])
         note_stdin(env, refs)
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         [loaded] = load_jobs(refs, clients, env.stdin)
         if not isinstance(loaded, LoadedJob):
             return report(env, [loaded])
         if download is not None:
             return _download(env, loaded.job, clients, download)
-        return _results(env, loaded.job, clients, _next_ref(loaded.job, job, profile), asked)
+        return _results(
+            env, loaded.job, clients, _next_ref(loaded.job, job, clients.options.profile), asked
+        )
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 @dataclass(frozen=True)

@@ -9,26 +9,22 @@ import typer
 
 from bjob.cli.options import (
     ActionJsonOption,
-    ConnectTimeoutOption,
-    DebugOption,
     DryRunOption,
-    EndpointOption,
     IntervalOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     SubmitQueryOption,
     UploadToOption,
     WatchAfterOption,
     WatchTimeoutOption,
     YesOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import ExitCode
 
 
+@connection_options()
 def retry(
     ctx: typer.Context,
     job: Annotated[
@@ -64,12 +60,6 @@ def retry(
     timeout: WatchTimeoutOption = None,
     json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Submit a job's failed and never-processed records again, as a new job like it (model,
     role, output, type, timeout, KMS key, VPC, tags); as submit: checked, split, asked,
@@ -80,10 +70,8 @@ def retry(
 
     def body(env: Environment) -> ExitCode:
         import tempfile
-        from dataclasses import replace
         from pathlib import Path
 
-        from bjob.aws.session import AwsClients
         from bjob.cli.submit import follow_settings, run_submission
         from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
@@ -98,12 +86,11 @@ def retry(
 
         if run_name_of_ref(job) is None and parse_job_refs([job])[0].kind == "file":
             raise BjobError("retry takes a job, not a saved response", ExitCode.USAGE)
-        options = aws_options(ctx)
-        original = load_job_or_run(job, AwsClients(options), env.stdin)
+        original = load_job_or_run(job, aws_clients(ctx), env.stdin)
         # The new job runs where the original ran: the ARN's region, not the configured one.
         first = original.parts[0] if isinstance(original, Run) else original
-        region = first.region or AwsClients(options).default_region()
-        clients = AwsClients(replace(options, region=region))
+        clients = aws_clients(ctx, region=first.region)
+        region = clients.default_region()
         with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
             prepared = prepare_retry(
                 original, clients, Path(scratch), name=name, upload_to=upload_to, strict=strict
@@ -128,4 +115,4 @@ def retry(
                 again=f"bjob retry {job if isinstance(original, Run) else original.arn}",
             )
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

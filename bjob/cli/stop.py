@@ -9,26 +9,22 @@ import typer
 
 from bjob.cli.options import (
     ActionJsonOption,
-    ConnectTimeoutOption,
-    DebugOption,
     DryRunOption,
-    EndpointOption,
     GiveUpAfterOption,
     IntervalOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     StopQueryOption,
     WatchTimeoutOption,
     YesOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, report, run_command
+from bjob.cli.run import aws_clients, report, run_command
 from bjob.cli.watch import watch_settings
 from bjob.model.environment import Environment
 from bjob.support.exits import ExitCode
 
 if TYPE_CHECKING:
+    from bjob.aws.session import AwsClients
     from bjob.model.identifiers import JobRef
     from bjob.model.job import Job
     from bjob.model.stop import StopOutcome, StopPlan, StopReport
@@ -36,6 +32,7 @@ if TYPE_CHECKING:
     from bjob.usecases.watch import WatchSettings
 
 
+@connection_options()
 def stop(
     ctx: typer.Context,
     jobs: Annotated[
@@ -58,12 +55,6 @@ def stop(
     interval: IntervalOption = None,
     timeout: WatchTimeoutOption = None,
     give_up_after: GiveUpAfterOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Stop jobs (StopModelInvocationJob): says what will be stopped and asks; a job that has
     already ended, or is stopping, is left as it is (not an error). Only processed tokens
@@ -74,7 +65,6 @@ def stop(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import parse_job_refs
         from bjob.usecases.runs import find_run, split_run_refs
@@ -85,7 +75,7 @@ def stop(
         runs, others = split_run_refs(jobs)
         refs = parse_job_refs(others)
         settings = watch_settings(interval, timeout, give_up_after)
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         # A run: every job of it that has not ended (those that have are left as they are).
         targets: list[Job | JobRef] = [*refs]
         for name in runs:
@@ -116,9 +106,9 @@ def stop(
             if as_json:
                 _print(env, _entries(done), compiled)
             return done.code
-        return _wait(ctx, env, done, settings, as_json, compiled)
+        return _wait(env, clients, done, settings, as_json, compiled)
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 _ENDED = {
@@ -162,8 +152,8 @@ def _print_summary(env: Environment, done: StopReport) -> None:
 
 
 def _wait(
-    ctx: typer.Context,
     env: Environment,
+    clients: AwsClients,
     done: StopReport,
     settings: WatchSettings,
     as_json: bool,
@@ -182,9 +172,7 @@ def _wait(
 
     refs = [parse_job_ref(o.job.arn) for o in done.outcomes if o.failure is None and o.job.arn]
     try:
-        result = follow_up(
-            env, refs, aws_options(ctx), settings, closing=closing, on_stderr=as_json
-        )
+        result = follow_up(env, refs, clients, settings, closing=closing, on_stderr=as_json)
     except BaseException:  # Ctrl-C, SIGTERM, an outage: what was stopped is said all the same
         if as_json:
             _print(env, _entries(done), query)

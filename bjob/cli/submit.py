@@ -11,23 +11,18 @@ import typer
 
 from bjob.cli.options import (
     ActionJsonOption,
-    ConnectTimeoutOption,
-    DebugOption,
     DryRunOption,
-    EndpointOption,
     IntervalOption,
     InvocationTypeOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     SubmitQueryOption,
     UploadToOption,
     WatchAfterOption,
     WatchTimeoutOption,
     YesOption,
     checked_invocation_type,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
@@ -39,6 +34,7 @@ if TYPE_CHECKING:
     from bjob.usecases.watch import WatchSettings
 
 
+@connection_options()
 def submit(
     ctx: typer.Context,
     inputs: Annotated[
@@ -136,12 +132,6 @@ def submit(
     timeout: WatchTimeoutOption = None,
     json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Submit an input as batch jobs: checked as bjob check checks it, split to the model's
     quotas, uploaded, created; a second run finds the jobs the first one made.
@@ -151,7 +141,6 @@ def submit(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.model.submit import JobSettings, default_name, parse_tags
         from bjob.render.jsonout import compile_query
         from bjob.usecases.submit import SubmitRequest
@@ -172,7 +161,7 @@ def submit(
         request = SubmitRequest(
             inputs, settings, name or default_name(inputs[0]), upload_to, strict=strict
         )
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         follow = follow_settings(watch, interval, timeout)
         return run_submission(
             env,
@@ -187,7 +176,7 @@ def submit(
             again="bjob submit",
         )
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def follow_settings(
@@ -286,7 +275,7 @@ def run_submission(
     refs = [parse_job_ref(job.arn) for job in outcome.jobs if job.arn]
     # With --json, stdout holds one document already: the follow-up goes to stderr.
     watching = replace(env, stdout=env.stderr) if json_output else env
-    return run_watch(watching, refs, clients.options, follow, False, None, False)
+    return run_watch(watching, refs, clients, follow, False, None, False)
 
 
 def _labelled(text: str, request: SubmitRequest) -> str:

@@ -10,24 +10,19 @@ import typer
 
 from bjob.cli.options import (
     BellOption,
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     GiveUpAfterOption,
     IntervalOption,
     OptionalJobArguments,
-    ProfileOption,
     QueryOption,
-    ReadTimeoutOption,
-    RegionOption,
     WatchTimeoutOption,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, report, run_command
+from bjob.cli.run import aws_clients, note_stdin, report, run_command
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from bjob.aws.session import AwsClients, AwsOptions
+    from bjob.aws.session import AwsClients
     from bjob.model.identifiers import JobRef
     from bjob.model.job import Job
     from bjob.render.jsonout import Query
@@ -35,6 +30,7 @@ if TYPE_CHECKING:
     from bjob.usecases.watch import Closing, WatchResult, WatchSettings
 
 
+@connection_options()
 def watch(
     ctx: typer.Context,
     jobs: OptionalJobArguments = None,
@@ -52,12 +48,6 @@ def watch(
         typer.Option("--json", help="NDJSON: one job object (show --json schema) per change."),
     ] = False,
     query: QueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Follow jobs until they end; exit with how they ended (0 Completed, 10 Failed, ...).
 
@@ -82,10 +72,10 @@ def watch(
         runs, others = split_run_refs(jobs or [])
         refs = parse_job_refs(others)
         note_stdin(env, refs)
-        options = aws_options(ctx)
-        return run_watch(env, refs, options, settings, json_output, compiled, bell, runs)
+        clients = aws_clients(ctx)
+        return run_watch(env, refs, clients, settings, json_output, compiled, bell, runs)
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def watch_settings(
@@ -110,7 +100,7 @@ def watch_settings(
 def run_watch(
     env: Environment,
     refs: Sequence[JobRef],
-    options: AwsOptions,
+    clients: AwsClients,
     settings: WatchSettings,
     json_output: bool,
     query: Query | None,
@@ -119,14 +109,14 @@ def run_watch(
 ) -> ExitCode:
     """Load the jobs (or find the active ones), then follow them with the display that fits;
     a run's unfinished jobs are followed, and its outcome judged on its records. The code."""
-    watched = _watch(env, refs, options, settings, json_output, query, bell, False, None, runs)
+    watched = _watch(env, refs, clients, settings, json_output, query, bell, False, None, runs)
     return watched.code
 
 
 def follow_up(
     env: Environment,
     refs: Sequence[JobRef],
-    options: AwsOptions,
+    clients: AwsClients,
     settings: WatchSettings,
     *,
     closing: Closing | None = None,
@@ -143,13 +133,13 @@ def follow_up(
 
     if not refs:
         return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
-    return _watch(env, refs, options, settings, False, None, bell, on_stderr, closing)
+    return _watch(env, refs, clients, settings, False, None, bell, on_stderr, closing)
 
 
 def _watch(
     env: Environment,
     refs: Sequence[JobRef],
-    options: AwsOptions,
+    clients: AwsClients,
     settings: WatchSettings,
     json_output: bool,
     query: Query | None,
@@ -158,7 +148,6 @@ def _watch(
     closing: Closing | None,
     runs: Sequence[str] = (),
 ) -> WatchResult:
-    from bjob.aws.session import AwsClients
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
     from bjob.usecases.runs import find_run
@@ -166,7 +155,6 @@ def _watch(
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
-    clients = AwsClients(options)
     jobs: list[Job] = []
     if refs or not runs:
         jobs, errors = jobs_to_watch(
@@ -181,13 +169,13 @@ def _watch(
             return WatchResult((), code, code)
     plain = list(jobs)
     for name in runs:
-        jobs += find_run(name, clients, options.region).unfinished
+        jobs += find_run(name, clients, clients.options.region).unfinished
     jobs = list({job.arn: job for job in jobs}.values())
     if not jobs and not runs:
         print("no active jobs to watch", file=env.stderr)
         return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
     if runs:
-        closing = _on_records(env, runs, plain, clients, options, closing)
+        closing = _on_records(env, runs, plain, clients, closing)
     remember_jobs(jobs)
     try:
         if not jobs:  # every job of the runs has ended: their records decide at once
@@ -207,7 +195,6 @@ def _on_records(
     runs: Sequence[str],
     plain: Sequence[Job],
     clients: AwsClients,
-    options: AwsOptions,
     then: Closing | None,
 ) -> Closing:
     """The closing code of a watch that follows runs: their jobs' own ends do not decide,
@@ -219,7 +206,7 @@ def _on_records(
         if watch_code not in (ExitCode.JOB_NOT_FINISHED, ExitCode.INTERRUPTED):
             codes = [jobs_outcome(list(plain), clients)] if plain else []
             for name in runs:
-                outcome = run_outcome(name, clients, options.region)
+                outcome = run_outcome(name, clients, clients.options.region)
                 print(run_outcome_line(outcome), file=env.stderr)
                 codes.append(outcome.code)
             code = max(codes)
