@@ -97,20 +97,19 @@ def shared_botocore_data() -> Iterator[None]:
     session, as a process does, but the service models and endpoint rules (megabytes of
     JSON, about 90 ms a session) are parsed once for the whole suite."""
     import botocore.session
-    from botocore.loaders import create_loader
+    from botocore.loaders import Loader, create_loader
 
-    loaders: dict[object, object] = {}
+    loaders: dict[str, Loader] = {}
 
-    def shared(search_path: object = None) -> object:
+    def shared(search_path: str | None = None) -> Loader:
         key = str(search_path)
         if key not in loaders:
-            loaders[key] = create_loader(search_path)  # type: ignore[arg-type]
+            loaders[key] = create_loader(search_path)
         return loaders[key]
 
-    original = botocore.session.create_loader
-    botocore.session.create_loader = shared  # type: ignore[assignment]
-    yield
-    botocore.session.create_loader = original
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield
 
 
 @pytest.fixture(autouse=True)

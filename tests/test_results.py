@@ -77,7 +77,7 @@ def add_job(
     )
 
 
-def manifest(s3: Any, **counts: int) -> None:
+def manifest(s3: Any, **counts: object) -> None:
     body = {
         "totalRecordCount": 10,
         "processedRecordCount": 10,

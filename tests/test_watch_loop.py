@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,7 @@ def states(job_id: str, *ending: str) -> list[Job]:
 
 
 def watcher(
-    fetch: ScriptedFetch, clock: FakeClock, display: RecordingDisplay, **kw: object
+    fetch: ScriptedFetch, clock: FakeClock, display: RecordingDisplay, **kw: Any
 ) -> Watcher:
     return Watcher(
         fetch=fetch,
@@ -65,7 +66,7 @@ def watcher(
         sleep=clock.sleep,
         jitter=lambda: 0.5,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_follows_a_job_through_every_status_to_completed() -> None:

@@ -87,7 +87,7 @@ def run_all(
                 outcome.error = error
                 if not keep_going:
                     cancel.set()
-            except BaseException as error:  # noqa: BLE001 - carried to the waiting thread
+            except BaseException as error:  # carried to the waiting thread
                 outcome.error = error
                 cancel.set()
         finished.release()
@@ -176,7 +176,7 @@ def in_background(work: Callable[[], Result]) -> Callable[[], Result]:
     def run() -> None:
         try:
             outcome.value = work()
-        except BaseException as error:  # noqa: BLE001 - carried to the waiting thread
+        except BaseException as error:  # carried to the waiting thread
             outcome.error = error
 
     thread = threading.Thread(target=run, daemon=True)

@@ -245,7 +245,7 @@ def _is_record_file(name: str) -> bool:
 def _read_file(s3: _S3, item: S3Object, spool: bool, cancel: Cancel) -> _FileRead:
     """One output file tallied; its failed lines kept in order when asked (in memory, then
     in a temporary file past a few megabytes); read again from the start if it breaks off."""
-    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) if spool else None  # noqa: SIM115
+    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) if spool else None
     name = item.location.key.rsplit("/", 1)[-1]
 
     def attempt() -> _FileRead:
