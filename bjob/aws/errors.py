@@ -1,5 +1,8 @@
 """The one translation of AWS-side failures into `BjobError`, and so into exit codes."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import re

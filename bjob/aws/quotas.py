@@ -1,6 +1,9 @@
 """Service Quotas and CloudWatch for `bjob quotas`: the batch quotas of every model, and the
 batch queue's metrics, each failure translated with the permission it needs."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 from collections.abc import Sequence

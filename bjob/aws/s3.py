@@ -12,6 +12,9 @@ S3's endpoint and credentials come from the standard AWS configuration (AWS_ENDP
 AWS_ENDPOINT_URL, the profile's services section), as botocore resolves them.
 """
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import hashlib

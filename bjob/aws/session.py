@@ -1,6 +1,9 @@
 """Sessions and clients: one botocore session per command, wrapped in a boto3 session, and
 one client per service and region made from it on demand."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import threading

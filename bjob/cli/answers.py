@@ -1,5 +1,9 @@
 """bjob answers: every input record's answer, in input order, as JSON lines or CSV."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,9 +15,13 @@ from bjob.cli.options import (
     complete_job,
     connection_options,
 )
+from bjob.cli.results import binary_stdout
 from bjob.cli.run import aws_clients, note_stdin, run_command
 from bjob.model.environment import Environment
+from bjob.model.identifiers import parse_job_ref
+from bjob.model.runs import run_name_of_ref
 from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import check_new_file
 
 FORMATS = ("jsonl", "csv")
 
@@ -69,12 +77,8 @@ def answers(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.cli.results import binary_stdout
-        from bjob.model.identifiers import parse_job_ref
-        from bjob.model.runs import run_name_of_ref
         from bjob.render.answers import answers_message
         from bjob.render.output import print_warning
-        from bjob.support.localfiles import check_new_file
         from bjob.usecases.answers import write_answers
         from bjob.usecases.runs import Run, load_job_or_run
 

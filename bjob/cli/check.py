@@ -1,7 +1,13 @@
 """bjob check: catch what would fail before a job is submitted."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
+import io
+from functools import cache
 from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
@@ -83,8 +89,6 @@ def check(
     """
 
     def body(env: Environment) -> ExitCode:
-        from functools import cache
-
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.check import check_input, find_sources
@@ -184,6 +188,5 @@ def binary_stdin(env: Environment) -> IO[bytes]:
     buffer = getattr(env.stdin, "buffer", None)
     if buffer is not None:
         return buffer  # type: ignore[no-any-return]
-    import io
 
     return io.BytesIO(env.stdin.read().encode())

@@ -1,5 +1,9 @@
 """bjob list: find jobs, for people (a table) or scripts (JSON, ARNs)."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -12,7 +16,9 @@ from bjob.cli.options import (
     connection_options,
 )
 from bjob.cli.run import aws_clients, regions_asked, run_command
+from bjob.model.durations import parse_moment
 from bjob.model.environment import Environment
+from bjob.model.job import canonical_status
 from bjob.support.exits import BjobError, ExitCode
 
 DEFAULT_LIMIT = 50
@@ -99,8 +105,6 @@ def list_jobs(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.model.durations import parse_moment
-        from bjob.model.job import canonical_status
         from bjob.render.jsonout import compile_query
         from bjob.render.output import progress_on_stderr
         from bjob.usecases.listing import ListFilters, list_jobs

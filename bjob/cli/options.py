@@ -1,6 +1,8 @@
 """The options the commands share, as `Annotated` types, with their shell completion; the
 connection options every command takes, added to each by one decorator."""
 
+# Start-up: completion's functions import bjob.cli.completion when a Tab asks for them.
+
 from __future__ import annotations
 
 import functools
@@ -10,6 +12,8 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
 import typer
+
+from bjob.support.exits import BjobError, ExitCode
 
 
 def complete_job(incomplete: str) -> list[tuple[str, str]]:
@@ -264,7 +268,5 @@ InvocationTypeOption = Annotated[
 def checked_invocation_type(text: str) -> str:
     """--type as given, checked (a usage error in bjob's words, not click's)."""
     if text not in INVOCATION_TYPES:
-        from bjob.support.exits import BjobError, ExitCode
-
         raise BjobError(f"--type: InvokeModel or Converse, not {text!r}", ExitCode.USAGE)
     return text

@@ -1,5 +1,9 @@
 """bjob quotas: why jobs wait — each model's unfinished jobs against its quotas, and its queue."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,8 +1,13 @@
 """bjob results: what a finished job produced, for people or scripts; its failed lines, a
 file to submit again, or its outputs downloaded."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +22,9 @@ from bjob.cli.options import (
 )
 from bjob.cli.run import aws_clients, note_stdin, report, run_command
 from bjob.model.environment import Environment
+from bjob.model.runs import run_name_of_ref
 from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import check_new_file
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -94,9 +101,7 @@ def results(
 
     def body(env: Environment) -> ExitCode:
         from bjob.model.results import parse_prices
-        from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
-        from bjob.support.localfiles import check_new_file
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
 
         compiled = compile_query(query)
@@ -154,8 +159,6 @@ class _Asked:
 def _next_ref(job: Job, given: str, profile: str | None) -> str:
     """How the next commands bjob suggests name the job: by its ARN (right whatever the
     region), with the profile it was read with."""
-    import shlex
-
     ref = shlex.quote(job.arn or given)
     return f"{ref} --profile {shlex.quote(profile)}" if profile else ref
 
@@ -196,8 +199,6 @@ def _run_results(
     env: Environment, name: str, clients: AwsClients, given: str, asked: _Asked
 ) -> ExitCode:
     """results run:NAME: every record of the submission once, by its latest attempt."""
-    import shlex
-
     from bjob.render.output import print_warning
     from bjob.usecases.runs import find_run, gather_run_results, write_run_retry_file
 

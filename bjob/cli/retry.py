@@ -1,8 +1,14 @@
 """bjob retry: a job's failed and never-processed records, submitted again as a new job
 like the original (as `bjob results --retry-file` finds them, and as `bjob submit` submits)."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,8 +26,10 @@ from bjob.cli.options import (
     connection_options,
 )
 from bjob.cli.run import aws_clients, run_command
+from bjob.cli.submit import follow_settings, run_submission
 from bjob.model.environment import Environment
-from bjob.support.exits import ExitCode
+from bjob.model.runs import run_name_of_ref
+from bjob.support.exits import BjobError, ExitCode
 
 
 @connection_options()
@@ -69,14 +77,8 @@ def retry(
     """
 
     def body(env: Environment) -> ExitCode:
-        import tempfile
-        from pathlib import Path
-
-        from bjob.cli.submit import follow_settings, run_submission
-        from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
-        from bjob.support.exits import BjobError
         from bjob.usecases.retry import prepare_retry
         from bjob.usecases.runs import Run, load_job_or_run
 

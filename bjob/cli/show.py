@@ -1,5 +1,9 @@
 """bjob show: one or more jobs, for people or for scripts."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated

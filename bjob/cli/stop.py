@@ -1,5 +1,9 @@
 """bjob stop: stop jobs, after saying what will be stopped and asking."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bjob.cli.confirm import confirmed
 from bjob.cli.options import (
     ActionJsonOption,
     DryRunOption,
@@ -19,8 +24,10 @@ from bjob.cli.options import (
     connection_options,
 )
 from bjob.cli.run import aws_clients, report, run_command
-from bjob.cli.watch import watch_settings
+from bjob.cli.watch import follow_up, watch_settings
 from bjob.model.environment import Environment
+from bjob.model.identifiers import parse_job_ref
+from bjob.model.words import counted
 from bjob.support.exits import ExitCode
 
 if TYPE_CHECKING:
@@ -122,9 +129,6 @@ _ENDED = {
 
 
 def _confirmed(env: Environment, plans: Sequence[StopPlan], yes: bool) -> bool:
-    from bjob.cli.confirm import confirmed
-    from bjob.model.words import counted
-
     to_stop = sum(plan.action == "stop" for plan in plans)
     return confirmed(env, f"Stop {counted(to_stop, 'job')}?", yes=yes)
 
@@ -164,8 +168,6 @@ def _wait(
     the watch's code otherwise (8 timed out, 5 an outage). A job whose stop failed is not
     followed: it runs on. With --json, the watch is on stderr and the one document, after
     it, carries the statuses the jobs ended with."""
-    from bjob.cli.watch import follow_up
-    from bjob.model.identifiers import parse_job_ref
 
     def closing(watch_code: ExitCode) -> ExitCode:
         return max(done.code, ExitCode.OK if watch_code in _ENDED else watch_code)

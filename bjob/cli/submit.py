@@ -1,6 +1,10 @@
 """bjob submit: an input checked, split to the quotas, uploaded and submitted as jobs;
 safe to run twice."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bjob.cli.confirm import confirmed
 from bjob.cli.options import (
     ActionJsonOption,
     DryRunOption,
@@ -23,7 +28,10 @@ from bjob.cli.options import (
     connection_options,
 )
 from bjob.cli.run import aws_clients, run_command
+from bjob.cli.watch import run_watch, watch_settings
 from bjob.model.environment import Environment
+from bjob.model.identifiers import parse_job_ref
+from bjob.model.locations import parse_s3_uri
 from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
@@ -182,8 +190,6 @@ def submit(
 def follow_settings(
     watch: bool, interval: float | None, timeout: str | None
 ) -> WatchSettings | None:
-    from bjob.cli.watch import watch_settings
-
     if not watch:
         if interval is not None or timeout is not None:
             raise BjobError("--interval and --timeout go with --watch", ExitCode.USAGE)
@@ -192,8 +198,6 @@ def follow_settings(
 
 
 def _s3_uri(text: str, option: str) -> str:
-    from bjob.model.locations import parse_s3_uri
-
     try:
         where = parse_s3_uri(text)
     except BjobError:
@@ -216,7 +220,6 @@ def run_submission(
 ) -> ExitCode:
     """Plan, show, ask, carry out, report: `submit`'s steps, and `retry`'s. `again` is the
     command that finishes an interrupted run."""
-    from bjob.cli.confirm import confirmed
     from bjob.render.output import bytes_progress, print_warning
     from bjob.render.submit import interrupted_lines, outcome_lines, plan_lines, question
     from bjob.usecases.submit import GateClosed, submit_jobs
@@ -269,8 +272,6 @@ def run_submission(
     _print_json(env, json_output, about, outcome.jobs if outcome else None, dry_run, code, query)
     if outcome is None or follow is None or code is ExitCode.QUOTA_FULL:
         return _closing(env, code)
-    from bjob.cli.watch import run_watch
-    from bjob.model.identifiers import parse_job_ref
 
     refs = [parse_job_ref(job.arn) for job in outcome.jobs if job.arn]
     # With --json, stdout holds one document already: the follow-up goes to stderr.

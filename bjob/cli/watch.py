@@ -1,5 +1,9 @@
 """bjob watch (and show --watch): follow jobs until they end; exit with how they ended."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 import gc
@@ -18,6 +22,7 @@ from bjob.cli.options import (
     connection_options,
 )
 from bjob.cli.run import aws_clients, note_stdin, report, run_command
+from bjob.model.durations import parse_duration
 from bjob.model.environment import Environment
 from bjob.support.exits import BjobError, ExitCode
 
@@ -82,7 +87,6 @@ def watch_settings(
     interval: float | None, timeout: str | None, give_up_after: str | None
 ) -> WatchSettings:
     """The watch options as typed (None where not given), checked, with their defaults."""
-    from bjob.model.durations import parse_duration
     from bjob.usecases.watch import WatchSettings
 
     defaults = WatchSettings()

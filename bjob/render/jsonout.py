@@ -1,6 +1,8 @@
 """JSON for scripts: the documented, stable shape of a job (see schemas/job.schema.json),
 JMESPath queries over it, and printing it."""
 
+# Start-up: jmespath is imported only where a --query is compiled or applied.
+
 from __future__ import annotations
 
 import json

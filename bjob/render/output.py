@@ -1,5 +1,8 @@
 """Messages on stderr: errors with their hints, and a progress spinner while paging."""
 
+# Start-up: rich (and render.view, which stands on it) is imported inside the functions
+# that draw, so that a command's JSON output never loads it.
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

@@ -3,6 +3,9 @@
 Each display is a context manager: entered before the first poll, left after the last, when
 it restores the terminal and rings the bell if asked."""
 
+# Start-up: rich (and render.view, which stands on it) is imported inside the functions
+# that draw, so that a command's JSON output never loads it.
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -11,6 +11,7 @@ in the network can never keep the process from exiting.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -127,8 +128,6 @@ def _one_by_one(
 
 
 def _wait_a_little(threads: Sequence[threading.Thread]) -> None:
-    import time
-
     deadline = time.monotonic() + CANCEL_GRACE_SECONDS
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -41,6 +42,7 @@ from bjob.model.results import FileOutcomes, Record, Tally, classify_line
 from bjob.model.words import counted, plural
 from bjob.support.concurrent import Cancel, map_all, run_all
 from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import atomic_file, lstat_or_none
 from bjob.usecases.results import (
     _S3,
     _input_keys,
@@ -541,10 +543,6 @@ def write_answers(
 ) -> AnswersWritten:
     """Every record's answer to `target`: a Path (written whole, or not at all: localfiles)
     or a binary stream."""
-    from pathlib import Path
-
-    from bjob.support.localfiles import atomic_file, lstat_or_none
-
     if isinstance(target, Path):
         with atomic_file(target, replace=lstat_or_none(target) is not None) as file:
             writer = AnswerWriter(file.write, fmt, raw)

@@ -6,8 +6,12 @@ One computation serves the summary, --json and --retry-file: the count the summa
 "to submit again" is the number of lines a retry file gets.
 """
 
+# Start-up: usecases.cost (Price List, CountTokens, prices: about 30 ms to import) is imported
+# only where a Price List price is asked for: `show` reaches this module through usecases.runs.
+
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -49,6 +53,7 @@ from bjob.model.results import (
     manifest_tokens,
     tally_lines,
 )
+from bjob.model.timestamps import parse_moment
 from bjob.model.words import counted, plural
 from bjob.support.concurrent import Cancel, run_all
 from bjob.support.exits import BjobError, ExitCode
@@ -779,8 +784,6 @@ def _same_content(path: Path, item: S3Object) -> bool:
     if not stat.S_ISREG(found.st_mode) or found.st_size != item.size:
         return False
     if item.content_md5 is not None:
-        import hashlib
-
         md5 = hashlib.md5(usedforsecurity=False)
         with open(path, "rb") as file:
             while chunk := file.read(1 << 20):
@@ -791,8 +794,6 @@ def _same_content(path: Path, item: S3Object) -> bool:
 
 
 def _s3_time(text: str | None) -> float | None:
-    from bjob.model.timestamps import parse_moment
-
     try:
         return parse_moment(text).timestamp() if text else None
     except ValueError:

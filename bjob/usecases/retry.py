@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bjob.aws.bedrock import job_tags
 from bjob.model.job import Job
 from bjob.model.runs import RUN_TAG
 from bjob.model.submit import JobSettings
@@ -84,8 +85,6 @@ def prepare_retry(
 def settings_of(job: Job, clients: AwsClients, warnings: list[str]) -> JobSettings:
     """A new job like this one: its model, role, output, invocation type, timeout, KMS key,
     VPC and tags (without them, and a warning, when they may not be read)."""
-    from bjob.aws.bedrock import job_tags
-
     if not (job.model_id and job.role_arn and job.output.s3_uri and job.arn):
         raise BjobError(
             "the job does not say its model, role or output: it cannot be submitted again",
