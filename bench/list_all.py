@@ -69,11 +69,10 @@ def main() -> None:
             results["bjob list --all --json"] / results["aws bedrock list-model-invocation-jobs"]
         )
         print(f"bjob / aws cli = {ratio:.2f} (bar 0.65): {'ok' if ratio <= 0.65 else 'OVER'}")
-        if all(counts.values()) and counts:
-            by_count = (
-                counts["bjob list --all --json"] / counts["aws bedrock list-model-invocation-jobs"]
-            )  # type: ignore[operator]
-            print(f"bjob / aws cli in instructions = {by_count:.2f}")
+        bjob_count = counts.get("bjob list --all --json")
+        aws_count = counts.get("aws bedrock list-model-invocation-jobs")
+        if bjob_count and aws_count:
+            print(f"bjob / aws cli in instructions = {bjob_count / aws_count:.2f}")
     else:
         report(results, "bjob list --all --json", args.runs)
 

@@ -13,7 +13,7 @@ from bjob.version import __version__
 
 if TYPE_CHECKING:
     from bjob.library.client import Client
-    from bjob.model.exits import BjobError, ExitCode
+    from bjob.support.exits import BjobError, ExitCode
 
 __all__ = ["BjobError", "Client", "ExitCode", "__version__"]
 
@@ -24,7 +24,7 @@ def __getattr__(name: str) -> Any:
 
         return Client
     if name in ("BjobError", "ExitCode"):
-        from bjob.model import exits
+        from bjob.support import exits
 
         return getattr(exits, name)
     raise AttributeError(f"module 'bjob' has no attribute {name!r}")

@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from botocore.stub import Stubber
 from typer.testing import CliRunner
 
 from bjob.aws.session import AwsClients, AwsOptions
+from bjob.cli.run import Given
 from bjob.model.environment import Environment
 from tests.fakebedrock import RunningFake
 
@@ -109,20 +110,19 @@ def shared_botocore_data() -> Iterator[None]:
     session, as a process does, but the service models and endpoint rules (megabytes of
     JSON, about 90 ms a session) are parsed once for the whole suite."""
     import botocore.session
-    from botocore.loaders import create_loader
+    from botocore.loaders import Loader, create_loader
 
-    loaders: dict[object, object] = {}
+    loaders: dict[str, Loader] = {}
 
-    def shared(search_path: object = None) -> object:
+    def shared(search_path: str | None = None) -> Loader:
         key = str(search_path)
         if key not in loaders:
-            loaders[key] = create_loader(search_path)  # type: ignore[arg-type]
+            loaders[key] = create_loader(search_path)
         return loaders[key]
 
-    original = botocore.session.create_loader
-    botocore.session.create_loader = shared  # type: ignore[assignment]
-    yield
-    botocore.session.create_loader = original
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +161,7 @@ def s3() -> Iterator[Any]:
 
 @pytest.fixture
 def clients() -> AwsClients:
-    return AwsClients(AwsOptions(region="us-east-1"))
+    return AwsClients(AwsOptions(region="us-east-1"), make_client=hooked_client)
 
 
 @pytest.fixture
@@ -173,20 +173,40 @@ def stubber(clients: AwsClients) -> Iterator[Stubber]:
         stub.assert_no_pending_responses()
 
 
+# What each AWS client the in-process commands make passes through, before it is used:
+# (service, client) -> None. Tests watch the calls, or break or refuse some, through botocore's
+# events; the commands get their clients from AwsClients' public make_client (see invoke).
+ClientHook = Callable[[str, Any], None]
+_client_hooks: list[ClientHook] = []
+
+
+@pytest.fixture(autouse=True)
+def client_hooks() -> Iterator[list[ClientHook]]:
+    """The hooks of this test's clients (none unless a test adds one)."""
+    _client_hooks.clear()
+    yield _client_hooks
+    _client_hooks.clear()
+
+
+def hooked_client(service: str, region: str, attempts: int | None, made: Callable[[], Any]) -> Any:
+    """AwsClients' make_client for the tests: bjob's own client, through the test's hooks."""
+    client = made()
+    for hook in _client_hooks:
+        hook(service, client)
+    return client
+
+
 @pytest.fixture
-def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def aws_calls(client_hooks: list[ClientHook]) -> list[str]:
     """Every AWS operation the command calls, as "service.Operation", in order."""
     calls: list[str] = []
-    make = AwsClients._make_client
 
-    def counting(self: AwsClients, service: str, region: str, *args: int | None) -> object:
-        client = make(self, service, region, *args)
+    def counting(service: str, client: Any) -> None:
         client.meta.events.register(
             "before-call", lambda model, **_: calls.append(f"{service}.{model.name}")
         )
-        return client
 
-    monkeypatch.setattr(AwsClients, "_make_client", counting)
+    client_hooks.append(counting)
     return calls
 
 
@@ -267,7 +287,8 @@ def invoke(
     # CliRunner sets the variables in os.environ for botocore, and catches the exit; click's
     # own usage errors are written to its stderr.
     overrides: dict[str, str | None] = {key: value or None for key, value in (env or {}).items()}
-    outcome = CliRunner().invoke(app, list(args), obj=environment_, env=overrides)
+    given = Given(environment_, make_client=hooked_client)
+    outcome = CliRunner().invoke(app, list(args), obj=given, env=overrides)
     if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
         raise outcome.exception
     stdout, stderr = output(environment_.stdout), output(environment_.stderr)

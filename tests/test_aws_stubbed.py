@@ -10,8 +10,8 @@ from botocore.stub import Stubber
 
 from bjob.aws.bedrock import fetch_job
 from bjob.aws.session import AwsClients
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import parse_job_ref
+from bjob.support.exits import BjobError, ExitCode
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abc123def456"
 

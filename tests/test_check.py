@@ -358,7 +358,7 @@ def test_limits_from_service_quotas_and_the_fallback(server: RunningFake, tmp_pa
     assert again["limits"] == document["limits"] and server.fake.requests == []
     import shutil
 
-    from bjob.usecases.remember import cache_dir
+    from bjob.support.cache import cache_dir
 
     shutil.rmtree(cache_dir() / "lookups")
     # Applied values denied: AWS's defaults still arrive, and stand alone.

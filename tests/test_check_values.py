@@ -32,6 +32,7 @@ from bjob.model.requestformats import (
 )
 from tests.conftest import REPO, invoke
 from tests.fakebedrock import RunningFake
+from tests.s3proxy import Fault
 from tests.test_check import check_for_model, records, write_jsonl
 
 CORPUS = json.loads((REPO / "tests" / "corpus" / "requests.json").read_text())["requests"]
@@ -662,7 +663,7 @@ def test_an_unreadable_file_is_one_error(tmp_path: Path, encoding: str) -> None:
     ("fault", "count"),
     [("drop", 1500), ("corrupt", 1500), ("drop", 120)],  # 120: broken in the first lines
 )
-def test_an_s3_body_that_breaks_off_is_read_again(fault: str, count: int) -> None:
+def test_an_s3_body_that_breaks_off_is_read_again(fault: Fault, count: int) -> None:
     import boto3
 
     from tests.s3proxy import moto_s3_behind_a_proxy
@@ -676,7 +677,7 @@ def test_an_s3_body_that_breaks_off_is_read_again(fault: str, count: int) -> Non
         key = "batch-in/job/records.jsonl"
         args = ("check", "s3://batch-in/job/records.jsonl", "--json", "--region", "us-east-1")
         env = {"AWS_ENDPOINT_URL_S3": proxy.url}
-        proxy.break_next(key, fault, times=1)  # type: ignore[arg-type]
+        proxy.break_next(key, fault, times=1)
         result = invoke(*args, env=env)
         assert result.code == 0, result.stderr
         document = json.loads(result.stdout)
@@ -684,7 +685,7 @@ def test_an_s3_body_that_breaks_off_is_read_again(fault: str, count: int) -> Non
         assert document["inputs"][0]["bytes"] == len(data)
         assert proxy.gets.count(key) == 2  # broken, then whole
         # Broken every time: one clear failure (exit 5), never a verdict on part of it.
-        proxy.break_next(key, fault, times=3)  # type: ignore[arg-type]
+        proxy.break_next(key, fault, times=3)
         failed = invoke(*args, env=env)
         assert failed.code == 5 and failed.stdout == ""
         assert ("broke off" if fault == "drop" else "arrived damaged") in failed.stderr

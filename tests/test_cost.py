@@ -4,6 +4,7 @@ guessed from the size), the output bound, `bjob check --cost`."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import random
@@ -549,7 +550,7 @@ def test_estimate_cost_reads_the_input_itself_for_a_caller_that_has_not(
     bodies = [body(text, max_tokens=10) for text in sentences(250, seed=9)]
     path = write_records(tmp_path / "in.jsonl", bodies)
     clients = aws_env(bedrock, monkeypatch)
-    sources = find_sources([str(path)], lambda: clients, lambda: None)  # type: ignore[arg-type,return-value]
+    sources = find_sources([str(path)], lambda: clients, io.BytesIO)  # no standard input here
     estimate = estimate_cost(sources, HAIKU, "InvokeModel", lambda: clients)
     assert isinstance(estimate, CostEstimate) and estimate.records == 250
     truth = sum(fake_token_count(item) for item in bodies)

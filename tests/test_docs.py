@@ -10,7 +10,7 @@ import pytest
 import typer
 
 from bjob.cli.app import app
-from bjob.model.exits import ExitCode
+from bjob.support.exits import ExitCode
 from tests.conftest import REPO
 
 README_PATH = REPO / "README.md"

@@ -77,8 +77,8 @@ def test_refused_credentials_are_not_called_a_permission() -> None:
 )
 def test_an_upload_refused_in_any_part_is_a_write(operation: str) -> None:
     from bjob.aws.s3 import s3_errors
-    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
+    from bjob.support.exits import BjobError
 
     where = S3Location("batch-in", "prompts/batch1.jsonl")
     with pytest.raises(BjobError) as caught, s3_errors(where):
@@ -99,8 +99,8 @@ def test_s3_upload_failed_error_is_translated_without_its_file() -> None:
     from boto3.exceptions import S3UploadFailedError
 
     from bjob.aws.s3 import s3_errors
-    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
+    from bjob.support.exits import BjobError
 
     where = S3Location("batch-in", "in.jsonl")
     with pytest.raises(BjobError) as caught, s3_errors(where):
@@ -147,8 +147,8 @@ def test_a_split_upload_refused_through_a_real_exchange(
     import boto3
 
     from bjob.aws.s3 import upload
-    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
+    from bjob.support.exits import BjobError
 
     endpoint, proxy = denying_s3
     client = boto3.client("s3", endpoint_url=proxy.url, region_name="us-east-1")
@@ -274,7 +274,7 @@ def test_a_listing_of_tags_refused_names_its_permission(server: RunningFake) -> 
     """The fake's denials reach the same translation: ListTagsForResource refused."""
     from bjob.aws.bedrock import job_tags
     from bjob.aws.session import AwsClients, AwsOptions
-    from bjob.model.exits import BjobError
+    from bjob.support.exits import BjobError
 
     arn = server.fake.add_job(make_job(JOB))
     server.fake.deny("ListTagsForResource", arn)
@@ -288,8 +288,8 @@ def test_a_listing_of_tags_refused_names_its_permission(server: RunningFake) -> 
 def test_a_file_that_did_not_reach_the_disk_whole_is_named_by_its_target(tmp_path: Path) -> None:
     """The temporary file is removed before the error is read: the error names the file
     the user asked for, never the temporary one."""
-    from bjob.model.exits import BjobError
-    from bjob.usecases.localfiles import atomic_file
+    from bjob.support.exits import BjobError
+    from bjob.support.localfiles import atomic_file
 
     target = tmp_path / "retry.jsonl"
     with pytest.raises(BjobError) as caught, atomic_file(target, replace=False) as file:
@@ -318,8 +318,8 @@ def test_quotas_for_a_model_name_without_the_model_list(server: RunningFake) -> 
 
 def test_an_upload_refused_by_its_kms_key_names_the_key() -> None:
     from bjob.aws.s3 import s3_errors
-    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
+    from bjob.support.exits import BjobError
 
     key = "arn:aws:kms:us-east-1:123456789012:key/1234"
     message = f"User: x is not authorized to perform: kms:GenerateDataKey on resource: {key}"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import parse_job_ref
+from bjob.support.exits import BjobError, ExitCode
 
 ARN = "arn:aws:bedrock:us-west-2:123456789012:model-invocation-job/abc123def456"
 

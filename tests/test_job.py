@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from bjob.model.exits import ExitCode
 from bjob.model.job import ACTIVE_STATUSES, TERMINAL_STATUSES, MalformedJobError, normalize_job
+from bjob.support.exits import ExitCode
 from tests.conftest import NOW
 from tests.fakebedrock import make_job
 
@@ -58,7 +59,7 @@ def test_botocore_datetimes_and_naive_times_are_utc() -> None:
     epoch = normalize_job({"status": "Completed", "submitTime": 1767268800})
     offset = normalize_job({"status": "Completed", "submitTime": "2026-01-01T13:00:00+01:00"})
     assert aware.submit_time == naive.submit_time == epoch.submit_time == offset.submit_time
-    assert offset.submit_time is not None and offset.submit_time.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert offset.submit_time is not None and offset.submit_time.utcoffset() == timedelta(0)
 
 
 def test_ended_job_elapsed_is_submit_to_end_whenever_asked() -> None:
@@ -126,6 +127,8 @@ def test_job_id_comes_from_the_arn() -> None:
         ),
     ],
 )
-def test_malformed_responses_are_refused_with_the_reason(response: dict, words: str) -> None:  # type: ignore[type-arg]
+def test_malformed_responses_are_refused_with_the_reason(
+    response: dict[str, Any], words: str
+) -> None:
     with pytest.raises(MalformedJobError, match=words):
         normalize_job(response)

@@ -407,7 +407,7 @@ def test_import_bjob_is_cheap() -> None:
     )
     before, after = completed.stdout.splitlines()
     assert before == "['bjob.version']" and after == "True"
-    assert bjob.BjobError is __import__("bjob.model.exits").model.exits.BjobError
+    assert bjob.BjobError is __import__("bjob.support.exits").support.exits.BjobError
 
 
 def test_every_method_is_documented_with_an_example() -> None:

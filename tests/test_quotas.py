@@ -15,10 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bjob.aws.session import AwsClients
 from bjob.model.models import base_model_id
 from bjob.model.quotas import classify_quota
-from tests.conftest import REPO, FakeClock, Result, invoke, run_bjob
+from tests.conftest import REPO, ClientHook, FakeClock, Result, invoke, run_bjob
 from tests.fakebedrock import Fault, RunningFake, batch_quota, foundation_model, make_job
 
 QUOTAS_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "quotas.schema.json").read_text())
@@ -34,27 +33,23 @@ def cloudwatch() -> Iterator[Any]:
         yield boto3.client("cloudwatch", region_name="us-east-1")
 
 
-def deny(monkeypatch: pytest.MonkeyPatch, service: str, operation: str) -> None:
+def deny(client_hooks: list[ClientHook], service: str, operation: str) -> None:
     """The caller lacks the permission: the service answers AccessDenied."""
-    make = AwsClients._make_client
 
-    def denying(self: AwsClients, name: str, region: str, *args: int | None) -> Any:
-        client = make(self, name, region, *args)
+    def refuse(**_: Any) -> None:
+        raise ClientError(
+            {
+                "Error": {"Code": "AccessDeniedException", "Message": "no"},
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            },
+            operation,
+        )
+
+    def denying(name: str, client: Any) -> None:
         if name == service:
-
-            def refuse(**_: Any) -> None:
-                raise ClientError(
-                    {
-                        "Error": {"Code": "AccessDeniedException", "Message": "no"},
-                        "ResponseMetadata": {"HTTPStatusCode": 403},
-                    },
-                    operation,
-                )
-
             client.meta.events.register(f"before-call.*.{operation}", refuse)
-        return client
 
-    monkeypatch.setattr(AwsClients, "_make_client", denying)
+    client_hooks.append(denying)
 
 
 def setup(server: RunningFake) -> datetime:
@@ -284,14 +279,14 @@ def test_a_queue_that_moves_is_not_stalled(server: RunningFake, cloudwatch: Any)
 def test_a_source_without_permission_is_a_warning(
     server: RunningFake,
     cloudwatch: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    client_hooks: list[ClientHook],
     service: str,
     operation: str,
     permission: str,
     missing: str,
 ) -> None:
     now = setup(server)
-    deny(monkeypatch, service, operation)
+    deny(client_hooks, service, operation)
     result = quotas(server, now, "--json")
     assert result.code == 0, result.stderr
     assert "warning: us-east-1: " in result.stderr and permission in result.stderr

@@ -12,7 +12,7 @@ import boto3
 import jsonschema
 import pytest
 
-from tests.conftest import REPO, Result, invoke, run_bjob
+from tests.conftest import REPO, ClientHook, Result, invoke, run_bjob
 from tests.fakebedrock import RunningFake, make_job
 
 RESULTS_SCHEMA = json.loads((REPO / "bjob" / "schemas" / "results.schema.json").read_text())
@@ -77,7 +77,7 @@ def add_job(
     )
 
 
-def manifest(s3: Any, **counts: int) -> None:
+def manifest(s3: Any, **counts: object) -> None:
     body = {
         "totalRecordCount": 10,
         "processedRecordCount": 10,
@@ -336,15 +336,12 @@ def test_a_hostile_error_message_is_shown_not_obeyed(server: RunningFake, s3: An
 
 
 @pytest.fixture
-def broken_bodies(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+def broken_bodies(client_hooks: list[ClientHook]) -> dict[str, int]:
     """S3 bodies that end half-way, as a dropped connection leaves them: the next N reads of
     each key given (key -> N) deliver half the bytes that Content-Length promised."""
     from botocore.response import StreamingBody
 
-    from bjob.aws.session import AwsClients
-
     breaks: dict[str, int] = {}
-    make = AwsClients._make_client
 
     def note_key(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["test_key"] = params.get("Key")
@@ -356,13 +353,11 @@ def broken_bodies(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
             data = parsed["Body"].read()
             parsed["Body"] = StreamingBody(io.BytesIO(data[: len(data) // 2]), len(data))
 
-    def breaking(self: AwsClients, service: str, region: str, *args: int | None) -> object:
-        client = make(self, service, region, *args)
+    def breaking(service: str, client: Any) -> None:
         client.meta.events.register("provide-client-params.s3.GetObject", note_key)
         client.meta.events.register("after-call.s3.GetObject", cut)
-        return client
 
-    monkeypatch.setattr(AwsClients, "_make_client", breaking)
+    client_hooks.append(breaking)
     return breaks
 
 
@@ -450,8 +445,8 @@ def test_access_denied_names_the_bucket_and_the_permissions() -> None:
     from botocore.exceptions import ClientError
 
     from bjob.aws.s3 import s3_errors
-    from bjob.model.exits import BjobError
     from bjob.model.locations import S3Location
+    from bjob.support.exits import BjobError
 
     denied = ClientError(
         {

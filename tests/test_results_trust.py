@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import BJOB, invoke, run_bjob
 from tests.fakebedrock import RunningFake, make_job
-from tests.s3proxy import moto_s3_behind_a_proxy
+from tests.s3proxy import Fault, moto_s3_behind_a_proxy
 from tests.test_results import (
     ARN,
     FOLDER,
@@ -375,7 +375,7 @@ def test_the_manifest_is_the_one_at_the_top(server: RunningFake, s3: Any) -> Non
 def test_token_counts_that_are_not_counts_are_unknown(server: RunningFake, s3: Any) -> None:
     add_job(server, total=1, processed=1)
     put(s3, OUT, FOLDER + "records.jsonl.out", [answer(0)])
-    manifest(s3, inputTokenCount=-5, outputTokenCount="12")  # type: ignore[arg-type]
+    manifest(s3, inputTokenCount=-5, outputTokenCount="12")
     result = results(server, "--json", "--prices", "1,2")
     document = as_json(result)
     assert document["tokens"] == {"input": None, "output": None}
@@ -521,11 +521,11 @@ def _bjob_s3(server: RunningFake, *args: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", ["drop", "corrupt"])
-def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault: str) -> None:
+def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault: Fault) -> None:
     with moto_s3_behind_a_proxy() as (endpoint, proxy):
         client = _moto_job(server, endpoint, files=2, size=300_000)
         key = f"{OUT}/{FOLDER}part-0.jsonl.out"
-        proxy.break_next(key, fault, times=1)  # type: ignore[arg-type]
+        proxy.break_next(key, fault, times=1)
         env = {"AWS_ENDPOINT_URL_S3": proxy.url}
         copied = run_bjob(
             "results",
@@ -543,7 +543,7 @@ def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault:
         original = client.get_object(Bucket=OUT, Key=f"{FOLDER}part-0.jsonl.out")["Body"].read()
         assert (tmp_path / JOB / "part-0.jsonl.out").read_bytes() == original
         # Broken every time: a clear failure, exit 5, nothing under the final name.
-        proxy.break_next(f"{OUT}/{FOLDER}part-1.jsonl.out", fault, times=3)  # type: ignore[arg-type]
+        proxy.break_next(f"{OUT}/{FOLDER}part-1.jsonl.out", fault, times=3)
         (tmp_path / JOB / "part-1.jsonl.out").unlink()
         failed = run_bjob(
             "results",
@@ -561,7 +561,7 @@ def test_a_broken_body_is_read_again(server: RunningFake, tmp_path: Path, fault:
         assert not (tmp_path / JOB / "part-1.jsonl.out").exists()
         assert [path.name for path in (tmp_path / JOB).iterdir()] == ["part-0.jsonl.out"]
         # The summary never counts a damaged body either.
-        proxy.break_next(f"{OUT}/{FOLDER}part-1.jsonl.out", fault, times=3)  # type: ignore[arg-type]
+        proxy.break_next(f"{OUT}/{FOLDER}part-1.jsonl.out", fault, times=3)
         summary = run_bjob(
             "results",
             JOB,
@@ -635,7 +635,7 @@ def test_a_link_planted_where_a_temporary_file_could_go_is_never_followed(
 
 
 def test_the_atomic_writer_removes_its_file_on_any_failure(tmp_path: Path) -> None:
-    from bjob.usecases.localfiles import atomic_file
+    from bjob.support.localfiles import atomic_file
 
     target = tmp_path / "out.jsonl"
     with pytest.raises(RuntimeError), atomic_file(target, replace=False) as file:
@@ -645,7 +645,7 @@ def test_the_atomic_writer_removes_its_file_on_any_failure(tmp_path: Path) -> No
     with atomic_file(target, replace=False) as file:
         file.write(b"whole\n")
     assert target.read_bytes() == b"whole\n" and (target.stat().st_mode & 0o777) == 0o644
-    from bjob.model.exits import BjobError
+    from bjob.support.exits import BjobError
 
     with pytest.raises(BjobError) as exists, atomic_file(target, replace=False) as file:
         file.write(b"other\n")

@@ -30,15 +30,15 @@ STATE_CODES = {
 }
 
 
-def show(server: RunningFake, *args: str, region: str = "us-east-1", **kwargs: object) -> Result:
+def show(
+    server: RunningFake,
+    *args: str,
+    region: str = "us-east-1",
+    env: dict[str, str] | None = None,
+    clock: FakeClock | None = None,
+) -> Result:
     return invoke(
-        "show",
-        *args,
-        "--endpoint-url",
-        server.url,
-        "--region",
-        region,
-        **kwargs,  # type: ignore[arg-type]
+        "show", *args, "--endpoint-url", server.url, "--region", region, env=env, clock=clock
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.conftest import NOW, environment, output
 from tests.fakebedrock import make_job
 
 
-def render(response: dict, *, styled: bool = False) -> str:  # type: ignore[type-arg]
+def render(response: dict[str, Any], *, styled: bool = False) -> str:
     env = environment(tty=styled)
     print_jobs(env, [normalize_job(response)], NOW)
     return output(env.stdout)

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -32,10 +33,10 @@ JOB = "abc123def456"
 OTHER = "zzz999yyy888"
 
 
-def watch(server: RunningFake, *args: str, clock: FakeClock | None = None, **kw: object) -> Result:
+def watch(server: RunningFake, *args: str, clock: FakeClock | None = None, **kw: Any) -> Result:
     return invoke(
         "watch", *args, "--endpoint-url", server.url, "--region", "us-east-1", clock=clock, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job, normalize_job
 from bjob.model.track import JobTrack
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.watch import Watcher
 from tests.conftest import FakeClock
 from tests.fakebedrock import make_job, progression
@@ -55,7 +56,7 @@ def states(job_id: str, *ending: str) -> list[Job]:
 
 
 def watcher(
-    fetch: ScriptedFetch, clock: FakeClock, display: RecordingDisplay, **kw: object
+    fetch: ScriptedFetch, clock: FakeClock, display: RecordingDisplay, **kw: Any
 ) -> Watcher:
     return Watcher(
         fetch=fetch,
@@ -65,7 +66,7 @@ def watcher(
         sleep=clock.sleep,
         jitter=lambda: 0.5,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_follows_a_job_through_every_status_to_completed() -> None:

@@ -9,10 +9,10 @@ from datetime import timedelta
 from rich.console import Console
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import normalize_job
 from bjob.model.track import JobTrack
 from bjob.render.watchview import LiveDisplay, LogDisplay
+from bjob.support.exits import BjobError, ExitCode
 from tests.conftest import NOW, environment
 from tests.fakebedrock import make_job
 
@@ -33,9 +33,9 @@ def live_environment(monotonic: float) -> Environment:
 
 
 def live_text(display: LiveDisplay) -> str:
-    console = Console(file=io.StringIO(), width=140, color_system=None)
-    console.print(display.render())
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    written = io.StringIO()
+    Console(file=written, width=140, color_system=None).print(display.render())
+    return written.getvalue()
 
 
 def test_live_view_counts_down_and_says_when_it_retries() -> None:
@@ -91,9 +91,9 @@ def test_more_jobs_than_rows_keeps_the_total_and_the_countdown_on_screen() -> No
     tracks = [track(make_job(f"{index:012d}", "InProgress")) for index in range(40)]
     display.update(tracks, tracks)
     display.waiting(112.0)
-    console = Console(file=io.StringIO(), width=80, height=24, color_system=None)
-    console.print(display.render())
-    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    written = io.StringIO()
+    Console(file=written, width=80, height=24, color_system=None).print(display.render())
+    lines = written.getvalue().splitlines()
     assert len(lines) <= 23
     assert lines[-3].startswith("… 23 more")
     assert lines[-2].startswith("Total (40)") and "0/40 ended" in lines[-2]

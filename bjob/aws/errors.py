@@ -1,5 +1,8 @@
 """The one translation of AWS-side failures into `BjobError`, and so into exit codes."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import re
@@ -8,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bjob.aws.localconfig import aws_variable
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 _NOT_AUTHORIZED_CODES = {
     "AccessDeniedException",

@@ -1,15 +1,19 @@
 """The AWS calls behind a cost: the Price List's Bedrock products for a region (every page of
 the three service codes), and bedrock-runtime's CountTokens for one request body."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from bjob.aws.concurrent import map_all
+from bjob.aws.errors import error_code
 from bjob.aws.quotas import source_errors
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.prices import PERMISSION, SERVICE_CODES, PriceEntry, parse_product
+from bjob.support.concurrent import map_all
+from bjob.support.exits import BjobError, ExitCode
 
 PAGE_SIZE = 100  # the most GetProducts gives a page
 MAX_PAGES = 200  # per service code: a loop of NextTokens cannot go on for ever
@@ -67,8 +71,6 @@ def count_tokens(client: Any, model_id: str, body: dict[str, Any], converse: boo
     """The input tokens the model would bill for one record's body (InvokeModel's JSON bytes,
     or Converse's messages, system and toolConfig)."""
     from botocore.exceptions import ClientError, ParamValidationError
-
-    from bjob.aws.errors import error_code
 
     if converse:
         request: dict[str, Any] = {

@@ -1,6 +1,9 @@
 """Service Quotas and CloudWatch for `bjob quotas`: the batch quotas of every model, and the
 batch queue's metrics, each failure translated with the permission it needs."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from bjob.aws.errors import translate_error, translated_errors
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.quotas import (
     BATCH_NAMESPACE,
     METRICS,
@@ -22,6 +24,7 @@ from bjob.model.quotas import (
     merge_quotas,
 )
 from bjob.model.timestamps import parse_moment
+from bjob.support.exits import BjobError, ExitCode
 
 SERVICE_CODE = "bedrock"
 MAX_QUERIES = 500  # GetMetricData's limit per request

@@ -1,6 +1,6 @@
 """Reading a job's files from S3: listing a folder, and streaming an object a chunk at a time,
 every byte verified; S3's failures translated with the bucket, key and permission they
-concern. Writing local files is the use cases' business (usecases/localfiles.py).
+concern. Writing local files is bjob.support.localfiles' business.
 
 A body is complete only when botocore's stream has checked its length against
 Content-Length and, where S3 returns one, its checksum (GetObject with ChecksumMode); an
@@ -12,6 +12,9 @@ S3's endpoint and credentials come from the standard AWS configuration (AWS_ENDP
 AWS_ENDPOINT_URL, the profile's services section), as botocore resolves them.
 """
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import hashlib
@@ -19,9 +22,8 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from bjob.aws.concurrent import Cancel
 from bjob.aws.errors import (
     S3_WRITES,
     denial_hint,
@@ -31,9 +33,10 @@ from bjob.aws.errors import (
     service_message,
     translated_errors,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location
+from bjob.support.concurrent import Cancel
+from bjob.support.exits import BjobError, ExitCode
 
 _NOT_FOUND_CODES = {"NoSuchKey", "NotFound", "404"}
 _DENIED_CODES = {"AccessDenied", "Forbidden", "403", "AllAccessDisabled", "KMS.AccessDenied"}
@@ -42,6 +45,8 @@ _DENIED_CODES = {"AccessDenied", "Forbidden", "403", "AllAccessDisabled", "KMS.A
 _PLAIN_MD5 = re.compile(r'^"?([0-9a-f]{32})"?$')
 # Attempts at reading one object whose body breaks off or does not match (s3transfer makes 5).
 READ_ATTEMPTS = 3
+
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,18 @@ class BrokenRead(BjobError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ExitCode.TEMPORARY, hint="this is usually temporary; try again")
+
+
+def read_again(attempt: Callable[[], Value], restart: Callable[[], bool] = lambda: True) -> Value:
+    """attempt(), read again from the start when a body broke off or arrived damaged (as
+    the AWS CLI does), while `restart` says what was done with it can be taken back."""
+    for remaining in range(READ_ATTEMPTS - 1, -1, -1):
+        try:
+            return attempt()
+        except BrokenRead:
+            if not remaining or not restart():
+                raise
+    raise AssertionError("unreachable")
 
 
 def s3_errors(location: S3Location, *, kms_key: str | None = None) -> AbstractContextManager[None]:

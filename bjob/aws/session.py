@@ -1,16 +1,22 @@
 """Sessions and clients: one botocore session per command, wrapped in a boto3 session, and
 one client per service and region made from it on demand."""
 
+# Start-up: boto3 and botocore are imported inside the functions that need them, so that
+# help, completion and a saved response's view never load them.
+
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bjob.aws.bedrockparsing import register_handlers
 from bjob.aws.errors import no_region, translated_errors
 from bjob.aws.localconfig import aws_variable
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 from bjob.version import __version__
 
 if TYPE_CHECKING:
@@ -33,14 +39,28 @@ class AwsOptions:
     read_timeout: float | None = None
 
 
+# make_client(service, region, attempts, made): the client to use; made() is the one bjob
+# itself would make (a caller may wrap it, watch its calls, or answer with one of its own).
+MakeClient = Callable[[str, str, int | None, Callable[[], Any]], Any]
+
+
+def bjobs_own_client(
+    service: str, region: str, attempts: int | None, made: Callable[[], Any]
+) -> Any:
+    return made()
+
+
 class AwsClients:
     """One boto3 session (on a botocore session bjob tunes), and clients made from it.
 
-    Clients are made under a lock: sessions are not thread-safe, clients are.
+    Clients are made under a lock: sessions are not thread-safe, clients are. A caller that
+    wants to give the clients (a test; a program with clients of its own) passes
+    `make_client`: every client, once per service, region and attempts, comes from it.
     """
 
-    def __init__(self, options: AwsOptions) -> None:
+    def __init__(self, options: AwsOptions, *, make_client: MakeClient = bjobs_own_client) -> None:
         self.options = options
+        self.make_client = make_client
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str, int | None], Any] = {}
         self._core: Any = None  # the botocore session under it
@@ -62,6 +82,12 @@ class AwsClients:
             self._session = boto3.session.Session(botocore_session=core)
             self._core = core
         return self._session
+
+    def in_region(self, region: str | None) -> AwsClients:
+        """Clients whose default region is `region` (when given), made the same way."""
+        if region is None or region == self.options.region:
+            return self
+        return AwsClients(replace(self.options, region=region), make_client=self.make_client)
 
     def _core_session(self) -> Any:
         self._boto3_session()
@@ -90,7 +116,8 @@ class AwsClients:
             region = region or self.default_region()
             key = (service, region, attempts)
             if key not in self._clients:
-                self._clients[key] = self._make_client(service, region, attempts)
+                made = partial(self._make_client, service, region, attempts)
+                self._clients[key] = self.make_client(service, region, attempts, made)
             return self._clients[key]
 
     def _make_client(self, service: str, region: str, attempts: int | None = None) -> Any:
@@ -122,8 +149,6 @@ class AwsClients:
                 hint="check --endpoint-url, AWS_MAX_ATTEMPTS and the profile's settings",
             ) from None
         if service == "bedrock":
-            from bjob.aws.bedrock import register_handlers
-
             register_handlers(client)
         return client
 

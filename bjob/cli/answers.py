@@ -1,5 +1,9 @@
 """bjob answers: every input record's answer, in input order, as JSON lines or CSV."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,21 +12,21 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, run_command
+from bjob.cli.results import binary_stdout
+from bjob.cli.run import aws_clients, note_stdin, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import parse_job_ref
+from bjob.model.runs import run_name_of_ref
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import check_new_file
 
 FORMATS = ("jsonl", "csv")
 
 
+@connection_options()
 def answers(
     ctx: typer.Context,
     job: Annotated[
@@ -62,12 +66,6 @@ def answers(
         bool,
         typer.Option("--raw", help="Add each answer's whole modelOutput (key or column)."),
     ] = False,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Every input record's answer, in input order (input files in order, then lines), by
     its latest attempt: ok, failed, missing or pending; the answer's text, stop reason,
@@ -79,14 +77,9 @@ def answers(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
-        from bjob.cli.results import binary_stdout
-        from bjob.model.identifiers import parse_job_ref
-        from bjob.model.runs import run_name_of_ref
         from bjob.render.answers import answers_message
         from bjob.render.output import print_warning
         from bjob.usecases.answers import write_answers
-        from bjob.usecases.localfiles import check_new_file
         from bjob.usecases.runs import Run, load_job_or_run
 
         if output_format not in FORMATS:
@@ -98,7 +91,7 @@ def answers(
             check_new_file(path, force=force, option="--output")
         if run_name_of_ref(job) is None:
             note_stdin(env, [parse_job_ref(job)])
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         found = load_job_or_run(job, clients, env.stdin)
         parts, retries = (found.parts, found.retries) if isinstance(found, Run) else ([found], ())
         if isinstance(found, Run):
@@ -111,4 +104,4 @@ def answers(
         print(answers_message(written, path), file=env.stderr)
         return ExitCode.OK
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

@@ -1,30 +1,32 @@
 """bjob check: catch what would fail before a job is submitted."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
+import io
+from functools import cache
 from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
 from bjob.cli.options import (
     CheckQueryOption,
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     InvocationTypeOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     checked_invocation_type,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
 
 
+@connection_options()
 def check(
     ctx: typer.Context,
     inputs: Annotated[
@@ -74,12 +76,6 @@ def check(
         bool, typer.Option("--json", help="Print the report as one JSON object.")
     ] = False,
     query: CheckQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Check a job's input before it is submitted: each line, each request body against the
     model's format, and the job against its limits. Exit 7 when it would fail.
@@ -90,8 +86,6 @@ def check(
     """
 
     def body(env: Environment) -> ExitCode:
-        from functools import cache
-
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.check import find_sources
@@ -103,9 +97,7 @@ def check(
         @cache
         def clients() -> AwsClients:
             # Only an S3 input or --model asks AWS: a local check imports no boto3.
-            from bjob.aws.session import AwsClients
-
-            return AwsClients(aws_options(ctx))
+            return aws_clients(ctx)
 
         if inputs.count("-") > 1:
             raise BjobError("- (standard input) can be given once", ExitCode.USAGE)
@@ -137,7 +129,7 @@ def check(
                 print_cost_line(env, estimate)
         return ExitCode.OK if report.ok(strict) else ExitCode.INPUT_ERRORS
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def note_stdin_lines(env: Environment) -> None:
@@ -150,6 +142,5 @@ def binary_stdin(env: Environment) -> IO[bytes]:
     buffer = getattr(env.stdin, "buffer", None)
     if buffer is not None:
         return buffer  # type: ignore[no-any-return]
-    import io
 
     return io.BytesIO(env.stdin.read().encode())

@@ -10,8 +10,8 @@ from importlib.util import find_spec
 
 from bjob.aws.localconfig import configured_profiles
 from bjob.model.job import STATUSES
-from bjob.usecases.localfiles import write_private_json
-from bjob.usecases.remember import cache_dir, remembered_jobs
+from bjob.support.cache import cache_dir, write_private_json
+from bjob.usecases.remember import remembered_jobs
 
 _REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z]+)+-\d+$")
 

@@ -4,7 +4,7 @@ in a terminal, a question; in a script, --yes or nothing happens."""
 from __future__ import annotations
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 
 def confirmed(env: Environment, question: str, *, yes: bool) -> bool:

@@ -1,5 +1,9 @@
 """bjob list: find jobs, for people (a table) or scripts (JSON, ARNs)."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,22 +11,18 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     ListQueryOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionsOption,
     complete_status,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, regions_asked, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 DEFAULT_LIMIT = 50
 
 
+@connection_options(regions=True)
 def list_jobs(
     ctx: typer.Context,
     *,
@@ -95,12 +95,6 @@ def list_jobs(
         ),
     ] = False,
     query: ListQueryOption = None,
-    region: RegionsOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """List batch inference jobs, newest first.
 
@@ -109,7 +103,6 @@ def list_jobs(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.render.output import progress_on_stderr
         from bjob.usecases.listing import list_filters, list_jobs
@@ -130,8 +123,8 @@ def list_jobs(
             limit=None if all_jobs else limit or DEFAULT_LIMIT,
             now=now,
         )
-        regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
-        clients = AwsClients(aws_options(ctx))
+        regions = regions_asked(ctx)
+        clients = aws_clients(ctx)
         with progress_on_stderr(env, "Listing jobs") as on_progress:
             jobs = list_jobs(clients, regions, filters, on_progress)
         remember_jobs(jobs)
@@ -151,4 +144,4 @@ def list_jobs(
             print("no jobs match", file=env.stderr)
         return ExitCode.OK
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

@@ -1,9 +1,15 @@
-"""The options the commands share, as `Annotated` types, with their shell completion."""
+"""The options the commands share, as `Annotated` types, with their shell completion; the
+connection options every command takes, added to each by one decorator."""
+
+# Start-up: completion's functions import bjob.cli.completion when a Tab asks for them.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -114,6 +120,48 @@ def _timeout_option(flag: str, what: str) -> Any:
 
 ConnectTimeoutOption = Annotated[float | None, _timeout_option("--connect-timeout", "a connection")]
 ReadTimeoutOption = Annotated[float | None, _timeout_option("--read-timeout", "an answer")]
+
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def connection_options(*, regions: bool = False) -> Callable[[Command], Command]:
+    """Give a command the connection options every command takes (--profile, --region,
+    --endpoint-url, --connect-timeout, --read-timeout, --debug), after its own: typer reads
+    them from the signature; the command reads them back from its context (`aws_clients`,
+    `run_command`). `regions`: --region repeats (several regions asked at once)."""
+    added = {
+        "profile": ProfileOption,
+        "region": RegionsOption if regions else RegionOption,
+        "endpoint_url": EndpointOption,
+        "connect_timeout": ConnectTimeoutOption,
+        "read_timeout": ReadTimeoutOption,
+        "debug": DebugOption,
+    }
+
+    def decorate(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        parameters = list(signature.parameters.values())
+        parameters += [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=False if name == "debug" else None,
+                annotation=annotation,
+            )
+            for name, annotation in added.items()
+        ]
+
+        @functools.wraps(command)
+        def with_connection(*args: Any, **kwargs: Any) -> None:
+            for name in added:
+                kwargs.pop(name, None)
+            command(*args, **kwargs)
+
+        cast(Any, with_connection).__signature__ = signature.replace(parameters=parameters)
+        return cast(Command, with_connection)
+
+    return decorate
 
 
 def _query_option(example: str) -> Any:

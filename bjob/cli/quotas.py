@@ -1,5 +1,9 @@
 """bjob quotas: why jobs wait — each model's unfinished jobs against its quotas, and its queue."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,19 +11,15 @@ from typing import Annotated
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
-    ProfileOption,
     QuotasQueryOption,
-    ReadTimeoutOption,
-    RegionsOption,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, regions_asked, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import ExitCode
+from bjob.support.exits import ExitCode
 
 
+@connection_options(regions=True)
 def quotas(
     ctx: typer.Context,
     *,
@@ -36,13 +36,7 @@ def quotas(
         bool,
         typer.Option("--json", help="Print JSON: one object, or an array for several regions."),
     ] = False,
-    region: RegionsOption = None,
     query: QuotasQueryOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Say why jobs wait: each base model's unfinished jobs against its batch quotas, and its
     queue from CloudWatch.
@@ -52,14 +46,13 @@ def quotas(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.quotas import gather_queues
 
         compiled = compile_query(query)
-        clients = AwsClients(aws_options(ctx))
-        regions: list[str | None] = list(dict.fromkeys(region)) if region else [None]
+        clients = aws_clients(ctx)
+        regions = regions_asked(ctx)
         found = gather_queues(clients, regions, model, env.now())
         for queues in found:
             for warning in queues.warnings:
@@ -76,4 +69,4 @@ def quotas(
             print_queues(env, found)
         return ExitCode.OK
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

@@ -1,8 +1,13 @@
 """bjob results: what a finished job produced, for people or scripts; its failed lines, a
 file to submit again, or its outputs downloaded."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,18 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bjob.cli.options import (
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     ResultsQueryOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, report, run_command
+from bjob.cli.run import aws_clients, note_stdin, report, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.model.runs import run_name_of_ref
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import check_new_file
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from bjob.render.jsonout import Query
 
 
+@connection_options()
 def results(
     ctx: typer.Context,
     job: Annotated[
@@ -87,12 +90,6 @@ def results(
         ),
     ] = None,
     query: ResultsQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Say what a job produced: records succeeded, failed and missing, why they failed,
     tokens and cost; its failed lines, a file to submit again, or a download.
@@ -103,12 +100,9 @@ def results(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.model.results import parse_prices
-        from bjob.model.runs import run_name_of_ref
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-        from bjob.usecases.localfiles import check_new_file
 
         compiled = compile_query(query)
         modes = {
@@ -134,18 +128,20 @@ def results(
             price_list, json_output, failed, retry_file is not None, retry_path, compiled
         )
         if run_name is not None:
-            return _run_results(env, run_name, AwsClients(aws_options(ctx)), job, asked)
+            return _run_results(env, run_name, aws_clients(ctx), job, asked)
         refs = parse_job_refs([job])
         note_stdin(env, refs)
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         [loaded] = load_jobs(refs, clients, env.stdin)
         if not isinstance(loaded, LoadedJob):
             return report(env, [loaded])
         if download is not None:
             return _download(env, loaded.job, clients, download)
-        return _results(env, loaded.job, clients, _next_ref(loaded.job, job, profile), asked)
+        return _results(
+            env, loaded.job, clients, _next_ref(loaded.job, job, clients.options.profile), asked
+        )
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 @dataclass(frozen=True)
@@ -163,8 +159,6 @@ class _Asked:
 def _next_ref(job: Job, given: str, profile: str | None) -> str:
     """How the next commands bjob suggests name the job: by its ARN (right whatever the
     region), with the profile it was read with."""
-    import shlex
-
     ref = shlex.quote(job.arn or given)
     return f"{ref} --profile {shlex.quote(profile)}" if profile else ref
 
@@ -205,8 +199,6 @@ def _run_results(
     env: Environment, name: str, clients: AwsClients, given: str, asked: _Asked
 ) -> ExitCode:
     """results run:NAME: every record of the submission once, by its latest attempt."""
-    import shlex
-
     from bjob.render.output import print_warning
     from bjob.usecases.runs import find_run, gather_run_results, write_run_retry_file
 

@@ -1,6 +1,10 @@
 """bjob retry: a job's failed and never-processed records, submitted again as a new job
 like the original (as `bjob results --retry-file` finds them, and as `bjob submit` submits)."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,26 +13,23 @@ import typer
 
 from bjob.cli.options import (
     ActionJsonOption,
-    ConnectTimeoutOption,
-    DebugOption,
     DryRunOption,
-    EndpointOption,
     IntervalOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     SubmitQueryOption,
     UploadToOption,
     WatchAfterOption,
     WatchTimeoutOption,
     YesOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, run_command
+from bjob.cli.submit import follow_settings, run_submission
 from bjob.model.environment import Environment
-from bjob.model.exits import ExitCode
+from bjob.support.exits import ExitCode
 
 
+@connection_options()
 def retry(
     ctx: typer.Context,
     job: Annotated[
@@ -63,12 +64,6 @@ def retry(
     timeout: WatchTimeoutOption = None,
     json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Submit a job's failed and never-processed records again, as a new job like it (model,
     role, output, type, timeout, KMS key, VPC, tags); as submit: checked, split, asked,
@@ -78,8 +73,6 @@ def retry(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
-        from bjob.cli.submit import follow_settings, run_submission
         from bjob.render.jsonout import compile_query
         from bjob.render.output import print_warning
         from bjob.usecases.retry import retry_of
@@ -87,7 +80,7 @@ def retry(
 
         compiled = compile_query(query)
         follow = follow_settings(watch, interval, timeout)
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         with retry_of(
             job, clients, env.stdin, name=name, upload_to=upload_to, strict=strict
         ) as retrying:
@@ -112,4 +105,4 @@ def retry(
                 again=f"bjob retry {job if isinstance(original, Run) else original.arn}",
             )
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)

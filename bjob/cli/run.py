@@ -1,5 +1,10 @@
 """Running a command: the process's environment in, an exit code out. `run_command` is the
-one place where every outcome (errors, Ctrl-C, a closed pipe, a bug) becomes an exit code."""
+one place where every outcome (errors, Ctrl-C, a closed pipe, a bug) becomes an exit code;
+`aws_clients` the one place the commands get their AWS clients.
+
+Start-up: this module is imported by every command, so what only some paths need (the AWS
+side, rendering, codecs, signals, logging) is imported inside the functions that use it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import typer
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from bjob.aws.session import AwsOptions
+    from bjob.aws.session import AwsClients, AwsOptions, MakeClient
     from bjob.model.identifiers import JobRef
 
 Body = Callable[[Environment], ExitCode]
@@ -96,9 +102,27 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that cleanup runs as for Ctrl-C."""
 
 
-def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
-    """Run a command's body in the environment the app was given (a test's) or the process's."""
-    env = ctx.obj if isinstance(ctx.obj, Environment) else process_environment()
+@dataclass(frozen=True)
+class Given:
+    """What a caller running the app in-process (a test) gives it in place of the process's
+    own, as the app's `obj`: the environment, and who makes the AWS clients."""
+
+    env: Environment
+    make_client: MakeClient | None = None
+
+
+def _given(ctx: typer.Context) -> Given:
+    found = ctx.find_root().obj
+    if isinstance(found, Given):
+        return found
+    return Given(found if isinstance(found, Environment) else process_environment())
+
+
+def run_command(ctx: typer.Context, body: Body) -> NoReturn:
+    """Run a command's body in the environment the app was given (a test's) or the process's,
+    with --debug as the command was given it."""
+    env = _given(ctx).env
+    debug = bool(ctx.params.get("debug"))
     with _debug_log(env, debug), _terminate_like_interrupt():
         code = _outcome(env, debug, body, ctx.command_path)
     try:
@@ -111,7 +135,7 @@ def run_command(ctx: typer.Context, debug: bool, body: Body) -> NoReturn:
 
 
 def _outcome(env: Environment, debug: bool, body: Body, command: str) -> ExitCode:
-    from bjob.usecases.localfiles import remove_partial_files
+    from bjob.support.localfiles import remove_partial_files
 
     try:
         return body(env)
@@ -199,6 +223,28 @@ def _debug_log(env: Environment, debug: bool) -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+
+
+def aws_clients(ctx: typer.Context, region: str | None = None) -> AwsClients:
+    """The AWS clients of a command, from its connection options (`region` in place of its
+    --region), made by whoever the app was given to make them, or by bjob."""
+    from bjob.aws.session import AwsClients
+
+    options = aws_options(ctx)
+    make_client = _given(ctx).make_client
+    clients = (
+        AwsClients(options) if make_client is None else AwsClients(options, make_client=make_client)
+    )
+    return clients.in_region(region)
+
+
+def regions_asked(ctx: typer.Context) -> list[str | None]:
+    """A command whose --region repeats: its regions, each once, in order; [None] (the
+    configured one) when none is given."""
+    given = ctx.params.get("region")
+    if isinstance(given, str):
+        return [given]
+    return list(dict.fromkeys(given)) if given else [None]
 
 
 def aws_options(ctx: typer.Context) -> AwsOptions:

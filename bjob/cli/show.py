@@ -1,5 +1,9 @@
 """bjob show: one or more jobs, for people or for scripts."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
@@ -8,30 +12,26 @@ import typer
 
 from bjob.cli.options import (
     BellOption,
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     GiveUpAfterOption,
     IntervalOption,
     JobArguments,
-    ProfileOption,
     QueryOption,
-    ReadTimeoutOption,
-    RegionOption,
     WatchTimeoutOption,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, report, run_command
+from bjob.cli.run import aws_clients, note_stdin, report, run_command
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bjob.aws.session import AwsOptions
+    from bjob.aws.session import AwsClients
     from bjob.model.job import Job
     from bjob.render.jsonout import Query
 
 
+@connection_options()
 def show(
     ctx: typer.Context,
     jobs: JobArguments,
@@ -60,12 +60,6 @@ def show(
             "11 PartiallyCompleted, 12 Stopped, 13 Expired, 9 unknown (highest of several).",
         ),
     ] = False,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Show one or more batch inference jobs.
 
@@ -74,7 +68,6 @@ def show(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
         from bjob.usecases.remember import remember_jobs
@@ -100,15 +93,15 @@ def show(
             raise BjobError("--raw takes jobs, not run:NAME", ExitCode.USAGE)
         refs = parse_job_refs(others)
         note_stdin(env, refs)
-        options = aws_options(ctx)
+        clients = aws_clients(ctx)
         if watch:
             from bjob.cli.watch import run_watch, watch_settings
 
             settings = watch_settings(interval, timeout, give_up_after)
-            return run_watch(env, refs, options, settings, json_output, compiled, bell, runs)
+            return run_watch(env, refs, clients, settings, json_output, compiled, bell, runs)
         if runs:
-            return _show_runs(env, jobs, options, json_output, compiled, exit_status)
-        results = load_jobs(refs, AwsClients(options), env.stdin)
+            return _show_runs(env, jobs, clients, json_output, compiled, exit_status)
+        results = load_jobs(refs, clients, env.stdin)
         loaded = [result for result in results if isinstance(result, LoadedJob)]
         errors = [result for result in results if isinstance(result, BjobError)]
         now = env.now()
@@ -133,7 +126,7 @@ def show(
             return max(item.job.state_exit_code() for item in loaded)
         return ExitCode.OK
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def _as_of(job: Job, now: datetime, saved: bool) -> datetime:
@@ -144,19 +137,17 @@ def _as_of(job: Job, now: datetime, saved: bool) -> datetime:
 def _show_runs(
     env: Environment,
     texts: list[str],
-    options: AwsOptions,
+    clients: AwsClients,
     json_output: bool,
     query: Query | None,
     exit_status: bool,
 ) -> ExitCode:
     """JOBs and runs in argument order: for people, a run as one line for the whole of it
     and a line per job; for scripts, an array of every job (a run's, in its order)."""
-    from bjob.aws.session import AwsClients
     from bjob.render.output import print_warning
     from bjob.usecases.remember import remember_jobs
     from bjob.usecases.runs import Run, load_job_or_run
 
-    clients = AwsClients(options)
     found: list[Job | Run] = []
     errors: list[BjobError] = []
     for text in dict.fromkeys(texts):

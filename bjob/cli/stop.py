@@ -1,5 +1,9 @@
 """bjob stop: stop jobs, after saying what will be stopped and asking."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,33 +11,33 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bjob.cli.confirm import confirmed
 from bjob.cli.options import (
     ActionJsonOption,
-    ConnectTimeoutOption,
-    DebugOption,
     DryRunOption,
-    EndpointOption,
     GiveUpAfterOption,
     IntervalOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     StopQueryOption,
     WatchTimeoutOption,
     YesOption,
     complete_job,
+    connection_options,
 )
-from bjob.cli.run import aws_options, report, run_command
-from bjob.cli.watch import watch_settings
+from bjob.cli.run import aws_clients, report, run_command
+from bjob.cli.watch import follow_up, watch_settings
 from bjob.model.environment import Environment
-from bjob.model.exits import ExitCode
+from bjob.model.identifiers import parse_job_ref
+from bjob.model.words import counted
+from bjob.support.exits import ExitCode
 
 if TYPE_CHECKING:
+    from bjob.aws.session import AwsClients
     from bjob.model.stop import StopOutcome, StopPlan, StopReport
     from bjob.render.jsonout import Query
     from bjob.usecases.watch import WatchSettings
 
 
+@connection_options()
 def stop(
     ctx: typer.Context,
     jobs: Annotated[
@@ -56,12 +60,6 @@ def stop(
     interval: IntervalOption = None,
     timeout: WatchTimeoutOption = None,
     give_up_after: GiveUpAfterOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Stop jobs (StopModelInvocationJob): says what will be stopped and asks; a job that has
     already ended, or is stopping, is left as it is (not an error). Only processed tokens
@@ -72,7 +70,6 @@ def stop(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.render.jsonout import compile_query
         from bjob.render.stop import report_to_list
         from bjob.usecases.stop import stop, stop_targets
@@ -80,7 +77,7 @@ def stop(
         compiled = compile_query(query)
         as_json = json_output or compiled is not None
         settings = watch_settings(interval, timeout, give_up_after)
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         targets, notes = stop_targets(jobs, clients)
         for note in notes:
             print(f"bjob: {note}", file=env.stderr)
@@ -106,9 +103,9 @@ def stop(
             if as_json:
                 _print(env, report_to_list(done), compiled)
             return done.code
-        return _wait(ctx, env, done, settings, as_json, compiled)
+        return _wait(env, clients, done, settings, as_json, compiled)
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 _ENDED = {
@@ -122,9 +119,6 @@ _ENDED = {
 
 
 def _confirmed(env: Environment, plans: Sequence[StopPlan], yes: bool) -> bool:
-    from bjob.cli.confirm import confirmed
-    from bjob.model.words import counted
-
     to_stop = sum(plan.action == "stop" for plan in plans)
     return confirmed(env, f"Stop {counted(to_stop, 'job')}?", yes=yes)
 
@@ -152,8 +146,8 @@ def _print_summary(env: Environment, done: StopReport) -> None:
 
 
 def _wait(
-    ctx: typer.Context,
     env: Environment,
+    clients: AwsClients,
     done: StopReport,
     settings: WatchSettings,
     as_json: bool,
@@ -164,8 +158,6 @@ def _wait(
     the watch's code otherwise (8 timed out, 5 an outage). A job whose stop failed is not
     followed: it runs on. With --json, the watch is on stderr and the one document, after
     it, carries the statuses the jobs ended with."""
-    from bjob.cli.watch import follow_up
-    from bjob.model.identifiers import parse_job_ref
     from bjob.render.stop import report_to_list
 
     def closing(watch_code: ExitCode) -> ExitCode:
@@ -173,9 +165,7 @@ def _wait(
 
     refs = [parse_job_ref(o.job.arn) for o in done.outcomes if o.failure is None and o.job.arn]
     try:
-        result = follow_up(
-            env, refs, aws_options(ctx), settings, closing=closing, on_stderr=as_json
-        )
+        result = follow_up(env, refs, clients, settings, closing=closing, on_stderr=as_json)
     except BaseException:  # Ctrl-C, SIGTERM, an outage: what was stopped is said all the same
         if as_json:
             _print(env, report_to_list(done), query)

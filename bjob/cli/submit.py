@@ -1,6 +1,10 @@
 """bjob submit: an input checked, split to the quotas, uploaded and submitted as jobs;
 safe to run twice."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,27 +13,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bjob.cli.confirm import confirmed
 from bjob.cli.options import (
     ActionJsonOption,
-    ConnectTimeoutOption,
-    DebugOption,
     DryRunOption,
-    EndpointOption,
     IntervalOption,
     InvocationTypeOption,
-    ProfileOption,
-    ReadTimeoutOption,
-    RegionOption,
     SubmitQueryOption,
     UploadToOption,
     WatchAfterOption,
     WatchTimeoutOption,
     YesOption,
     checked_invocation_type,
+    connection_options,
 )
-from bjob.cli.run import aws_options, run_command
+from bjob.cli.run import aws_clients, run_command
+from bjob.cli.watch import run_watch, watch_settings
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import parse_job_ref
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from bjob.usecases.watch import WatchSettings
 
 
+@connection_options()
 def submit(
     ctx: typer.Context,
     inputs: Annotated[
@@ -136,12 +139,6 @@ def submit(
     timeout: WatchTimeoutOption = None,
     json_output: ActionJsonOption = False,
     query: SubmitQueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Submit an input as batch jobs: checked as bjob check checks it, split to the model's
     quotas, uploaded, created; a second run finds the jobs the first one made.
@@ -151,7 +148,6 @@ def submit(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.aws.session import AwsClients
         from bjob.model.locations import folder_uri
         from bjob.model.submit import JobSettings, default_name, parse_tags
         from bjob.render.jsonout import compile_query
@@ -178,7 +174,7 @@ def submit(
             strict=strict,
             early=yes and not dry_run,  # nothing will be asked: upload while checking
         )
-        clients = AwsClients(aws_options(ctx))
+        clients = aws_clients(ctx)
         follow = follow_settings(watch, interval, timeout)
         return run_submission(
             env,
@@ -193,14 +189,12 @@ def submit(
             again="bjob submit",
         )
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def follow_settings(
     watch: bool, interval: float | None, timeout: str | None
 ) -> WatchSettings | None:
-    from bjob.cli.watch import watch_settings
-
     if not watch:
         if interval is not None or timeout is not None:
             raise BjobError("--interval and --timeout go with --watch", ExitCode.USAGE)
@@ -223,7 +217,6 @@ def run_submission(
 ) -> ExitCode:
     """Plan, show, ask, carry out, report: `submit`'s steps, and `retry`'s. `again` is the
     command that finishes an interrupted run."""
-    from bjob.cli.confirm import confirmed
     from bjob.render.output import bytes_progress, print_warning
     from bjob.render.submit import interrupted_lines, outcome_lines, plan_lines, question
     from bjob.usecases.submit import GateClosed, submit_jobs
@@ -276,13 +269,11 @@ def run_submission(
     _print_json(env, json_output, about, outcome.jobs if outcome else None, dry_run, code, query)
     if outcome is None or follow is None or code is ExitCode.QUOTA_FULL:
         return _closing(env, code)
-    from bjob.cli.watch import run_watch
-    from bjob.model.identifiers import parse_job_ref
 
     refs = [parse_job_ref(job.arn) for job in outcome.jobs if job.arn]
     # With --json, stdout holds one document already: the follow-up goes to stderr.
     watching = replace(env, stdout=env.stderr) if json_output else env
-    return run_watch(watching, refs, clients.options, follow, False, None, False)
+    return run_watch(watching, refs, clients, follow, False, None, False)
 
 
 def _labelled(text: str, request: SubmitRequest) -> str:

@@ -1,5 +1,9 @@
 """bjob watch (and show --watch): follow jobs until they end; exit with how they ended."""
 
+# Start-up: every command module is imported for shell completion and for its --help, so
+# the use cases, the renderers (rich) and the model's larger tables are imported inside the
+# functions that run the command; what is imported here is what the parameters need.
+
 from __future__ import annotations
 
 import gc
@@ -10,30 +14,27 @@ import typer
 
 from bjob.cli.options import (
     BellOption,
-    ConnectTimeoutOption,
-    DebugOption,
-    EndpointOption,
     GiveUpAfterOption,
     IntervalOption,
     OptionalJobArguments,
-    ProfileOption,
     QueryOption,
-    ReadTimeoutOption,
-    RegionOption,
     WatchTimeoutOption,
+    connection_options,
 )
-from bjob.cli.run import aws_options, note_stdin, report, run_command
+from bjob.cli.run import aws_clients, note_stdin, report, run_command
+from bjob.model.durations import parse_duration
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
-    from bjob.aws.session import AwsOptions
+    from bjob.aws.session import AwsClients
     from bjob.model.identifiers import JobRef
     from bjob.render.jsonout import Query
     from bjob.usecases.runs import RunOutcome
     from bjob.usecases.watch import Closing, WatchResult, WatchSettings
 
 
+@connection_options()
 def watch(
     ctx: typer.Context,
     jobs: OptionalJobArguments = None,
@@ -51,12 +52,6 @@ def watch(
         typer.Option("--json", help="NDJSON: one job object (show --json schema) per change."),
     ] = False,
     query: QueryOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    connect_timeout: ConnectTimeoutOption = None,
-    read_timeout: ReadTimeoutOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Follow jobs until they end; exit with how they ended (0 Completed, 10 Failed, ...).
 
@@ -81,17 +76,16 @@ def watch(
         runs, others = split_run_refs(jobs or [])
         refs = parse_job_refs(others)
         note_stdin(env, refs)
-        options = aws_options(ctx)
-        return run_watch(env, refs, options, settings, json_output, compiled, bell, runs)
+        clients = aws_clients(ctx)
+        return run_watch(env, refs, clients, settings, json_output, compiled, bell, runs)
 
-    run_command(ctx, debug, body)
+    run_command(ctx, body)
 
 
 def watch_settings(
     interval: float | None, timeout: str | None, give_up_after: str | None
 ) -> WatchSettings:
     """The watch options as typed (None where not given), checked, with their defaults."""
-    from bjob.model.durations import parse_duration
     from bjob.usecases.watch import WatchSettings
 
     defaults = WatchSettings()
@@ -109,7 +103,7 @@ def watch_settings(
 def run_watch(
     env: Environment,
     refs: Sequence[JobRef],
-    options: AwsOptions,
+    clients: AwsClients,
     settings: WatchSettings,
     json_output: bool,
     query: Query | None,
@@ -118,14 +112,14 @@ def run_watch(
 ) -> ExitCode:
     """Load the jobs (or find the active ones), then follow them with the display that fits;
     a run's unfinished jobs are followed, and its outcome judged on its records. The code."""
-    watched = _watch(env, refs, options, settings, json_output, query, bell, False, None, runs)
+    watched = _watch(env, refs, clients, settings, json_output, query, bell, False, None, runs)
     return watched.code
 
 
 def follow_up(
     env: Environment,
     refs: Sequence[JobRef],
-    options: AwsOptions,
+    clients: AwsClients,
     settings: WatchSettings,
     *,
     closing: Closing | None = None,
@@ -142,13 +136,13 @@ def follow_up(
 
     if not refs:
         return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
-    return _watch(env, refs, options, settings, False, None, bell, on_stderr, closing)
+    return _watch(env, refs, clients, settings, False, None, bell, on_stderr, closing)
 
 
 def _watch(
     env: Environment,
     refs: Sequence[JobRef],
-    options: AwsOptions,
+    clients: AwsClients,
     settings: WatchSettings,
     json_output: bool,
     query: Query | None,
@@ -157,14 +151,12 @@ def _watch(
     closing: Closing | None,
     runs: Sequence[str] = (),
 ) -> WatchResult:
-    from bjob.aws.session import AwsClients
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
     from bjob.usecases.watch import WatchResult, follow_jobs, judged_on_records, watch_targets
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
-    clients = AwsClients(options)
     targets = watch_targets(
         refs,
         runs,

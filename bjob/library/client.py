@@ -35,13 +35,13 @@ from bjob.library.values import (
 )
 from bjob.model.durations import parse_duration
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef
 from bjob.model.locations import folder_uri
 from bjob.model.results import Prices, parse_prices
 from bjob.model.runs import run_name_of_ref
 from bjob.model.submit import JobSettings, checked_invocation_type, default_name
 from bjob.model.track import JobTrack
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.answers import AnswerMode, walk_records
 from bjob.usecases.check import find_sources
 from bjob.usecases.checkcost import check_sources, cost_prices

@@ -15,7 +15,6 @@ from typing import Any, Self, overload
 from bjob.model.answers import Answer
 from bjob.model.check import CheckReport
 from bjob.model.cost import CostEstimate
-from bjob.model.exits import ExitCode
 from bjob.model.job import Job
 from bjob.model.quotas import RegionQueues
 from bjob.model.results import Results
@@ -27,6 +26,7 @@ from bjob.render.quotas import queues_to_dict
 from bjob.render.results import results_to_dict
 from bjob.render.stop import report_to_list
 from bjob.render.submit import submission_to_dict
+from bjob.support.exits import ExitCode
 from bjob.usecases.runs import RunOutcome
 
 

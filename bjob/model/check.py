@@ -4,6 +4,7 @@ Pure state and functions; reading the files is the use case's business."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -228,8 +229,6 @@ class CheckTally:
         self, body: Mapping[str, Any], input_uri: str, number: int, named: str | None
     ) -> None:
         """The body as sent (compact JSON, UTF-8) against the model's payload limit."""
-        import json
-
         size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
         fmt = self.format
         if fmt is not None and fmt.max_body_bytes is not None and size > fmt.max_body_bytes:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import parse_arn
+from bjob.support.exits import BjobError, ExitCode
 
 JOB_ID_RE = re.compile(r"^[a-z0-9]{12}$")
 # The service model's pattern for jobName (1-63 characters).

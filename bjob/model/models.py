@@ -4,11 +4,12 @@ to. The one resolver every command that takes --model uses."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 # Cross-region inference profiles put a geography before the base id; provisioned-only
 # variants put a context size after it ("...-v1:0:48k"): jobs and quotas are the base id's.
@@ -90,7 +91,6 @@ def resolve_model(text: str, names: Mapping[str, str] | None) -> ResolvedModel:
         )
     if looks_like_an_id(text):  # an id the region does not list (yet): taken as given
         return ResolvedModel(text, base, None)
-    import difflib
 
     close = difflib.get_close_matches(lowered, [name.lower() for name in bases.values()], 3, 0.5)
     hint = f"did you mean {' or '.join(repr(name) for name in close)}?" if close else None

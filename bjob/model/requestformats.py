@@ -460,7 +460,7 @@ def _compile(shape: Obj) -> Callable[[Any], bool]:
     shape.emit_value("body", code)
     source = "def ok(body):\n" + "\n".join(code.lines) + "\n    return True\n"
     scope: dict[str, Any] = dict(code.constants)
-    exec(compile(source, f"<fast check: {shape.title or 'object'}>", "exec"), scope)  # noqa: S102
+    exec(compile(source, f"<fast check: {shape.title or 'object'}>", "exec"), scope)
     ok: Callable[[Any], bool] = scope["ok"]
     return ok
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.prices import BatchPrices, dollars
+from bjob.support.exits import BjobError, ExitCode
 
 SAMPLE_RECORD_IDS = 3  # per group of failures
 

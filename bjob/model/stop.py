@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
+from bjob.support.exits import BjobError, ExitCode
 
 StopAction = Literal["stop", "already-stopping", "already-ended"]
 OutcomeAction = Literal["stopped", "already-stopping", "already-ended", "failed"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from bjob.model.check import Limit, Limits
 from bjob.model.cost import CostEstimate
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 # The API's patterns (the botocore service model for bedrock).
 JOB_NAME = re.compile(r"^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}$")

@@ -1,5 +1,8 @@
 """`bjob check` for people (a verdict, then the problems) and scripts (check.schema.json)."""
 
+# Start-up: rich (and render.view, which stands on it) is imported inside the functions
+# that draw, so that a command's JSON output never loads it.
+
 from __future__ import annotations
 
 from typing import Any

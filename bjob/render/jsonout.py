@@ -1,15 +1,17 @@
 """JSON for scripts: the documented, stable shape of a job (see schemas/job.schema.json),
 JMESPath queries over it, and printing it."""
 
+# Start-up: jmespath is imported only where a --query is compiled or applied.
+
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.runjobs import run_of
+from bjob.support.exits import BjobError, ExitCode
 
 
 def job_to_dict(job: Job, now: datetime, *, saved: bool = False) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Messages on stderr: errors with their hints, and a progress spinner while paging."""
 
+# Start-up: rich (and render.view, which stands on it) is imported inside the functions
+# that draw, so that a command's JSON output never loads it.
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -7,8 +10,8 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError
 from bjob.render.terminal import inert, wants_style
+from bjob.support.exits import BjobError
 
 
 def print_error(stream: TextIO, error: BjobError) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TextIO
 
+from rich import box
 from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.constrain import Constrain
 from rich.panel import Panel
@@ -19,12 +20,12 @@ from rich.table import Table
 from rich.text import Text
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError
 from bjob.model.job import Job
 from bjob.model.locations import output_folder
 from bjob.model.models import base_model_id
 from bjob.model.runjobs import run_of
 from bjob.render.terminal import inert, wants_style
+from bjob.support.exits import BjobError
 
 DASH = "—"
 BAR_WIDTH = 30
@@ -160,8 +161,6 @@ def fitted_table(
     columns named in `extras`, in that order, while they fit. Statuses and numbers are never
     cut; only a `fold` column folds, when even the kept ones do not fit. The last `footer`
     rows are set apart (totals). With `say_dropped`, a caption counts the columns left out."""
-    from rich import box
-
     gap = 2  # one space of padding and SIMPLE_HEAD's blank divider; two spaces in plain text
     if _needed([column for column in columns if column.keep], gap) > width:
         columns = [column.narrowed() for column in columns]

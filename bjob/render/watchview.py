@@ -3,6 +3,9 @@
 Each display is a context manager: entered before the first poll, left after the last, when
 it restores the terminal and rings the bell if asked."""
 
+# Start-up: rich (and render.view, which stands on it) is imported inside the functions
+# that draw, so that a command's JSON output never loads it.
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -11,10 +14,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self, TextIO
 
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.track import JobTrack
 from bjob.render.terminal import inert
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

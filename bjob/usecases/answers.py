@@ -11,7 +11,7 @@ several files is given to the first, and a warning says so).
 
 Memory is bounded by one input file (Bedrock's per-file limit), not the run: files are read
 one after another (each one's output, input and retries' files at once), then written.
-Reading S3 is results.py's (`_S3`, `read_again`, the input's ids), not a second reader.
+Reading S3 is results.py's (`_S3`, the input's ids) and s3.py's (`read_again`), not a second reader.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, map_all, run_all
-from bjob.aws.s3 import S3Object, jsonl_objects
+from bjob.aws.s3 import S3Object, jsonl_objects, read_again
 from bjob.aws.session import AwsClients
 from bjob.model.answers import (
     Answer,
@@ -35,19 +35,20 @@ from bjob.model.answers import (
     answer_csv_cells,
     extract,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import InputKey, Join
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import FileOutcomes, Record, Tally, classify_line
 from bjob.model.words import counted, plural
+from bjob.support.concurrent import Cancel, map_all, run_all
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import atomic_file, lstat_or_none
 from bjob.usecases.results import (
     _S3,
     _input_keys,
     _is_record_file,
     _numbered,
     _output_name,
-    read_again,
 )
 
 HELD_BYTES = 1 << 20  # answers are written a megabyte at a time
@@ -542,10 +543,6 @@ def write_answers(
 ) -> AnswersWritten:
     """Every record's answer to `target`: a Path (written whole, or not at all: localfiles)
     or a binary stream."""
-    from pathlib import Path
-
-    from bjob.usecases.localfiles import atomic_file, lstat_or_none
-
     if isinstance(target, Path):
         with atomic_file(target, replace=lstat_or_none(target) is not None) as file:
             writer = AnswerWriter(file.write, fmt, raw)

@@ -5,10 +5,12 @@ will read them; the model resolved, and its quotas looked up while the files are
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -16,7 +18,10 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, in_background, run_all
+from bjob.aws.bedrock import foundation_model_names
+from bjob.aws.localconfig import aws_variable
+from bjob.aws.quotas import PermissionDenied, available_quotas, batch_quotas, source_errors
+from bjob.aws.s3 import iter_lines, jsonl_objects, read_again
 from bjob.model.check import (
     DEFAULT_LIMITS,
     DOCUMENTED,
@@ -36,12 +41,14 @@ from bjob.model.check import (
     limit_problems,
     limits_from_quotas,
 )
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import ResolvedModel, base_model_id, looks_like_an_id, resolve_model
-from bjob.model.requestformats import BODY_KINDS, RequestFormat, format_for_model
-from bjob.usecases.localfiles import read_json, write_private_json
+from bjob.model.quotas import Quota
+from bjob.model.requestformats import BODY_KINDS, FORMATS, RequestFormat, format_for_model
+from bjob.support.cache import cache_dir, read_json, write_private_json
+from bjob.support.concurrent import Cancel, in_background, run_all
+from bjob.support.exits import BjobError, ExitCode
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -163,8 +170,6 @@ def _stream_lines(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _s3_sources(text: str, clients: ClientsFactory) -> list[Source]:
-    from bjob.aws.s3 import iter_lines, jsonl_objects
-
     client = clients().client("s3")
     objects = jsonl_objects(client, parse_s3_uri(text), None)
 
@@ -371,7 +376,6 @@ def _read_again_if_s3(source: Source, attempt: Callable[[], Read]) -> Read:
     arrived damaged, as `bjob results` reads its objects."""
     if not source.uri.startswith("s3://"):
         return attempt()
-    from bjob.usecases.results import read_again
 
     return read_again(attempt)
 
@@ -463,8 +467,6 @@ def _drop_body_problems(tally: CheckTally) -> None:
 
 
 def _could_be(candidates: Sequence[str]) -> Problem:
-    from bjob.model.requestformats import FORMATS
-
     titles = ", ".join(FORMATS[name].title for name in candidates)
     return Problem(
         "warning",
@@ -487,8 +489,6 @@ def lookup_model(text: str, clients: ClientsFactory, now: float | None = None) -
     credentials may not read, or that does not answer, is a warning (an id still resolves;
     the limits fall back to the documented defaults); missing credentials or configuration
     are errors, as for every command."""
-    import time
-
     aws = clients()
     moment = time.time() if now is None else now
     path = _lookup_cache(aws)
@@ -548,8 +548,6 @@ def _cached_lookups(cached: Any, moment: float) -> tuple[dict[str, str], list[Qu
     """The cache's model names and quotas while fresh; None for anything else: a file that
     is missing, old, or damaged (not JSON, or JSON of another shape), which is then read
     again from AWS and written anew."""
-    from bjob.model.quotas import Quota
-
     if not isinstance(cached, dict) or cached.get("version") != LOOKUP_VERSION:
         return None
     at, names, items = cached.get("at"), cached.get("names"), cached.get("quotas")
@@ -578,9 +576,6 @@ def _read_lookups(
 ) -> tuple[dict[str, str] | None, list[Quota] | None, list[str], BjobError | None]:
     """The region's model names and batch quotas, each source on its own (one attempt);
     and why the model names could not be read, when they could not."""
-    from bjob.aws.bedrock import foundation_model_names
-    from bjob.aws.quotas import PermissionDenied, available_quotas, batch_quotas, source_errors
-
     warnings: list[str] = []
     names: dict[str, str] | None = None
     try:
@@ -604,11 +599,6 @@ def _read_lookups(
 def _lookup_cache(aws: AwsClients) -> Path | None:
     """Where this region and identity's lookups are kept; None when the region is not known
     without asking botocore (the cache is to save its start-up too)."""
-    import hashlib
-
-    from bjob.aws.localconfig import aws_variable
-    from bjob.usecases.remember import cache_dir
-
     options = aws.options
     region = options.region or aws_variable("AWS_REGION") or aws_variable("AWS_DEFAULT_REGION")
     if region is None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from bjob.model.check import CheckReport
 from bjob.model.cost import CostEstimate
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.models import looks_like_an_id
 from bjob.model.prices import BatchPrices, user_prices
 from bjob.model.results import Prices, parse_prices
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import ClientsFactory, ModelLookup, Sources, check_input, lookup_model
 
 

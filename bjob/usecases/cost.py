@@ -15,16 +15,23 @@ or, reading the input for the estimate alone, `estimate_cost(...)`.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import queue
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, in_background, run_all
+from bjob.aws.bedrock import foundation_model_names
+from bjob.aws.localconfig import aws_variable
+from bjob.aws.pricing import CountTokensUnsupported, batch_price_entries, count_tokens
+from bjob.aws.quotas import PermissionDenied, source_errors
 from bjob.model.cost import (
     COUNT_ALL_AT_MOST,
     MAX_SAMPLE,
@@ -37,8 +44,7 @@ from bjob.model.cost import (
     size_weighted_estimate,
     uniform_estimate,
 )
-from bjob.model.exits import BjobError, ExitCode
-from bjob.model.models import base_model_id
+from bjob.model.models import base_model_id, resolve_model
 from bjob.model.prices import (
     PERMISSION,
     PRICE_LIST_REGION,
@@ -50,8 +56,10 @@ from bjob.model.prices import (
     select_prices,
 )
 from bjob.model.requestformats import format_for_model
+from bjob.support.cache import cache_dir, read_json, write_private_json
+from bjob.support.concurrent import Cancel, in_background, run_all
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import NOT_PARSED
-from bjob.usecases.localfiles import read_json, write_private_json
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
@@ -76,16 +84,12 @@ def region_price_entries(
     """The region's batch price entries, the time they were read (ISO-8601), and warnings:
     from the cache when it is less than a day old, else from the Price List (and cached). A
     denial or a Price List that does not answer is a warning, and no entries."""
-    import time
-
     moment = time.time() if now is None else now
     path = _prices_cache(region)
     cached = _read_cache(path, region, moment)
     if cached is not None:
         entries, at = cached
         return entries, _iso(at), []
-    from bjob.aws.pricing import batch_price_entries
-    from bjob.aws.quotas import PermissionDenied
 
     try:
         entries = batch_price_entries(clients.client("pricing", PRICE_LIST_REGION), region)
@@ -108,8 +112,6 @@ def region_price_entries(
 
 
 def _iso(moment: float) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -135,11 +137,6 @@ def _read_cache(path: Path, region: str, moment: float) -> tuple[list[PriceEntry
 
 def _prices_cache(region: str) -> Path:
     """One file per region and Price List endpoint: prices are the same for every identity."""
-    import hashlib
-
-    from bjob.aws.localconfig import aws_variable
-    from bjob.usecases.remember import cache_dir
-
     endpoint = aws_variable("AWS_ENDPOINT_URL_PRICING") or aws_variable("AWS_ENDPOINT_URL") or ""
     digest = hashlib.sha256(f"{region}\0{endpoint}".encode()).hexdigest()[:24]
     return cache_dir() / "prices" / f"{digest}.json"
@@ -191,10 +188,6 @@ def _choose(
 
 def _display_name(clients: AwsClients, model_id: str, region: str) -> str | None:
     """The model's name as the region's model list gives it; None when it cannot be read."""
-    from bjob.aws.bedrock import foundation_model_names
-    from bjob.aws.quotas import source_errors
-    from bjob.model.models import resolve_model
-
     try:
         with source_errors("Bedrock", "bedrock:ListFoundationModels"):
             names = foundation_model_names(clients.client("bedrock", region, attempts=1))
@@ -266,7 +259,6 @@ class CostCounter:
         self._picked: dict[tuple[int, int], _Record] = {}
         self._big = False
         self._seen_for_reservoir = 0
-        import random
 
         self._draw = random.Random(0)
         self._reservoir: list[tuple[tuple[int, int], _Record]] = []
@@ -373,7 +365,6 @@ class CostCounter:
 
     def _count_one(self, item: tuple[tuple[int, int], dict[str, Any]], client: list[Any]) -> None:
         """One CountTokens call; an unsupported model or a denial stops the rest."""
-        from bjob.aws.pricing import CountTokensUnsupported, count_tokens
         from bjob.aws.quotas import PermissionDenied
 
         key, body = item

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from bjob.aws.bedrock import iter_job_summaries
-from bjob.aws.concurrent import map_all
 from bjob.aws.errors import translated_errors
 from bjob.aws.session import AwsClients
 from bjob.model.durations import parse_moment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job, canonical_status, normalize_job
+from bjob.support.concurrent import map_all
+from bjob.support.exits import BjobError, ExitCode
 
 PAGE_SIZE = 1000  # the most ListModelInvocationJobs allows
 

@@ -9,9 +9,9 @@ from typing import Any, TextIO
 
 from bjob.aws.bedrock import fetch_jobs
 from bjob.aws.session import AwsClients
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef, parse_job_ref
 from bjob.model.job import Job, MalformedJobError, normalize_job
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.saved import read_saved_response, source_name
 
 

@@ -9,10 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bjob.aws.bedrock import foundation_model_names
-from bjob.aws.concurrent import map_all
 from bjob.aws.quotas import available_quotas, batch_metrics, batch_quotas, source_errors
 from bjob.aws.session import AwsClients
-from bjob.model.exits import BjobError
 from bjob.model.models import base_model_id, looks_like_an_id, resolve_model
 from bjob.model.quotas import (
     ModelMetrics,
@@ -20,6 +18,8 @@ from bjob.model.quotas import (
     build_queues,
     with_metrics,
 )
+from bjob.support.concurrent import map_all
+from bjob.support.exits import BjobError
 from bjob.usecases.polling import discover_active_jobs
 
 

@@ -1,9 +1,8 @@
 """The jobs bjob has seen, remembered for shell completion: no network call to complete a job.
 
-A small JSON file in the user's cache directory (platformdirs: $XDG_CACHE_HOME/bjob or
-~/.cache/bjob on Linux, ~/Library/Caches/bjob on macOS, %LOCALAPPDATA%\\bjob\\Cache on
-Windows), readable by the user only, holding the most recent MAX_JOBS jobs. It is a
-convenience: a cache that cannot be read or written is skipped without a word.
+A small JSON file in bjob's cache folder (support/cache.py), readable by the user only,
+holding the most recent MAX_JOBS jobs. It is a convenience: a cache that cannot be read or
+written is skipped without a word.
 """
 
 from __future__ import annotations
@@ -14,16 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bjob.model.job import Job
-from bjob.usecases.localfiles import read_json, write_private_json
+from bjob.support.cache import cache_dir, read_json, write_private_json
 
 MAX_JOBS = 500
 VERSION = 1
-
-
-def cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("bjob", appauthor=False))
 
 
 def cache_path() -> Path:

@@ -6,8 +6,12 @@ One computation serves the summary, --json and --retry-file: the count the summa
 "to submit again" is the number of lines a retry file gets.
 """
 
+# Start-up: usecases.cost (Price List, CountTokens, prices: about 30 ms to import) is imported
+# only where a Price List price is asked for: `show` reaches this module through usecases.runs.
+
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -15,24 +19,21 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, Protocol
 
 import orjson
 
-from bjob.aws.concurrent import Cancel, run_all
 from bjob.aws.s3 import (
-    READ_ATTEMPTS,
-    BrokenRead,
     S3Object,
     iter_lines,
     jsonl_objects,
     list_objects,
+    read_again,
     read_chunks,
 )
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.check import BOM
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.join import PLACES_NAMED, InputKey, Join, input_key, retry_line_from_output
 from bjob.model.locations import S3Location, input_location, output_folder
@@ -52,8 +53,11 @@ from bjob.model.results import (
     manifest_tokens,
     tally_lines,
 )
+from bjob.model.timestamps import parse_moment
 from bjob.model.words import counted, plural
-from bjob.usecases.localfiles import atomic_file, file_kind, lstat_or_none, unusable_path
+from bjob.support.concurrent import Cancel, run_all
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import atomic_file, file_kind, lstat_or_none, unusable_path
 
 MANIFEST = "manifest.json.out"
 MANIFEST_LIMIT = 1 << 20
@@ -61,7 +65,6 @@ READERS = 8  # objects read at once
 SPOOL_BYTES = 4 << 20  # failed lines held in memory per file before they go to a temp file
 
 OnLine = Callable[[bytes], None]
-Value = TypeVar("Value")
 
 
 class RetrySink(Protocol):
@@ -106,18 +109,6 @@ class _S3:
         return iter_lines(
             self.client, location, self.input_owner, self.kms_key, cancel=cancel, crlf=True
         )
-
-
-def read_again(attempt: Callable[[], Value], restart: Callable[[], bool] = lambda: True) -> Value:
-    """attempt(), read again from the start when a body broke off or arrived damaged (as
-    the AWS CLI does), while `restart` says what was done with it can be taken back."""
-    for remaining in range(READ_ATTEMPTS - 1, -1, -1):
-        try:
-            return attempt()
-        except BrokenRead:
-            if not remaining or not restart():
-                raise
-    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -259,7 +250,7 @@ def _is_record_file(name: str) -> bool:
 def _read_file(s3: _S3, item: S3Object, spool: bool, cancel: Cancel) -> _FileRead:
     """One output file tallied; its failed lines kept in order when asked (in memory, then
     in a temporary file past a few megabytes); read again from the start if it breaks off."""
-    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) if spool else None  # noqa: SIM115
+    held = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) if spool else None
     name = item.location.key.rsplit("/", 1)[-1]
 
     def attempt() -> _FileRead:
@@ -793,8 +784,6 @@ def _same_content(path: Path, item: S3Object) -> bool:
     if not stat.S_ISREG(found.st_mode) or found.st_size != item.size:
         return False
     if item.content_md5 is not None:
-        import hashlib
-
         md5 = hashlib.md5(usedforsecurity=False)
         with open(path, "rb") as file:
             while chunk := file.read(1 << 20):
@@ -805,8 +794,6 @@ def _same_content(path: Path, item: S3Object) -> bool:
 
 
 def _s3_time(text: str | None) -> float | None:
-    from bjob.model.timestamps import parse_moment
-
     try:
         return parse_moment(text).timestamp() if text else None
     except ValueError:

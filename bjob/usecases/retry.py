@@ -8,14 +8,15 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bjob.model.exits import BjobError, ExitCode
+from bjob.aws.bedrock import job_tags
 from bjob.model.job import Job
 from bjob.model.runs import RUN_TAG, run_name_of_ref
 from bjob.model.submit import JobSettings
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.results import ResultsRequest, write_retry_file
 from bjob.usecases.runs import Run, load_job_or_run, write_run_retry_files
 from bjob.usecases.submit import SubmitRequest
@@ -56,7 +57,6 @@ def retry_of(
 ) -> Iterator[Retrying]:
     """`retry JOB` (an ARN, id or name, or run:NAME) loaded with `clients` and prepared in a
     scratch folder that lasts as long as the context (the submission reads its files)."""
-    from bjob.aws.session import AwsClients
     from bjob.usecases.load import parse_job_refs
 
     if run_name_of_ref(text) is None and parse_job_refs([text])[0].kind == "file":
@@ -65,7 +65,7 @@ def retry_of(
     # The new job runs where the original ran: the ARN's region, not the configured one.
     first = original.parts[0] if isinstance(original, Run) else original
     region = first.region or clients.default_region()
-    there = AwsClients(replace(clients.options, region=region))
+    there = clients.in_region(region)
     with tempfile.TemporaryDirectory(prefix="bjob-retry-") as scratch:
         prepared = prepare_retry(
             original, there, Path(scratch), name=name, upload_to=upload_to, strict=strict
@@ -127,8 +127,6 @@ def prepare_retry(
 def settings_of(job: Job, clients: AwsClients, warnings: list[str]) -> JobSettings:
     """A new job like this one: its model, role, output, invocation type, timeout, KMS key,
     VPC and tags (without them, and a warning, when they may not be read)."""
-    from bjob.aws.bedrock import job_tags
-
     if not (job.model_id and job.role_arn and job.output.s3_uri and job.arn):
         raise BjobError(
             "the job does not say its model, role or output: it cannot be submitted again",

@@ -5,6 +5,8 @@ results, answers; retry and stop too)."""
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +16,7 @@ from bjob.aws.bedrock import iter_job_summaries
 from bjob.aws.errors import translated_errors
 from bjob.aws.session import AwsClients
 from bjob.model.answers import Answer
-from bjob.model.exits import BjobError, ExitCode
+from bjob.model.identifiers import parse_job_ref
 from bjob.model.job import Job, normalize_job
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import (
@@ -26,12 +28,16 @@ from bjob.model.results import (
     RetryWritten,
     RunRef,
     Tokens,
+    manifest_tokens,
 )
 from bjob.model.runjobs import attempt_order, place_in_run
 from bjob.model.runs import RUN_REF_PREFIX, is_member, run_name_of_ref
 from bjob.model.words import counted, plural
-from bjob.usecases.answers import Walk
-from bjob.usecases.results import WrittenFrom
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.localfiles import atomic_file, lstat_or_none
+from bjob.usecases.answers import AnswerMode, Walk, input_lines, walk_records
+from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
+from bjob.usecases.results import ResultsRequest, WrittenFrom, _cost, _manifest
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,6 @@ def _run_results(
 ) -> tuple[Results, Walk]:
     """The run's results, and the walk they come from; with `lines`, the records with no
     answer noted to be written."""
-    from bjob.usecases.answers import AnswerMode, walk_records
-
     on_answer = lines.note if lines is not None else _ignore
     walk = walk_records(run.parts, run.retries, clients, AnswerMode(text=False), on_answer)
     warnings = [*run.warnings, *walk.warnings]
@@ -187,8 +191,6 @@ def _run_cost(
 ) -> Cost | None:
     """The run's tokens at --prices, or at its model's batch prices from the Price List:
     every job of a run carries the same model, so this is the sum of its jobs' costs."""
-    from bjob.usecases.results import ResultsRequest, _cost
-
     if not run.jobs:
         return None
     return _cost(run.jobs[0], clients, tokens, ResultsRequest(prices=prices), warnings)
@@ -202,7 +204,6 @@ def _common_uri(uris: Sequence[str]) -> str:
     """The folder every URI is under (the URI itself for one)."""
     if len(set(uris)) <= 1:
         return uris[0] if uris else ""
-    import os
 
     common = os.path.commonprefix(list(uris))
     return common[: common.rfind("/") + 1] if "/" in common[5:] else common
@@ -211,9 +212,6 @@ def _common_uri(uris: Sequence[str]) -> str:
 def _run_tokens(walk: Walk, warnings: list[str]) -> Tokens | None:
     """Every job's tokens (each attempt was billed), from each job's manifest; a count is
     unknown when a job's is."""
-    from bjob.model.results import manifest_tokens
-    from bjob.usecases.results import _manifest
-
     totals: list[int | None] = [0, 0]
     for files in walk.jobs:
         folder = output_folder(files.job)
@@ -248,8 +246,6 @@ class RetryLines:
 def _copy_retry_lines(walk: Walk, lines: RetryLines, write: Callable[[bytes], object]) -> int:
     """Each noted line, as the input has it (read again from S3, in input order), given to
     `write`; how many."""
-    from bjob.usecases.answers import input_lines
-
     copied = 0
     for location, numbers in lines.by_file.items():
         wanted = set(numbers)
@@ -278,8 +274,6 @@ def write_run_retry_file(
     """`bjob results run:NAME --retry-file`: the records with no answer yet, in one file (or
     stream), written as `write_retry_file` writes a job's; records of different input files
     that share a recordId are written, each, with a warning naming them."""
-    from bjob.usecases.localfiles import atomic_file, lstat_or_none
-
     refuse_unfinished(run)
     lines = RetryLines()
     results, walk = _run_results(run, clients, prices, lines)
@@ -313,8 +307,6 @@ def write_run_retry_files(run: Run, clients: AwsClients, folder: Path) -> list[R
     """`bjob retry run:NAME`: the records with no answer, one file in `folder` per input file
     they come from, named after it; none when every record has an answer (exit 8 while a
     job of the run has not ended)."""
-    from bjob.usecases.localfiles import atomic_file
-
     refuse_unfinished(run)
     lines = RetryLines()
     _, walk = _run_results(run, clients, None, lines)
@@ -333,8 +325,6 @@ def write_run_retry_files(run: Run, clients: AwsClients, folder: Path) -> list[R
 def load_job_or_run(text: str, clients: AwsClients, stdin: TextIO) -> Job | Run:
     """A JOB argument (an ARN, id, name or saved response) as its job, or `run:NAME` as its
     run; the error that kept it from loading, raised."""
-    from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-
     name = run_name_of_ref(text)
     if name is not None:
         return find_run(name, clients, clients.options.region)
@@ -373,11 +363,6 @@ def run_outcome(name: str, clients: AwsClients, region: str | None) -> RunOutcom
 
 def jobs_outcome(jobs: Sequence[Job], clients: AwsClients) -> ExitCode:
     """The jobs' exit code as a watch gives it, from their state now."""
-    import io
-
-    from bjob.model.identifiers import parse_job_ref
-    from bjob.usecases.load import LoadedJob, load_jobs
-
     loaded = load_jobs([parse_job_ref(job.arn or "") for job in jobs], clients, io.StringIO())
     codes = [
         item.job.state_exit_code() if isinstance(item, LoadedJob) else item.code for item in loaded

@@ -11,10 +11,8 @@ import threading
 from collections.abc import Callable, Sequence
 
 from bjob.aws.bedrock import fetch_job, stop_job
-from bjob.aws.concurrent import map_all
 from bjob.aws.errors import error_code, service_message
 from bjob.aws.session import AwsClients
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef, parse_job_ref
 from bjob.model.job import Job, normalize_job
 from bjob.model.stop import (
@@ -24,6 +22,8 @@ from bjob.model.stop import (
     StopReport,
     plan_stops,
 )
+from bjob.support.concurrent import map_all
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.load import LoadedJob, load_jobs
 
 __all__ = [

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from bjob.aws.bedrock import create_job, iter_job_summaries
+from bjob.aws.errors import translated_errors
+from bjob.aws.s3 import bucket_region, list_objects, uploaded_sha256
 from bjob.model.check import CheckReport, Limit, Problem
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import base_model_id, looks_like_an_id
 from bjob.model.runs import RUN_TAG, is_member, run_token
@@ -45,6 +47,7 @@ from bjob.model.submit import (
     part_names,
     shard_limits,
 )
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import (
     ModelLookup,
     Sources,
@@ -53,6 +56,7 @@ from bjob.usecases.check import (
     lookup_model,
 )
 from bjob.usecases.cost import CostCounter
+from bjob.usecases.polling import discover_active_jobs
 from bjob.usecases.submitinput import (
     FileFacts,
     as_is,
@@ -409,9 +413,6 @@ def _upload_folder(upload_to: str | None, output_uri: str) -> S3Location:
 
 def _run_summaries(run: str, clients: AwsClients, region: str) -> list[dict[str, Any]]:
     """Every job whose name contains the run's name: its parts and retries among them."""
-    from bjob.aws.bedrock import iter_job_summaries
-    from bjob.aws.errors import translated_errors
-
     with translated_errors(profile=clients.options.profile):
         return list(iter_job_summaries(clients.bedrock(region), nameContains=run))
 
@@ -467,8 +468,6 @@ def _check_buckets(
 ) -> None:
     """Every bucket the jobs use exists and is in the jobs' region (Bedrock reads and writes
     only there): said before anything is uploaded or created."""
-    from bjob.aws.s3 import bucket_region
-
     client = clients.client("s3", region)
     buckets = {parse_s3_uri(settings.output_uri).bucket}
     buckets |= {parse_s3_uri(job.input_uri).bucket for job in jobs}
@@ -489,8 +488,6 @@ def _look_at_objects(
     """The objects already holding what is planned (bjob's own uploads of the same bytes);
     anything else in a job's input folder is refused: bjob never replaces an object it did
     not write, and Bedrock would read a stray one as part of the job."""
-    from bjob.aws.s3 import list_objects, uploaded_sha256
-
     client = clients.client("s3", region)
     reused: set[str] = set()
     for job in jobs:
@@ -519,8 +516,6 @@ def _slots_in_use(
     lookup: ModelLookup, clients: AwsClients, region: str, now: datetime
 ) -> tuple[Limit, int]:
     """Jobs submitted or in progress on the base model, against its concurrent-jobs quota."""
-    from bjob.usecases.polling import discover_active_jobs
-
     base = lookup.model.model_id
     active = [
         job
@@ -605,8 +600,6 @@ def carry_out(
 ) -> Outcome:
     """Upload what is missing, then create the jobs that fit, in order; `outcome` holds what
     was made as it is made, and `on_job` hears of each job that has an ARN (found or made)."""
-    from bjob.aws.bedrock import create_job
-
     upload_objects(plan.about, plan.read, clients, on_start, on_bytes)
     quota_stop: str | None = None
     allowed = {job.token for job in plan.about.to_create}

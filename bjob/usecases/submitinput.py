@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
 
+from bjob.aws.s3 import remove_object, upload
 from bjob.model.check import BOM, MAX_BODY_BYTES, CheckReport
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.lines import CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.submit import (
@@ -29,6 +29,7 @@ from bjob.model.submit import (
     shard_limits,
     whole_files,
 )
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import ModelLookup, Source
 
 if TYPE_CHECKING:
@@ -192,8 +193,6 @@ def upload_objects(
     """Each missing object: from disk when it is a whole file, else its records streamed;
     the bytes read are hashed as they go and must be the bytes checked, or the object is
     removed again and nothing is created."""
-    from bjob.aws.s3 import remove_object, upload
-
     wanted = about.uploads
     on_start(sum(item.bytes for item in wanted))
     if not wanted:
@@ -230,8 +229,6 @@ def _upload_file(
 ) -> None:
     """A whole file, as it was checked: S3 refuses bytes without the CRC-32 they had then,
     and a file whose size, time or inode changed meanwhile is taken back."""
-    from bjob.aws.s3 import remove_object, upload
-
     try:
         before = _signature(os.stat(local.path))
     except OSError:

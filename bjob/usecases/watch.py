@@ -14,10 +14,10 @@ from typing import Protocol
 
 from bjob.aws.session import AwsClients
 from bjob.model.environment import Environment
-from bjob.model.exits import BjobError, ExitCode
 from bjob.model.identifiers import JobRef, parse_job_ref
 from bjob.model.job import Job
 from bjob.model.track import JobTrack
+from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.load import LoadedJob, load_jobs
 from bjob.usecases.polling import JobPoller, discover_active_jobs
 from bjob.usecases.runs import RunOutcome, find_run, jobs_outcome, run_outcome

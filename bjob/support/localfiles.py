@@ -19,9 +19,8 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from bjob.model.exits import BjobError, ExitCode
+from bjob.support.exits import BjobError, ExitCode
 
 PARTIAL_SUFFIX = ".bjob-partial"
 _VERIFY_CHUNK = 1 << 20
@@ -245,26 +244,3 @@ def _current_umask() -> int:
             _umask = os.umask(0o022)
             os.umask(_umask)
         return _umask
-
-
-def write_private_json(path: Path, document: Any) -> None:
-    """A cache file: written whole (atomic_file), readable by the user only, in a folder
-    made for the user only; one that cannot be written is skipped without a word."""
-    import json
-
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with atomic_file(path, replace=True, private=True) as file:
-            file.write(json.dumps(document).encode())
-    except (OSError, BjobError):
-        pass
-
-
-def read_json(path: Path) -> Any:
-    """A cache file's document; None when it cannot be read."""
-    import json
-
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None

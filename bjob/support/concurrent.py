@@ -11,10 +11,11 @@ in the network can never keep the process from exiting.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from bjob.model.exits import BjobError
+from bjob.support.exits import BjobError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -87,7 +88,7 @@ def run_all(
                 outcome.error = error
                 if not keep_going:
                     cancel.set()
-            except BaseException as error:  # noqa: BLE001 - carried to the waiting thread
+            except BaseException as error:  # carried to the waiting thread
                 outcome.error = error
                 cancel.set()
         finished.release()
@@ -127,8 +128,6 @@ def _one_by_one(
 
 
 def _wait_a_little(threads: Sequence[threading.Thread]) -> None:
-    import time
-
     deadline = time.monotonic() + CANCEL_GRACE_SECONDS
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
@@ -176,7 +175,7 @@ def in_background(work: Callable[[], Result]) -> Callable[[], Result]:
     def run() -> None:
         try:
             outcome.value = work()
-        except BaseException as error:  # noqa: BLE001 - carried to the waiting thread
+        except BaseException as error:  # carried to the waiting thread
             outcome.error = error
 
     thread = threading.Thread(target=run, daemon=True)
