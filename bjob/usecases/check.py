@@ -368,7 +368,7 @@ def _read_again_if_s3(source: Source, attempt: Callable[[], Read]) -> Read:
     arrived damaged, as `bjob results` reads its objects."""
     if not source.uri.startswith("s3://"):
         return attempt()
-    from bjob.usecases.results import read_again
+    from bjob.usecases.results.jobfiles import read_again
 
     return read_again(attempt)
 

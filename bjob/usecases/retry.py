@@ -13,7 +13,8 @@ from bjob.model.exits import BjobError, ExitCode
 from bjob.model.job import Job
 from bjob.model.runs import RUN_TAG
 from bjob.model.submit import JobSettings
-from bjob.usecases.results import ResultsRequest, write_retry_file
+from bjob.usecases.results.gather import ResultsRequest
+from bjob.usecases.results.retryfile import write_retry_file
 from bjob.usecases.runs import Run, write_run_retry_files
 from bjob.usecases.submit import SubmitRequest
 

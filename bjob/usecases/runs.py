@@ -31,7 +31,7 @@ from bjob.model.runjobs import attempt_order, place_in_run
 from bjob.model.runs import RUN_REF_PREFIX, is_member, run_name_of_ref
 from bjob.model.words import counted, plural
 from bjob.usecases.answers import Walk
-from bjob.usecases.results import WrittenFrom
+from bjob.usecases.results.reconcile import WrittenFrom
 
 
 @dataclass(frozen=True)
@@ -187,11 +187,11 @@ def _run_cost(
 ) -> Cost | None:
     """The run's tokens at --prices, or at its model's batch prices from the Price List:
     every job of a run carries the same model, so this is the sum of its jobs' costs."""
-    from bjob.usecases.results import ResultsRequest, _cost
+    from bjob.usecases.results.gather import ResultsRequest, results_cost
 
     if not run.jobs:
         return None
-    return _cost(run.jobs[0], clients, tokens, ResultsRequest(prices=prices), warnings)
+    return results_cost(run.jobs[0], clients, tokens, ResultsRequest(prices=prices), warnings)
 
 
 def _ignore(location: S3Location, number: int, answer: Answer) -> None:
@@ -212,13 +212,13 @@ def _run_tokens(walk: Walk, warnings: list[str]) -> Tokens | None:
     """Every job's tokens (each attempt was billed), from each job's manifest; a count is
     unknown when a job's is."""
     from bjob.model.results import manifest_tokens
-    from bjob.usecases.results import _manifest
+    from bjob.usecases.results.jobfiles import read_manifest
 
     totals: list[int | None] = [0, 0]
     for files in walk.jobs:
         folder = output_folder(files.job)
         found: list[str] = []
-        manifest = _manifest(files.s3, files.objects, folder, found) if files.objects else None
+        manifest = read_manifest(files.s3, files.objects, folder, found) if files.objects else None
         tokens = manifest_tokens(manifest, found) if manifest is not None else None
         if tokens is None:
             warnings.append(
