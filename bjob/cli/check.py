@@ -179,7 +179,7 @@ def _parsed_prices(text: str | None) -> BatchPrices | None:
 def _model_id(text: str, clients: Callable[[], AwsClients]) -> str:
     """--model as an id: a name resolved with the region's model list (as check does)."""
     from bjob.model.models import looks_like_an_id
-    from bjob.usecases.check import lookup_model
+    from bjob.usecases.modellookup import lookup_model
 
     if looks_like_an_id(text):
         return text

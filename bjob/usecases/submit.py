@@ -41,14 +41,9 @@ from bjob.model.submit import (
     object_names,
     part_names,
 )
-from bjob.usecases.check import (
-    ModelLookup,
-    Sources,
-    check_input,
-    find_sources,
-    lookup_model,
-)
+from bjob.usecases.check import Sources, check_input, find_sources
 from bjob.usecases.cost import CostCounter
+from bjob.usecases.modellookup import ModelLookup, lookup_model
 from bjob.usecases.submitinput import FileFacts, deal, facts_kept, upload_objects
 
 if TYPE_CHECKING:

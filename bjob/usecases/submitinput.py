@@ -29,7 +29,8 @@ from bjob.model.submit import (
     shard_limits,
     whole_files,
 )
-from bjob.usecases.check import ModelLookup, Source
+from bjob.usecases.check import Source
+from bjob.usecases.modellookup import ModelLookup
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
