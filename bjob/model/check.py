@@ -127,6 +127,7 @@ class CheckTally:
 
     def __init__(self, fmt: RequestFormat | None, infer: bool = False) -> None:
         self.format = fmt
+        self._fast = fmt.fast_check if fmt is not None else None
         self._max_body = fmt.max_body_bytes if fmt is not None else None
         self.infer = infer
         self.problems: dict[tuple[str, str, str], Problem] = {}
@@ -213,9 +214,9 @@ class CheckTally:
         else:
             if self.infer:
                 self.count_fits(body)
-            # The table's generated check: for a body with nothing wrong, only its tests run.
-            if self.format is not None:
-                for severity, kind, message in body_problems(body, self.format):
+            # The compiled fast check first: the full walk only for a body with a problem.
+            if self._fast is not None and not self._fast(body):
+                for severity, kind, message in body_problems(body, self.format):  # type: ignore[arg-type]
                     self.note(severity, kind, message, input_uri, number, named)
             # A line no longer than the limit holds a body no longer than it: measured only
             # past it.

@@ -2,11 +2,12 @@
 Obj, Tagged, Either, AnyValue) that say what a value must be, and one code generator that
 turns a table into a Python function checking a body against it.
 
-The generated function is the only check there is: straight-line ifs and loops that do no
-work but the tests while all is well (no path strings, no calls), and that append a problem
-naming its JSON path (`modelInput.messages[0].role`) for each thing wrong, the path built
-only then. A shape says once what it refuses (the condition it emits) and once how it says
-so (a method the generated code calls with the value and its path).
+A shape says once what it refuses (the test it emits) and once how it says so (a method
+called with the value and its JSON path, `modelInput.messages[0].role`). From those tests the
+generator writes the check twice over, so that the two cannot disagree: the report, which
+appends each problem with its path (built only then), in the body's key order; and the
+verdict, the same tests returning False at the first problem, with no index, path or call:
+what a body with nothing wrong (the common case) costs. There is no walk of the tables.
 """
 
 from __future__ import annotations
@@ -239,7 +240,9 @@ class Arr(Shape):
                 code.problem(self, f"too_many({expr}, {path})")
         if self.items is not None and not isinstance(self.items, AnyValue):
             index, item = code.name(), code.name()
-            with code.block(f"for {index}, {item} in enumerate({expr}):"):
+            # The index is needed only to say where a problem is.
+            loop = f"{index}, {item} in enumerate({expr})" if code.report else f"{item} in {expr}"
+            with code.block(f"for {loop}:"):
                 self.items.emit(item, f"{path} + '[' + str({index}) + ']'", code)
 
     def empty(self, path: str) -> BodyProblem:
@@ -294,7 +297,8 @@ class Obj(Shape):
             (key, shape) for key, shape in self.optional.items() if not isinstance(shape, AnyValue)
         ]
         at, marks = code.name(), code.name()
-        if checked:
+        ordered = code.report and bool(checked)  # problems to put in the body's key order
+        if ordered:
             code.line(f"{at} = len(out)")
             code.line(f"{marks} = None")
         for key, shape in checked:
@@ -303,10 +307,11 @@ class Obj(Shape):
                 code.line(f"{item} = {value}[{key!r}]")
                 with code.block(f"if {item} is not None:"):
                     shape.emit(item, f"{path} + {'.' + key!r}", code)
-                    with code.block(f"if len(out) > {at}:"):
-                        code.line(f"{marks} = _mark({marks}, {key!r}, {at})")
-                        code.line(f"{at} = len(out)")
-        others = [f"{marks} is not None"] if checked else []
+                    if ordered:
+                        with code.block(f"if len(out) > {at}:"):
+                            code.line(f"{marks} = _mark({marks}, {key!r}, {at})")
+                            code.line(f"{at} = len(out)")
+        others = [f"{marks} is not None"] if ordered else []
         if self.unknown == "warning":
             known = code.constant(frozenset(self.required) | frozenset(self.optional))
             others.append(f"not {value}.keys() <= {known}")
@@ -316,10 +321,10 @@ class Obj(Shape):
             )
         if others:
             with code.block(f"if {' or '.join(others)}:"):
-                start = f"{marks}[0][1] if {marks} else len(out)" if checked else "len(out)"
-                code.line(
+                start = f"{marks}[0][1] if {marks} else len(out)" if ordered else "len(out)"
+                code.problems(
                     f"{code.constant(self)}.in_key_order({value}, {path}, out, {start}, "
-                    f"{marks if checked else 'None'})"
+                    f"{marks if ordered else 'None'})"
                 )
 
     def in_key_order(
@@ -353,12 +358,22 @@ class Obj(Shape):
     @property
     def check_value(self) -> BodyCheck:
         """The object's check (its type taken as right), compiled the first time it is
-        asked for: check_value(value, path, problems)."""
+        asked for: check_value(value, path, problems) appends each problem."""
         check = self.__dict__.get("_check")
         if check is None:
-            check = _compile(self)
+            check = _compile_report(self)
             object.__setattr__(self, "_check", check)
         return check
+
+    @property
+    def ok_value(self) -> Callable[[Mapping[str, Any]], bool]:
+        """The same tests compiled to a verdict, the first time it is asked for: True when
+        check_value would find no problem, at no cost but the tests (the common case)."""
+        ok = self.__dict__.get("_ok")
+        if ok is None:
+            ok = _compile_verdict(self)
+            object.__setattr__(self, "_ok", ok)
+        return ok
 
     def lacks(self, key: str, path: str) -> BodyProblem:
         return ("error", "missing-key", f"{path} lacks {key}{self._needs()}")
@@ -434,9 +449,13 @@ class Either(Shape):
 
 class _Code:
     """Python source for a table's check, built once per table: nested ifs and loops, each
-    test written by the shape it belongs to, each problem a call of that shape's method."""
+    test written by the shape it belongs to. The same tests serve two ends: the report
+    (`report`: each problem a call of its shape's method, appended with its path) and the
+    verdict (each problem `return False`: the quick answer for a body with nothing wrong,
+    with no index, path or order kept)."""
 
-    def __init__(self) -> None:
+    def __init__(self, report: bool) -> None:
+        self.report = report
         self.lines: list[str] = []
         self.depth = 1
         self.constants: dict[str, Any] = {}
@@ -458,8 +477,12 @@ class _Code:
         return name
 
     def problem(self, shape: Shape, call: str) -> None:
-        """A problem appended: `call` is one of the shape's message methods."""
-        self.line(f"out.append({self.constant(shape)}.{call})")
+        """A problem found: `call` is one of the shape's message methods."""
+        self.problems(f"out.append({self.constant(shape)}.{call})")
+
+    def problems(self, statement: str) -> None:
+        """A statement that appends problems, in the report; the end, in the verdict."""
+        self.line(statement if self.report else "return False")
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:
@@ -472,14 +495,26 @@ class _Code:
         self.depth -= 1
 
 
-def _compile(shape: Obj) -> BodyCheck:
-    code = _Code()
+def _compile_report(shape: Obj) -> BodyCheck:
+    code = _Code(report=True)
     shape.emit_value("body", "path", code)
     source = "def check(body, path, out):\n" + "\n".join(code.lines) + "\n"
-    scope: dict[str, Any] = {**code.constants, "_mark": _mark}
-    exec(compile(source, f"<body check: {shape.title or 'object'}>", "exec"), scope)  # noqa: S102
-    check: BodyCheck = scope["check"]
+    check: BodyCheck = _define(source, "check", code.constants, shape)
     return check
+
+
+def _compile_verdict(shape: Obj) -> Callable[[Mapping[str, Any]], bool]:
+    code = _Code(report=False)
+    shape.emit_value("body", "path", code)
+    source = "def ok(body):\n" + "\n".join(code.lines) + "\n    return True\n"
+    ok: Callable[[Mapping[str, Any]], bool] = _define(source, "ok", code.constants, shape)
+    return ok
+
+
+def _define(source: str, name: str, constants: dict[str, Any], shape: Obj) -> Any:
+    scope: dict[str, Any] = {**constants, "_mark": _mark}
+    exec(compile(source, f"<body {name}: {shape.title or 'object'}>", "exec"), scope)  # noqa: S102
+    return scope[name]
 
 
 def _wrong_type(path: str, types: Sequence[JsonType], value: Any) -> BodyProblem:

@@ -4,7 +4,7 @@ checked against a format (the tables' generated check, engine.py) or fitted to s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -38,7 +38,7 @@ from bjob.model.requestformats.common import (
     TITAN_MULTIMODAL_PAGE,
     TITAN_TEXT_PAGE,
 )
-from bjob.model.requestformats.engine import BodyCheck, BodyProblem, Int, Obj, Shape, Str, refine
+from bjob.model.requestformats.engine import BodyProblem, Int, Obj, Shape, Str, refine
 from bjob.model.requestformats.other_vendors import (
     COHERE_COMMAND,
     COHERE_COMMAND_R,
@@ -68,10 +68,9 @@ class RequestFormat:
         return self.shape.title
 
     @cached_property
-    def check(self) -> BodyCheck:
-        """The table's generated check (engine.py), compiled the first time a body is
-        checked against it: check(body, path, problems)."""
-        return self.shape.check_value
+    def fast_check(self) -> Callable[[Mapping[str, Any]], bool]:
+        """The table's verdict (engine.py), compiled the first time a body is checked."""
+        return self.shape.ok_value
 
 
 ALL_FORMATS = (
@@ -265,8 +264,10 @@ def _model_format(base: str) -> RequestFormat | None:
 def body_problems(body: Mapping[str, Any], fmt: RequestFormat) -> list[BodyProblem]:
     """What in a request body the format refuses (errors) or is likely to (warnings), each
     naming its JSON path."""
+    if fmt.fast_check(body):
+        return []
     problems: list[BodyProblem] = []
-    fmt.check(body, "modelInput", problems)
+    fmt.shape.check_value(body, "modelInput", problems)
     return problems
 
 
