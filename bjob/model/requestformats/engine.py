@@ -74,8 +74,9 @@ class Shape:
         return kind in self.types or (kind == "integer" and "number" in self.types)
 
     def emit(self, expr: str, path: str, code: _Code) -> None:
-        """Lines that append a problem for each thing wrong with the value `expr` (Python
-        expressions: `path` builds its JSON path, evaluated only for a problem)."""
+        """Lines that append a problem for each thing wrong with the value `expr` (the
+        verdict returns False instead): Python expressions, `path` building its JSON path,
+        evaluated only for a problem."""
         with code.block(f"if type({expr}) not in {code.constant(self.python_types())}:"):
             code.problem(self, f"mistyped({expr}, {path})")
         with code.block("else:"):
