@@ -195,16 +195,117 @@ _MODEL_IDS = (
 
 @settings(max_examples=400, deadline=None)
 @given(_bodies)
-def test_the_fast_check_and_the_full_one_agree(body: dict[str, Any]) -> None:
-    """A body the fast path passes has no problem the full walk would find, and one it
-    fails has at least one: the verdict never depends on which path ran."""
+def test_the_body_check_never_raises_and_names_paths_in_the_body(body: dict[str, Any]) -> None:
+    """Any body, against every table as models refine them: problems, never an exception;
+    each names a JSON path under modelInput, an unknown key's warning comes only for a key
+    the body has, and the engine's verdict (the quick answer) is the report's."""
     from bjob.model.requestformats import FORMATS, format_for_model
 
     refined = [format_for_model(model_id, "InvokeModel") for model_id in _MODEL_IDS]
     for fmt in (*FORMATS.values(), *(fmt for fmt in refined if fmt is not None)):
         problems: list[Any] = []
         fmt.shape.check_value(body, "modelInput", problems)
-        assert fmt.shape.ok_value(body) == (problems == []), (fmt.name, body, problems)
+        assert fmt.fast_check(body) == (problems == []), (fmt.name, body, problems)
+        for severity, kind, message in problems:
+            assert severity in ("error", "warning") and message.startswith("modelInput")
+            if kind == "unknown-key":
+                key = message.removeprefix("modelInput.").split(" ", 1)[0]
+                assert key in body and not fmt.shape.knows(key), (fmt.name, message)
+
+
+def _corpus_bodies() -> list[tuple[str, str, dict[str, Any]]]:
+    from tests.conftest import REPO
+
+    corpus = json.loads((REPO / "tests" / "corpus" / "requests.json").read_text())["requests"]
+    return [(item["model"], item.get("type", "InvokeModel"), item["body"]) for item in corpus]
+
+
+# A value of each JSON type, to put where a table wants another.
+_TYPED = {"string": "x", "integer": 7, "boolean": True, "array": [], "object": {}, "null": None}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_corpus_bodies()),
+    st.data(),
+)
+def test_a_documented_body_changed_once_has_exactly_the_expected_problem(
+    documented: tuple[str, str, dict[str, Any]], data: st.DataObject
+) -> None:
+    """A body AWS documents (no problem) with one thing changed — a required key left out,
+    a required key's value of another JSON type, a key the record or job owns, unknown keys
+    around a mistyped optional one — has exactly the problems that change calls for, in the
+    body's key order, each at its path."""
+    from bjob.model.requestformats import AnyValue, Either, body_problems, format_for_model
+
+    model, invocation_type, body = documented
+    fmt = format_for_model(model, invocation_type)
+    assert fmt is not None and body_problems(body, fmt) == []
+    shape, title = fmt.shape, fmt.shape.title
+    change = data.draw(st.sampled_from(["drop", "retype", "refused", "unknown"]))
+    required = [key for key in shape.required if key in body]
+    if change == "drop" and required:
+        key = data.draw(st.sampled_from(required))
+        changed = {name: value for name, value in body.items() if name != key}
+        expected = [("error", "missing-key", f"modelInput lacks {key}, which {title} requires")]
+    elif change == "retype" and required:
+        key = data.draw(st.sampled_from(required))
+        wanted = shape.required[key]
+        others = [kind for kind in _TYPED if not wanted.accepts_type(_TYPED[kind])]
+        if isinstance(wanted, AnyValue | Either) or not others:
+            return
+        kind = data.draw(st.sampled_from(others))
+        changed = {**body, key: _TYPED[kind]}
+        article = "an" if kind[0] in "aeio" else "a"
+        wants = " or ".join(f"{'an' if t[0] in 'aeio' else 'a'} {t}" for t in wanted.types)
+        expected = [("error", "wrong-type", f"modelInput.{key} is {article} {kind}, not {wants}")]
+    elif change == "refused" and "recordId" in shape.refused:
+        changed = {**body, "recordId": "r1"}
+        why = shape.refused["recordId"]
+        expected = [("error", "refused-key", f"modelInput.recordId: {why}")]
+    else:
+        # Unknown keys before and after an optional key given a number where a list goes.
+        lists = [
+            key
+            for key, option in shape.optional.items()
+            if option.types == ("array",) and key not in body
+        ]
+        unknown = (
+            f"is not part of {title}: the model is likely to reject it" if title else "is unknown"
+        )
+        before, after = "zz_before", "zz_after"
+        changed = {before: 1, **body}
+        expected = [("warning", "unknown-key", f"modelInput.{before} {unknown}")]
+        if lists:
+            key = data.draw(st.sampled_from(lists))
+            changed[key] = 5
+            expected.append(
+                ("error", "wrong-type", f"modelInput.{key} is an integer, not an array")
+            )
+        changed[after] = 2
+        expected.append(("warning", "unknown-key", f"modelInput.{after} {unknown}"))
+    assert body_problems(changed, fmt) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=4), st.integers(min_value=1, max_value=5))
+def test_an_item_of_the_wrong_type_is_named_by_its_index(at: int, count: int) -> None:
+    """A message that is not an object, among good ones, is named by its place in the list."""
+    from bjob.model.requestformats import body_problems, format_for_model
+
+    fmt = format_for_model("anthropic.claude-3-haiku-20240307-v1:0", "InvokeModel")
+    assert fmt is not None
+    message = {"role": "user", "content": "Hello"}
+    messages: list[Any] = [message] * count
+    messages.insert(min(at, count), "Hello")
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": messages}
+    assert body_problems(body, fmt) == [
+        (
+            "error",
+            "wrong-type",
+            f"modelInput.messages[{min(at, count)}] is a string, not an object",
+        )
+    ]
 
 
 @settings(max_examples=300, deadline=None)

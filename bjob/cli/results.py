@@ -167,7 +167,8 @@ def _results(
     env: Environment, job: Job, clients: AwsClients, job_ref: str, asked: _Asked
 ) -> ExitCode:
     from bjob.render.output import print_warning
-    from bjob.usecases.results import ResultsRequest, gather_results, write_retry_file
+    from bjob.usecases.results.gather import ResultsRequest, gather_results
+    from bjob.usecases.results.retryfile import write_retry_file
 
     request = ResultsRequest(
         prices=asked.prices, failed_lines=_line_printer(env) if asked.failed else None
@@ -265,7 +266,7 @@ def binary_stdout(env: Environment) -> Any:
 def _download(env: Environment, job: Job, clients: AwsClients, directory: Path) -> ExitCode:
     from bjob.render.output import bytes_progress, print_warning
     from bjob.render.results import download_message
-    from bjob.usecases.results import download_outputs
+    from bjob.usecases.results.download import download_outputs
 
     with bytes_progress(env, "Downloading") as (on_start, on_bytes):
         done = download_outputs(job, clients, directory, on_start, on_bytes)

@@ -48,7 +48,7 @@ from bjob.usecases.checkcost import check_sources, cost_prices
 from bjob.usecases.listing import list_filters, list_jobs
 from bjob.usecases.load import load_jobs, parse_job_refs
 from bjob.usecases.quotas import gather_queues
-from bjob.usecases.results import ResultsRequest, gather_results
+from bjob.usecases.results.gather import ResultsRequest, gather_results
 from bjob.usecases.retry import retry_of
 from bjob.usecases.runs import (
     Run,

@@ -11,7 +11,8 @@ several files is given to the first, and a warning says so).
 
 Memory is bounded by one input file (Bedrock's per-file limit), not the run: files are read
 one after another (each one's output, input and retries' files at once), then written.
-Reading S3 is results.py's (`_S3`, the input's ids) and s3.py's (`read_again`), not a second reader.
+Reading S3 is results/jobfiles.py's (`JobS3`, the input's ids) and s3.py's (`read_again`),
+not a second reader.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ from bjob.model.words import counted, plural
 from bjob.support.concurrent import Cancel, map_all, run_all
 from bjob.support.exits import BjobError, ExitCode
 from bjob.support.localfiles import atomic_file, lstat_or_none
-from bjob.usecases.results import (
-    _S3,
-    _input_keys,
-    _is_record_file,
-    _numbered,
-    _output_name,
+from bjob.usecases.results.jobfiles import (
+    JobS3,
+    input_record_keys,
+    is_record_file,
+    numbered_lines,
+    output_file_name,
 )
 
 HELD_BYTES = 1 << 20  # answers are written a megabyte at a time
@@ -109,7 +110,7 @@ class _OutputRead:
         return found.pop(0)
 
 
-def _read_output(s3: _S3, item: S3Object, mode: AnswerMode, cancel: Cancel) -> _OutputRead:
+def _read_output(s3: JobS3, item: S3Object, mode: AnswerMode, cancel: Cancel) -> _OutputRead:
     """One output file, every line classified as `results` classifies it, the answers kept
     by recordId; read again from the start if it breaks off."""
     name = item.location.key.rsplit("/", 1)[-1]
@@ -153,7 +154,7 @@ class _JobFiles:
     """One job's output folder and input files, as listed."""
 
     job: Job
-    s3: _S3
+    s3: JobS3
     outputs: dict[str, S3Object]  # by the input file's name (the output's, less .out)
     objects: list[S3Object]
     inputs: list[tuple[S3Location, str]] | None  # (file, its output's name); None: unreadable
@@ -161,13 +162,13 @@ class _JobFiles:
 
 
 def _list_job(job: Job, clients: AwsClients) -> _JobFiles:
-    s3 = _S3(job, clients)
+    s3 = JobS3(job, clients)
     folder = output_folder(job)
     objects = s3.objects(folder, s3.output_owner)
     outputs = {
         item.location.key[len(folder.key) :].removesuffix(".out"): item
         for item in objects
-        if _is_record_file(item.location.key[len(folder.key) :])
+        if is_record_file(item.location.key[len(folder.key) :])
     }
     where = input_location(job)
     try:
@@ -179,7 +180,7 @@ def _list_job(job: Job, clients: AwsClients) -> _JobFiles:
             raise
         return _JobFiles(job, s3, outputs, objects, None, error.message)
     prefix = where.key if not where.key.endswith(".jsonl") else where.key.rsplit("/", 1)[0] + "/"
-    inputs = [(location, _output_name(location.key, prefix, outputs)) for location in found]
+    inputs = [(location, output_file_name(location.key, prefix, outputs)) for location in found]
     return _JobFiles(job, s3, outputs, objects, inputs)
 
 
@@ -298,7 +299,7 @@ def _load_attempt(
     item = files.outputs.get(name)
     read = _read_output(files.s3, item, mode, cancel) if item is not None else None
     if location is not None:
-        keys = _input_keys(files.s3, location, cancel)
+        keys = input_record_keys(files.s3, location, cancel)
         members = Counter(key for _, key in keys if isinstance(key, str))
     else:
         members = Counter()
@@ -317,7 +318,9 @@ def _load_source(
     """One part's input file, its output and its retries' files, read at once."""
     files, location, name = source
     item = files.outputs.get(name)
-    tasks: list[Callable[[Cancel], Any]] = [lambda cancel: _input_keys(files.s3, location, cancel)]
+    tasks: list[Callable[[Cancel], Any]] = [
+        lambda cancel: input_record_keys(files.s3, location, cancel)
+    ]
     if item is not None:
         tasks.append(lambda cancel: _read_output(files.s3, item, mode, cancel))
     tasks += [
@@ -462,7 +465,7 @@ def input_lines(walk: Walk, location: S3Location) -> Iterator[tuple[int, bytes]]
     """A part's input file's lines, numbered as the walk numbered them (a byte-order mark
     off the first), read again from S3."""
     files = walk.sources[location][0]
-    return _numbered(files.s3.input_lines(location))
+    return numbered_lines(files.s3.input_lines(location))
 
 
 # --- bjob answers -----------------------------------------------------------------------

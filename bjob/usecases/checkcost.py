@@ -12,7 +12,8 @@ from bjob.model.models import looks_like_an_id
 from bjob.model.prices import BatchPrices, user_prices
 from bjob.model.results import Prices, parse_prices
 from bjob.support.exits import BjobError, ExitCode
-from bjob.usecases.check import ClientsFactory, ModelLookup, Sources, check_input, lookup_model
+from bjob.usecases.check import Sources, check_input
+from bjob.usecases.modellookup import ClientsFactory, ModelLookup, lookup_model
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ from bjob.usecases.check import NOT_PARSED
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
-    from bjob.usecases.check import ModelLookup, Sources
+    from bjob.usecases.check import Sources
+    from bjob.usecases.modellookup import ModelLookup
 
 PRICES_SECONDS = 24 * 3600  # how long a region's Price List is kept in the cache
 PRICES_VERSION = 1

@@ -17,7 +17,8 @@ from bjob.model.job import Job
 from bjob.model.runs import RUN_TAG, run_name_of_ref
 from bjob.model.submit import JobSettings
 from bjob.support.exits import BjobError, ExitCode
-from bjob.usecases.results import ResultsRequest, write_retry_file
+from bjob.usecases.results.gather import ResultsRequest
+from bjob.usecases.results.retryfile import write_retry_file
 from bjob.usecases.runs import Run, load_job_or_run, write_run_retry_files
 from bjob.usecases.submit import SubmitRequest
 

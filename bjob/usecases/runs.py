@@ -37,7 +37,9 @@ from bjob.support.exits import BjobError, ExitCode
 from bjob.support.localfiles import atomic_file, lstat_or_none
 from bjob.usecases.answers import AnswerMode, Walk, input_lines, walk_records
 from bjob.usecases.load import LoadedJob, load_jobs, parse_job_refs
-from bjob.usecases.results import ResultsRequest, WrittenFrom, _cost, _manifest
+from bjob.usecases.results.gather import ResultsRequest, results_cost
+from bjob.usecases.results.jobfiles import read_manifest
+from bjob.usecases.results.reconcile import WrittenFrom
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def _run_cost(
     every job of a run carries the same model, so this is the sum of its jobs' costs."""
     if not run.jobs:
         return None
-    return _cost(run.jobs[0], clients, tokens, ResultsRequest(prices=prices), warnings)
+    return results_cost(run.jobs[0], clients, tokens, ResultsRequest(prices=prices), warnings)
 
 
 def _ignore(location: S3Location, number: int, answer: Answer) -> None:
@@ -216,7 +218,7 @@ def _run_tokens(walk: Walk, warnings: list[str]) -> Tokens | None:
     for files in walk.jobs:
         folder = output_folder(files.job)
         found: list[str] = []
-        manifest = _manifest(files.s3, files.objects, folder, found) if files.objects else None
+        manifest = read_manifest(files.s3, files.objects, folder, found) if files.objects else None
         tokens = manifest_tokens(manifest, found) if manifest is not None else None
         if tokens is None:
             warnings.append(

@@ -48,14 +48,9 @@ from bjob.model.submit import (
     shard_limits,
 )
 from bjob.support.exits import BjobError, ExitCode
-from bjob.usecases.check import (
-    ModelLookup,
-    Sources,
-    check_input,
-    find_sources,
-    lookup_model,
-)
+from bjob.usecases.check import Sources, check_input, find_sources
 from bjob.usecases.cost import CostCounter
+from bjob.usecases.modellookup import ModelLookup, lookup_model
 from bjob.usecases.polling import discover_active_jobs
 from bjob.usecases.submitinput import (
     FileFacts,

@@ -30,7 +30,8 @@ from bjob.model.submit import (
     whole_files,
 )
 from bjob.support.exits import BjobError, ExitCode
-from bjob.usecases.check import ModelLookup, Source
+from bjob.usecases.check import Source
+from bjob.usecases.modellookup import ModelLookup
 
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
