@@ -15,6 +15,8 @@ from typing import Any
 
 from bjob.model.check import Limit, Limits
 from bjob.model.cost import CostEstimate
+from bjob.model.locations import S3Location
+from bjob.model.runs import run_token
 from bjob.support.exits import BjobError, ExitCode
 
 # The API's patterns (the botocore service model for bedrock).
@@ -470,3 +472,44 @@ class SubmissionPlan:
         if self.no_room is not None:
             return ExitCode.QUOTA_FULL
         return max((ENDED_CODES[str(found.status)] for _, found in self.ended), default=ExitCode.OK)
+
+
+def plan_jobs(
+    objects: Sequence[InputObject],
+    name: str,
+    run: str,
+    settings: JobSettings,
+    folder: S3Location,
+    in_place: str | None,
+) -> tuple[PlannedJob, ...]:
+    """A job for each group of objects: its name, input folder, token and request."""
+    count = max(item.job for item in objects) + 1
+    jobs = []
+    for index, job_name in enumerate(part_names(name, count)):
+        mine = [item for item in objects if item.job == index]
+        digest = content_digest(mine)
+        planned: tuple[PlannedObject, ...] = ()
+        if in_place is not None:
+            uri = in_place
+        else:
+            uri = folder.child(f"{job_name}/{digest[:12]}/").uri
+            planned = tuple(
+                PlannedObject(
+                    uri + item.name, item.records, item.bytes, item.sha256, item.local_file
+                )
+                for item in mine
+            )
+        token = run_token(run, job_digest(job_name, settings, uri, digest))
+        jobs.append(
+            PlannedJob(
+                job_name,
+                uri,
+                sum(item.records for item in mine),
+                sum(item.bytes for item in mine),
+                digest,
+                token,
+                create_request(job_name, settings, uri, token),
+                planned,
+            )
+        )
+    return tuple(jobs)

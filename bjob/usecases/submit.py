@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -22,36 +21,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from bjob.aws.bedrock import create_job, iter_job_summaries
-from bjob.aws.errors import translated_errors
-from bjob.aws.s3 import bucket_region, list_objects, uploaded_sha256
-from bjob.model.check import CheckReport, Limit, Problem
+from bjob.aws.bedrock import create_job
+from bjob.model.check import CheckReport, Problem
 from bjob.model.locations import S3Location, parse_s3_uri
-from bjob.model.models import base_model_id, looks_like_an_id
-from bjob.model.runs import RUN_TAG, is_member, run_token
+from bjob.model.models import looks_like_an_id
+from bjob.model.runs import RUN_TAG
 from bjob.model.submit import (
-    ExistingJob,
     InputObject,
     JobSettings,
     LocalFile,
-    PlannedJob,
-    PlannedObject,
     SubmissionPlan,
     SubmittedJob,
     check_settings,
-    content_digest,
-    create_request,
-    is_part_name,
-    job_digest,
     object_names,
-    part_names,
+    plan_jobs,
     shard_limits,
 )
 from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import Sources, check_input, find_sources
 from bjob.usecases.cost import CostCounter
 from bjob.usecases.modellookup import ModelLookup, lookup_model
-from bjob.usecases.polling import discover_active_jobs
 from bjob.usecases.submitinput import (
     FileFacts,
     as_is,
@@ -59,6 +48,14 @@ from bjob.usecases.submitinput import (
     facts_kept,
     read_facts,
     upload_objects,
+)
+from bjob.usecases.submitlooks import (
+    check_buckets,
+    existing_parts,
+    free_retry_name,
+    look_at_objects,
+    run_summaries,
+    slots_in_use,
 )
 
 if TYPE_CHECKING:
@@ -209,20 +206,20 @@ def _checked_and_planned(
     folder = _upload_folder(request.upload_to, settings.output_uri)
     names = object_names([source.uri for source in items])
     objects, read = deal(items, facts, report, lookup, names)
-    summaries = _run_summaries(run, clients, region)
+    summaries = run_summaries(run, clients, region)
     name = request.name
     if request.retry_of is not None:
-        name = _free_retry_name(request.retry_of, run, objects, settings, folder, summaries)
+        name = free_retry_name(request.retry_of, run, objects, settings, folder, summaries)
     check_settings(settings, [name])
-    jobs = _plan_jobs(objects, name, run, settings, folder, request.inputs[0] if in_place else None)
+    jobs = plan_jobs(objects, name, run, settings, folder, request.inputs[0] if in_place else None)
     check_settings(settings, [job.name for job in jobs])
-    existing = _existing(jobs, name, run, summaries)
-    _check_buckets(jobs, settings, clients, region)
+    existing = existing_parts(jobs, name, run, summaries)
+    check_buckets(jobs, settings, clients, region)
     missing = [job for job in jobs if job.token not in existing]
     if early is not None:
         early.wait()  # then the looks find it, as bjob's own upload of those bytes
-    reused = _look_at_objects(missing, clients, region)
-    quota, in_use = _slots_in_use(lookup, clients, region, now)
+    reused = look_at_objects(missing, clients, region)
+    quota, in_use = slots_in_use(lookup, clients, region, now)
     label = lookup.model.name
     about = SubmissionPlan(
         f"{label} ({settings.model_id})" if label else settings.model_id,
@@ -296,16 +293,16 @@ def _early_upload(
     run = request.run or request.name
     settings = _with_run_tag(replace(request.settings, model_id=known.model.for_jobs), run)
     folder = _upload_folder(request.upload_to, settings.output_uri)
-    [job] = _plan_jobs([whole], request.name, run, settings, folder, None)
+    [job] = plan_jobs([whole], request.name, run, settings, folder, None)
     try:
-        if _existing([job], request.name, run, _run_summaries(run, clients, region)):
+        if existing_parts([job], request.name, run, run_summaries(run, clients, region)):
             return None
-        _check_buckets([job], settings, clients, region)
-        if _look_at_objects([job], clients, region):
+        check_buckets([job], settings, clients, region)
+        if look_at_objects([job], clients, region):
             return None
     except BjobError:
         return None  # the plan will say why, in its own words
-    quota, in_use = _slots_in_use(known, clients, region, now)
+    quota, in_use = slots_in_use(known, clients, region, now)
     if int(quota.value) - in_use < 1:
         return None
     [planned] = job.objects
@@ -341,47 +338,6 @@ def _with_run_tag(settings: JobSettings, run: str) -> JobSettings:
     return replace(settings, tags=(*tags, (RUN_TAG, run)))
 
 
-def _plan_jobs(
-    objects: Sequence[InputObject],
-    name: str,
-    run: str,
-    settings: JobSettings,
-    folder: S3Location,
-    in_place: str | None,
-) -> tuple[PlannedJob, ...]:
-    """A job for each group of objects: its name, input folder, token and request."""
-    count = max(item.job for item in objects) + 1
-    jobs = []
-    for index, job_name in enumerate(part_names(name, count)):
-        mine = [item for item in objects if item.job == index]
-        digest = content_digest(mine)
-        planned: tuple[PlannedObject, ...] = ()
-        if in_place is not None:
-            uri = in_place
-        else:
-            uri = folder.child(f"{job_name}/{digest[:12]}/").uri
-            planned = tuple(
-                PlannedObject(
-                    uri + item.name, item.records, item.bytes, item.sha256, item.local_file
-                )
-                for item in mine
-            )
-        token = run_token(run, job_digest(job_name, settings, uri, digest))
-        jobs.append(
-            PlannedJob(
-                job_name,
-                uri,
-                sum(item.records for item in mine),
-                sum(item.bytes for item in mine),
-                digest,
-                token,
-                create_request(job_name, settings, uri, token),
-                planned,
-            )
-        )
-    return tuple(jobs)
-
-
 def _used_in_place(inputs: Sequence[str], report: CheckReport, lookup: ModelLookup) -> bool:
     """One S3 input that fits one job as it is: used where it is, never copied."""
     if len(inputs) != 1 or not inputs[0].startswith("s3://"):
@@ -404,120 +360,6 @@ def _upload_folder(upload_to: str | None, output_uri: str) -> S3Location:
         prefix = output.key if not output.key or output.key.endswith("/") else output.key + "/"
         where = S3Location(output.bucket, prefix + UPLOAD_FOLDER)
     return where if not where.key or where.key.endswith("/") else where.child("/")
-
-
-def _run_summaries(run: str, clients: AwsClients, region: str) -> list[dict[str, Any]]:
-    """Every job whose name contains the run's name: its parts and retries among them."""
-    with translated_errors(profile=clients.options.profile):
-        return list(iter_job_summaries(clients.bedrock(region), nameContains=run))
-
-
-def _existing(
-    jobs: Sequence[PlannedJob], name: str, run: str, summaries: Sequence[dict[str, Any]]
-) -> dict[str, ExistingJob]:
-    """The planned jobs an earlier run made (by token); a name that a job of another
-    submission holds is refused before anything is written."""
-    tokens = {job.name: job.token for job in jobs}
-    ours = set(tokens.values())
-    found: dict[str, ExistingJob] = {}
-    for summary in summaries:
-        job_name, token = str(summary.get("jobName")), summary.get("clientRequestToken")
-        if token in ours and summary.get("jobArn"):
-            found.setdefault(str(token), ExistingJob(str(summary["jobArn"]), summary.get("status")))
-            continue
-        other_part = is_part_name(job_name, name) and is_member(token, run)
-        if job_name in tokens or other_part:
-            raise BjobError(
-                f"the name {name!r} is taken: the job {job_name} "
-                f"({summary.get('jobArn')}, {summary.get('status')}) belongs to another "
-                "submission",
-                ExitCode.USAGE,
-                hint="give another --name (a job name is how bjob stop, show and retry find "
-                "it again)",
-            )
-    return found
-
-
-def _free_retry_name(
-    base: str,
-    run: str,
-    objects: Sequence[InputObject],
-    settings: JobSettings,
-    folder: S3Location,
-    summaries: Sequence[dict[str, Any]],
-) -> str:
-    """<base>-1, or -2...: the first name no job holds, or whose jobs are this retry's own
-    (an earlier run of the same retry)."""
-    for number in itertools.count(1):
-        candidate = f"{base}-{number}"
-        planned = _plan_jobs(objects, candidate, run, settings, folder, None)
-        tokens = {job.token for job in planned}
-        holders = [s for s in summaries if is_part_name(str(s.get("jobName")), candidate)]
-        if all(s.get("clientRequestToken") in tokens for s in holders):
-            return candidate
-    raise AssertionError("unreachable")
-
-
-def _check_buckets(
-    jobs: Sequence[PlannedJob], settings: JobSettings, clients: AwsClients, region: str
-) -> None:
-    """Every bucket the jobs use exists and is in the jobs' region (Bedrock reads and writes
-    only there): said before anything is uploaded or created."""
-    client = clients.client("s3", region)
-    buckets = {parse_s3_uri(settings.output_uri).bucket}
-    buckets |= {parse_s3_uri(job.input_uri).bucket for job in jobs}
-    for bucket in sorted(buckets):
-        found = bucket_region(client, bucket)
-        if found is not None and found != region:
-            raise BjobError(
-                f"the bucket {bucket} is in {found}, and the jobs would run in {region}: "
-                "Bedrock reads and writes buckets of its own region only",
-                ExitCode.CONFIGURATION,
-                hint=f"pass --region {found}, or use a bucket in {region}",
-            )
-
-
-def _look_at_objects(
-    jobs: Sequence[PlannedJob], clients: AwsClients, region: str
-) -> frozenset[str]:
-    """The objects already holding what is planned (bjob's own uploads of the same bytes);
-    anything else in a job's input folder is refused: bjob never replaces an object it did
-    not write, and Bedrock would read a stray one as part of the job."""
-    client = clients.client("s3", region)
-    reused: set[str] = set()
-    for job in jobs:
-        if not job.objects:
-            continue
-        planned = {item.uri: item for item in job.objects}
-        for found in list_objects(client, parse_s3_uri(job.input_uri), None):
-            uri = found.location.uri
-            item = planned.get(uri)
-            if item is not None and uploaded_sha256(client, found.location, item.bytes) == (
-                item.sha256
-            ):
-                reused.add(uri)
-                continue
-            what = "holds other bytes" if item is not None else "is in the job's input folder"
-            raise BjobError(
-                f"{uri} already exists and {what}: bjob does not replace an object it did not "
-                "write for this submission; nothing was uploaded or created",
-                ExitCode.CONFIGURATION,
-                hint="give another --upload-to or --name",
-            )
-    return frozenset(reused)
-
-
-def _slots_in_use(
-    lookup: ModelLookup, clients: AwsClients, region: str, now: datetime
-) -> tuple[Limit, int]:
-    """Jobs submitted or in progress on the base model, against its concurrent-jobs quota."""
-    base = lookup.model.model_id
-    active = [
-        job
-        for job in discover_active_jobs(clients, region, now)
-        if job.model_id and base_model_id(job.model_id) == base
-    ]
-    return lookup.concurrent_jobs, len(active)
 
 
 Progress = Callable[[], AbstractContextManager[tuple[Callable[[int], None], Callable[[int], None]]]]
