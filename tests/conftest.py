@@ -55,6 +55,16 @@ _AWS_VARIABLES_TO_DROP = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """bjob compiled to bytecode once, before the workers start: the installed `bjob` the
+    tests run as a subprocess then loads it rather than compiling every module on every run
+    (PYTHONDONTWRITEBYTECODE, set on this machine, keeps Python from writing it itself)."""
+    if not hasattr(config, "workerinput"):  # the controller (or a run without workers)
+        import compileall
+
+        compileall.compile_dir(REPO / "bjob", quiet=1)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def children_hear_ctrl_c() -> None:
     """The tests that press Ctrl-C on a bjob (SIGINT) need it to reach the child: a suite
