@@ -535,3 +535,25 @@ def test_an_upload_begun_before_the_check_is_taken_back_when_the_plan_differs(
     bad = write_jsonl(tmp_path / "bad.jsonl", [*records(BODY, 119), {"recordId": "x"}])
     refused = submit(server, str(bad), "--yes")
     assert refused.code == 7 and len(uploaded(s3)) == 1
+
+
+def test_a_file_changed_while_its_early_upload_runs_is_taken_back(
+    server: RunningFake, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--yes: the upload begins before the check; the file changes before the check reads
+    it (here: as the check starts). The run stops with exit 7 and nothing is left in S3."""
+    import bjob.usecases.submit as submitting
+
+    model_listed(server)
+    path = write_jsonl(tmp_path / "in.jsonl", records(BODY, 120))
+    real = submitting.check_input
+
+    def changing_first(*args: Any, **kw: Any) -> Any:
+        path.write_bytes(path.read_bytes().replace(b"rec-00007", b"rec-99999"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(submitting, "check_input", changing_first)
+    result = submit(server, str(path), "--yes")
+    assert result.code == 7, result.stderr
+    assert "the input changed after it was checked" in result.stderr
+    assert uploaded(s3) == {} and server.fake.created == []

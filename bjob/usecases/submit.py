@@ -44,6 +44,7 @@ from bjob.usecases.modellookup import ModelLookup, lookup_model
 from bjob.usecases.submitinput import (
     FileFacts,
     as_is,
+    changed,
     deal,
     facts_kept,
     read_facts,
@@ -132,11 +133,6 @@ def plan_submission(
             "folder or an S3 URI, not a stream",
             ExitCode.USAGE,
         )
-    facts = [FileFacts() for _ in sources.items]
-    watched = Sources(
-        [facts_kept(source, item) for source, item in zip(sources.items, facts, strict=True)],
-        sources.skipped,
-    )
     known = (
         None
         if looks_like_an_id(settings.model_id) and not request.early
@@ -144,6 +140,14 @@ def plan_submission(
     )
     model_id = known.model.for_jobs if known is not None else settings.model_id
     early = _early_upload(request, sources, known, clients, region, now) if known else None
+    if early is not None:  # the file was read for it: the check reads it as it is
+        facts, watched = [early.facts], sources
+    else:  # each local file's bytes hashed as the check reads them
+        facts = [FileFacts() for _ in sources.items]
+        watched = Sources(
+            [facts_kept(source, item) for source, item in zip(sources.items, facts, strict=True)],
+            sources.skipped,
+        )
     try:
         plan = _checked_and_planned(
             request, sources, watched, facts, known, model_id, clients, region, now, early
@@ -218,6 +222,7 @@ def _checked_and_planned(
     missing = [job for job in jobs if job.token not in existing]
     if early is not None:
         early.wait()  # then the looks find it, as bjob's own upload of those bytes
+        early.unchanged()
     reused = look_at_objects(missing, clients, region)
     quota, in_use = slots_in_use(lookup, clients, region, now)
     label = lookup.model.name
@@ -243,13 +248,24 @@ class _Early:
     will be, uploaded while the check reads it. Kept only if the plan turns out to be that
     very object (same bytes, same place); otherwise, or if anything fails, taken back."""
 
-    def __init__(self, uri: str, upload: Upload, client: Any) -> None:
+    def __init__(self, uri: str, upload: Upload, client: Any, facts: FileFacts) -> None:
         self.uri, self.upload, self.client = uri, upload, client
+        self.facts = facts  # the file's bytes, read before the upload began
         self.finished = False
 
     def wait(self) -> None:
         self.upload.wait()
         self.finished = True
+
+    def unchanged(self) -> None:
+        """The file the check read and the upload sent is the one hashed before both: the
+        same size, modification time and inode (and S3 refused bytes without its CRC-32)."""
+        try:
+            now = os.stat(self.facts.path)
+        except OSError:
+            raise changed() from None
+        if (now.st_size, now.st_mtime_ns, now.st_ino) != self.facts.signature:
+            raise changed()
 
     def abandon(self) -> None:
         from bjob.aws.s3 import remove_object
@@ -315,7 +331,7 @@ def _early_upload(
         kms_key=settings.kms_key,
         crc32=whole.local_file.crc32,
     )
-    return _Early(planned.uri, upload, client)
+    return _Early(planned.uri, upload, client, facts)
 
 
 def _no_stdin() -> IO[bytes]:

@@ -50,6 +50,7 @@ class FileFacts:
     carriage_return: bool = False
     bom: bool = False
     complete: bool = False
+    path: str = ""
 
     def take(self, chunk: bytes) -> None:
         """The next chunk of the file, as read."""
@@ -70,7 +71,7 @@ class FileFacts:
 
 def read_facts(path: str) -> FileFacts:
     """A local file's facts, read once on its own (for an upload begun before the check)."""
-    facts = FileFacts()
+    facts = FileFacts(path=path)
     with open(path, "rb") as file:
         facts.signature = _signature(os.fstat(file.fileno()))
         while chunk := file.read(CHUNK_BYTES):
