@@ -149,9 +149,9 @@ def submit(
 
     def body(env: Environment) -> ExitCode:
         from bjob.model.locations import folder_uri
-        from bjob.model.submit import JobSettings, default_name, parse_tags
+        from bjob.model.submit import JobSettings, parse_tags
         from bjob.render.jsonout import compile_query
-        from bjob.usecases.submit import SubmitRequest
+        from bjob.usecases.submit import new_submission
 
         settings = JobSettings(
             model_id=model,
@@ -164,16 +164,9 @@ def submit(
             security_groups=tuple(security_group or ()),
             tags=parse_tags(tag or []),
         )
-        if upload_to is not None:
-            folder_uri(upload_to, "--upload-to")
-        request = SubmitRequest(
-            inputs,
-            settings,
-            name or default_name(inputs[0]),
-            upload_to,
-            strict=strict,
-            early=yes and not dry_run,  # nothing will be asked: upload while checking
-        )
+        # Nothing will be asked (--yes): the upload may begin while the input is checked.
+        early = yes and not dry_run
+        request = new_submission(inputs, settings, name, upload_to, strict=strict, early=early)
         clients = aws_clients(ctx)
         follow = follow_settings(watch, interval, timeout)
         return run_submission(

@@ -39,7 +39,7 @@ from bjob.model.identifiers import JobRef
 from bjob.model.locations import folder_uri
 from bjob.model.results import Prices, parse_prices
 from bjob.model.runs import run_name_of_ref
-from bjob.model.submit import JobSettings, checked_invocation_type, default_name
+from bjob.model.submit import JobSettings, checked_invocation_type
 from bjob.model.track import JobTrack
 from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.answers import AnswerMode, walk_records
@@ -59,7 +59,7 @@ from bjob.usecases.runs import (
     split_run_refs,
 )
 from bjob.usecases.stop import stop, stop_targets
-from bjob.usecases.submit import SubmitRequest, submit_jobs
+from bjob.usecases.submit import SubmitRequest, new_submission, submit_jobs
 from bjob.usecases.watch import WatchSettings, follow_jobs, judged_on_records, watch_targets
 
 OnChange = Callable[[JobChange], None]
@@ -363,16 +363,8 @@ class Client:
             security_groups=tuple(security_groups),
             tags=tuple((tags or {}).items()),
         )
-        if upload_to is not None:
-            folder_uri(upload_to, "--upload-to")
-        request = SubmitRequest(
-            texts,
-            settings,
-            name or default_name(texts[0]),
-            upload_to,
-            strict=strict,
-            early=not dry_run,  # nothing is asked: upload while checking, as `--yes` does
-        )
+        # Nothing is asked: the upload may begin while the input is checked, as with --yes.
+        request = new_submission(texts, settings, name, upload_to, strict=strict, early=not dry_run)
         return self._submitted(request, self._clients, self._clients.default_region(), dry_run)
 
     def stop(self, refs: str | Sequence[str], *, dry_run: bool = False) -> StopResult:

@@ -94,6 +94,26 @@ class SubmitRequest:
         return text
 
 
+def new_submission(
+    inputs: Sequence[str],
+    settings: JobSettings,
+    name: str | None,
+    upload_to: str | None,
+    *,
+    strict: bool,
+    early: bool,
+) -> SubmitRequest:
+    """A submission as a user asks for it (the CLI and the library): --upload-to checked,
+    the name the first input's unless given."""
+    from bjob.model.locations import folder_uri
+    from bjob.model.submit import default_name
+
+    if upload_to is not None:
+        folder_uri(upload_to, "--upload-to")
+    name = name or default_name(inputs[0])
+    return SubmitRequest(inputs, settings, name, upload_to, strict=strict, early=early)
+
+
 class GateClosed(BjobError):
     """The input has errors (or, with --strict, warnings): nothing is uploaded or created."""
 
