@@ -85,7 +85,7 @@ def show(
         given = [flag for flag, value in watch_only.items() if value is not None]
         if given and not watch:
             raise BjobError(f"{', '.join(given)} only apply with --watch", ExitCode.USAGE)
-        from bjob.usecases.runs import split_run_refs
+        from bjob.model.runs import split_run_refs
 
         compiled = compile_query(query)
         runs, others = split_run_refs(jobs)

@@ -69,7 +69,7 @@ def watch(
             )
         if not jobs and not active:
             raise BjobError("give one or more JOBs to watch, or --active", ExitCode.USAGE)
-        from bjob.usecases.runs import split_run_refs
+        from bjob.model.runs import split_run_refs
 
         settings = watch_settings(interval, timeout, give_up_after)
         compiled = compile_query(query)

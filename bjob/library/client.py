@@ -38,7 +38,7 @@ from bjob.model.environment import Environment
 from bjob.model.identifiers import JobRef
 from bjob.model.locations import folder_uri
 from bjob.model.results import Prices, parse_prices
-from bjob.model.runs import run_name_of_ref
+from bjob.model.runs import run_name_of_ref, split_run_refs
 from bjob.model.submit import JobSettings, checked_invocation_type
 from bjob.model.track import JobTrack
 from bjob.support.exits import BjobError, ExitCode
@@ -56,7 +56,6 @@ from bjob.usecases.runs import (
     find_run,
     gather_run_results,
     load_job_or_run,
-    split_run_refs,
 )
 from bjob.usecases.stop import stop, stop_targets
 from bjob.usecases.submit import SubmitRequest, new_submission, submit_jobs

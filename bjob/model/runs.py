@@ -10,6 +10,7 @@ hash."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 RUN_TAG = "bjob:run"
 RUN_REF_PREFIX = "run:"
@@ -36,3 +37,16 @@ def run_name_of_ref(text: str) -> str | None:
     if text.startswith(RUN_REF_PREFIX):
         return text[len(RUN_REF_PREFIX) :]
     return None
+
+
+def split_run_refs(texts: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(run names, every other JOB argument), each in argument order."""
+    runs: list[str] = []
+    others: list[str] = []
+    for text in texts:
+        name = run_name_of_ref(text)
+        if name is None:
+            others.append(text)
+        elif name not in runs:
+            runs.append(name)
+    return runs, others

@@ -108,19 +108,6 @@ def _newest_last(job: Job) -> str:
     return job.submit_time.isoformat() if job.submit_time else ""
 
 
-def split_run_refs(texts: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(run names, every other JOB argument), each in argument order."""
-    runs: list[str] = []
-    others: list[str] = []
-    for text in texts:
-        name = run_name_of_ref(text)
-        if name is None:
-            others.append(text)
-        elif name not in runs:
-            runs.append(name)
-    return runs, others
-
-
 # --- a run's results, and the records it has no answer for ------------------------------
 
 

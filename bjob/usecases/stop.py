@@ -72,8 +72,9 @@ def stop_targets(texts: Sequence[str], clients: AwsClients) -> tuple[list[Job | 
     """What `stop JOB...` names: each job (loaded later, by `stop`), then every job of each
     run:NAME that has not ended (those that have are left as they are); and a note for a
     run with none."""
+    from bjob.model.runs import split_run_refs
     from bjob.usecases.load import parse_job_refs
-    from bjob.usecases.runs import find_run, split_run_refs
+    from bjob.usecases.runs import find_run
 
     runs, others = split_run_refs(texts)
     targets: list[Job | JobRef] = [*parse_job_refs(others)]
