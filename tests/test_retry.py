@@ -152,3 +152,14 @@ def test_a_dry_run_and_a_chosen_name(server: RunningFake, s3: Any) -> None:
     assert job["name"] == "second-try" and job["records"] == 100 and job["arn"] is None
     assert server.fake.created == []
     assert s3.list_objects_v2(Bucket="batch-out", Prefix="jobs/bjob-inputs/").get("KeyCount") == 0
+
+
+def test_a_retry_under_a_name_of_its_own_is_found_again(server: RunningFake, s3: Any) -> None:
+    """--name X, X not containing the run's name: a rerun still finds its job (X's own
+    listing), and creates nothing."""
+    a_job(server, s3)
+    assert retry(server, "--yes", "--name", "second-try").code == 0
+    again = retry(server, "--yes", "--json", "--name", "second-try")
+    assert again.code == 0, again.stderr
+    assert len(server.fake.created) == 1
+    assert [job["state"] for job in json.loads(again.stdout)["jobs"]] == ["exists"]

@@ -557,3 +557,27 @@ def test_a_file_changed_while_its_early_upload_runs_is_taken_back(
     assert result.code == 7, result.stderr
     assert "the input changed after it was checked" in result.stderr
     assert uploaded(s3) == {} and server.fake.created == []
+
+
+def test_pieces_of_a_file_never_take_another_files_name() -> None:
+    """x.jsonl cut by the per-file limit within one job beside an input called
+    x.part2.jsonl: each object keeps a name of its own (one key each, no record lost)."""
+    from bjob.model.submit import Dealer, ShardLimits, object_names
+
+    names = object_names(["a/x.jsonl", "b/x.part2.jsonl"])
+    limits = ShardLimits(100, 10**9, 1, 3, 10**9)
+    dealer = Dealer(7, 1, limits, names)
+    for source, count in ((0, 5), (1, 2)):
+        for index in range(count):
+            dealer.add(source, b'{"recordId": "r%d"}' % index)
+    made = [(item.name, item.records) for item in dealer.done()]
+    assert len({name for name, _ in made}) == len(made)
+    assert sum(records for _, records in made) == 7
+
+
+def test_the_same_tags_in_another_order_are_the_same_submission() -> None:
+    from bjob.model.submit import JobSettings, job_digest
+
+    one = JobSettings(HAIKU, ROLE, OUTPUT, tags=(("a", "1"), ("b", "2")))
+    other = JobSettings(HAIKU, ROLE, OUTPUT, tags=(("b", "2"), ("a", "1")))
+    assert job_digest("n", one, "s3://x/", "0") == job_digest("n", other, "s3://x/", "0")

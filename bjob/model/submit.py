@@ -277,9 +277,17 @@ class Dealer:
         return len(self.objects) - 1
 
     def _name(self, job: int, source: int) -> str:
+        """The file's own name, or for a further piece of it in the same job `<stem>.partK`:
+        never a name another object of the job has, or another input file is called."""
         pieces = sum(item.job == job and item.source == source for item in self.objects)
         name = self.names[source]
-        return name if not pieces else f"{name.removesuffix('.jsonl')}.part{pieces + 1}.jsonl"
+        if not pieces:
+            return name
+        taken = set(self.names) | {item.name for item in self.objects if item.job == job}
+        number = pieces + 1
+        while (candidate := f"{name.removesuffix('.jsonl')}.part{number}.jsonl") in taken:
+            number += 1
+        return candidate
 
     def done(self) -> list[InputObject]:
         for job, (records, size) in enumerate(zip(self.job_records, self.job_bytes, strict=True)):
@@ -320,7 +328,7 @@ def job_digest(name: str, settings: JobSettings, input_uri: str, content_sha256:
         settings.kms_key or "",
         ",".join(settings.subnets),
         ",".join(settings.security_groups),
-        ",".join(f"{key}={value}" for key, value in settings.tags),
+        ",".join(f"{key}={value}" for key, value in sorted(settings.tags)),  # (any order)
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

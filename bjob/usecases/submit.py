@@ -177,7 +177,8 @@ def plan_submission(
             with contextlib.suppress(BjobError):  # (the failure that stopped it is the news)
                 early.abandon()
         raise
-    if early is not None and early.uri not in plan.about.reused:
+    kept = {item.uri for job in plan.about.to_create for item in job.objects}
+    if early is not None and (early.uri not in plan.about.reused or early.uri not in kept):
         early.abandon()  # the plan turned out otherwise: the object is taken back
     return plan
 
@@ -232,6 +233,8 @@ def _checked_and_planned(
     objects, read = deal(items, facts, report, lookup, names)
     summaries = run_summaries(run, clients, region)
     name = request.name
+    if run not in name:  # (retry --name X: X's jobs are not all in the run's listing)
+        summaries += run_summaries(name, clients, region)
     if request.retry_of is not None:
         name = free_retry_name(request.retry_of, run, objects, settings, folder, summaries)
     check_settings(settings, [name])
@@ -270,6 +273,7 @@ class _Early:
 
     def __init__(self, uri: str, upload: Upload, client: Any, facts: FileFacts) -> None:
         self.uri, self.upload, self.client = uri, upload, client
+        self.sha256 = str(facts.digest.hexdigest())
         self.facts = facts  # the file's bytes, read before the upload began
         self.finished = False
 
@@ -288,11 +292,16 @@ class _Early:
             raise changed()
 
     def abandon(self) -> None:
-        from bjob.aws.s3 import remove_object
+        from bjob.aws.s3 import remove_object, uploaded_sha256
 
+        location = parse_s3_uri(self.uri)
         if not self.finished and not self.upload.cancel():
-            return  # stopped before it was whole: a multipart upload is aborted, nothing left
-        remove_object(self.client, parse_s3_uri(self.uri))
+            # Stopped: a multipart upload is aborted. But a request already on its way may
+            # still have made the object: the key was empty before, so one with this
+            # upload's SHA-256 is this upload's, and goes.
+            if uploaded_sha256(self.client, location, self.facts.size) != self.sha256:
+                return
+        remove_object(self.client, location)
 
 
 def _early_upload(
