@@ -357,6 +357,7 @@ def test_sigint_after_the_first_creation_names_what_was_made(
         assert process.returncode == 130, stderr
         assert "interrupted after creating 1 job:" in stderr and first in stderr
         assert "`bjob submit` creates the rest" in stderr
+        assert "in-2 was being created: it may exist" in stderr  # the request under way
     assert len(server.fake.created) >= 1
 
 

@@ -212,7 +212,7 @@ def run_submission(
     command that finishes an interrupted run."""
     from bjob.render.output import bytes_progress, print_warning
     from bjob.render.submit import interrupted_lines, outcome_lines, plan_lines, question
-    from bjob.usecases.submit import GateClosed, submit_jobs
+    from bjob.usecases.submit import CREATING, GateClosed, submit_jobs
 
     json_output = json_output or query is not None
     made: list[SubmittedJob] = []
@@ -223,7 +223,10 @@ def run_submission(
         for line in plan_lines(about, dry_run):
             print(line, file=env.stderr)
 
+    under_way: list[SubmittedJob] = []  # the creation begun and not answered yet
+
     def on_job(job: SubmittedJob) -> None:
+        under_way[:] = [job] if job.status == CREATING else []
         if job.created:
             made.append(job)
         if not json_output and job.arn is not None:
@@ -248,8 +251,9 @@ def run_submission(
             print(_labelled(text.plain, request), file=env.stderr)
         raise
     except BaseException:  # Ctrl-C, SIGTERM or a failure after some jobs were made
-        for line in interrupted_lines(made, again) if made else ():
-            print(line, file=env.stderr)
+        if made or under_way:
+            for line in interrupted_lines(made, again, under_way):
+                print(line, file=env.stderr)
         raise
     about, outcome = done.plan.about, done.outcome
     code = done.exit_code()

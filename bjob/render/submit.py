@@ -104,11 +104,22 @@ def outcome_lines(
     return lines
 
 
-def interrupted_lines(created: Sequence[SubmittedJob], command: str) -> list[str]:
-    """After Ctrl-C or SIGTERM: the jobs made so far, and how to finish."""
-    lines = [f"bjob: interrupted after creating {counted(len(created), 'job')}:"]
+def interrupted_lines(
+    created: Sequence[SubmittedJob], command: str, under_way: Sequence[SubmittedJob] = ()
+) -> list[str]:
+    """After Ctrl-C or SIGTERM: the jobs made so far, the one whose creation was under way
+    (it may exist), and how to finish."""
+    lines = [
+        f"bjob: interrupted after creating {counted(len(created), 'job')}"
+        + (":" if created else "")
+    ]
     lines += [f"  {inert(job.arn or '')}  {inert(job.planned.name)}" for job in created]
-    lines.append(f"bjob: `{inert(command)}` creates the rest (the jobs above are found again)")
+    for job in under_way:
+        lines.append(
+            f"bjob: {inert(job.planned.name)} was being created: it may exist (the service "
+            "had the request)"
+        )
+    lines.append(f"bjob: `{inert(command)}` creates the rest (the jobs made are found again)")
     return lines
 
 

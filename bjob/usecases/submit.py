@@ -114,6 +114,9 @@ def new_submission(
     return SubmitRequest(inputs, settings, name, upload_to, strict=strict, early=early)
 
 
+CREATING = "Creating"  # a job whose CreateModelInvocationJob is under way
+
+
 class GateClosed(BjobError):
     """The input has errors (or, with --strict, warnings): nothing is uploaded or created."""
 
@@ -481,7 +484,8 @@ def carry_out(
     on_job: Callable[[SubmittedJob], None] = lambda job: None,
 ) -> Outcome:
     """Upload what is missing, then create the jobs that fit, in order; `outcome` holds what
-    was made as it is made, and `on_job` hears of each job that has an ARN (found or made)."""
+    was made as it is made, and `on_job` hears of each job that has an ARN (found or made),
+    and of each creation as it begins (status CREATING, no ARN yet)."""
     upload_objects(plan.about, plan.read, clients, on_start, on_bytes)
     quota_stop: str | None = None
     allowed = {job.token for job in plan.about.to_create}
@@ -494,6 +498,7 @@ def carry_out(
         if quota_stop is not None or job.token not in allowed:
             outcome.jobs.append(SubmittedJob(job, None, False))
             continue
+        on_job(SubmittedJob(job, None, False, CREATING))  # under way: it may exist after this
         try:
             arn = create_job(dict(job.request), plan.about.region, clients)
         except BjobError as error:
