@@ -582,3 +582,34 @@ def test_the_same_tags_in_another_order_are_the_same_submission() -> None:
     one = JobSettings(HAIKU, ROLE, OUTPUT, tags=(("a", "1"), ("b", "2")))
     other = JobSettings(HAIKU, ROLE, OUTPUT, tags=(("b", "2"), ("a", "1")))
     assert job_digest("n", one, "s3://x/", "0") == job_digest("n", other, "s3://x/", "0")
+
+
+def test_a_dealt_object_carries_the_crc32_of_its_bytes(
+    server: RunningFake, s3: Any, tmp_path: Path, client_hooks: list[Any]
+) -> None:
+    """Records dealt line by line (here: CRLF ends) go with the CRC-32 of the bytes the
+    check passed, as the whole object's checksum: S3 refuses a body without it (moto does
+    not check it, so the request sent is what this asserts)."""
+    import base64
+    import zlib
+
+    sent: list[dict[str, Any]] = []
+
+    def recording(service: str, client: Any) -> None:
+        if service == "s3":
+            client.meta.events.register(
+                "provide-client-params.s3.PutObject", lambda params, **_: sent.append(params)
+            )
+
+    client_hooks.append(recording)
+    model_listed(server)
+    lines = [json.dumps(line).encode() for line in records(BODY, 120)]
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    result = submit(server, str(path), "--yes", "--json")
+    assert result.code == 0, result.stderr
+    [job] = json.loads(result.stdout)["jobs"]
+    body = s3.get_object(Bucket="batch-out", Key=key_of(job["objects"][0]["uri"]))["Body"].read()
+    assert body == b"\n".join(lines) + b"\n"
+    [put] = sent
+    assert put["ChecksumCRC32"] == base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()

@@ -6,9 +6,11 @@ Pure state and functions."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,10 +210,16 @@ class InputObject:
     bytes: int = 0
     digest: Any = field(default_factory=hashlib.sha256, repr=False)
     local_file: LocalFile | None = None  # the object is exactly this file, byte for byte
+    crc32: int = 0  # of its bytes, as dealt (S3 refuses an upload of other bytes)
 
     @property
     def sha256(self) -> str:
         return str(self.digest.hexdigest())
+
+    @property
+    def crc32_text(self) -> str:
+        """As S3 takes it: base64 of the big-endian CRC-32."""
+        return base64.b64encode(self.crc32.to_bytes(4, "big")).decode()
 
 
 def object_names(uris: Sequence[str]) -> list[str]:
@@ -272,6 +280,7 @@ class Dealer:
         current.records += 1
         current.bytes += size
         current.digest.update(line + b"\n")
+        current.crc32 = zlib.crc32(b"\n", zlib.crc32(line, current.crc32))
         self.job_records[job] += 1
         self.job_bytes[job] += size
         return len(self.objects) - 1
@@ -377,6 +386,7 @@ class PlannedObject:
     bytes: int
     sha256: str
     local_file: LocalFile | None = None  # uploaded from disk: the object is this whole file
+    crc32: str | None = None  # a dealt object's (a whole file's is its LocalFile's)
 
 
 @dataclass(frozen=True)
@@ -503,7 +513,12 @@ def plan_jobs(
             uri = folder.child(f"{job_name}/{digest[:12]}/").uri
             planned = tuple(
                 PlannedObject(
-                    uri + item.name, item.records, item.bytes, item.sha256, item.local_file
+                    uri + item.name,
+                    item.records,
+                    item.bytes,
+                    item.sha256,
+                    item.local_file,
+                    None if item.local_file is not None else item.crc32_text,
                 )
                 for item in mine
             )
