@@ -613,3 +613,25 @@ def test_a_dealt_object_carries_the_crc32_of_its_bytes(
     assert body == b"\n".join(lines) + b"\n"
     [put] = sent
     assert put["ChecksumCRC32"] == base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+
+
+def test_an_early_upload_that_cannot_be_taken_back_is_said(
+    server: RunningFake, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate refuses after the early upload finished, and the delete is denied: the
+    refusal is still the news (exit 7), and the object left behind is named."""
+    import bjob.aws.s3 as s3_side
+    from bjob.support.exits import BjobError, ExitCode
+
+    def denied(client: Any, location: Any) -> None:
+        raise BjobError("not authorized to call DeleteObject", ExitCode.NOT_AUTHORIZED)
+
+    monkeypatch.setattr(s3_side, "remove_object", denied)
+    model_listed(server)
+    bad = write_jsonl(tmp_path / "bad.jsonl", [*records(BODY, 119), {"recordId": "x"}])
+    refused = submit(server, str(bad), "--yes")
+    assert refused.code == 7, refused.stderr
+    [key] = uploaded(s3)  # left behind, and said so
+    assert f"s3://batch-out/{key}, uploaded while the input was checked, could not be" in (
+        refused.stderr.replace("\n", " ")
+    )

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -175,10 +174,16 @@ def plan_submission(
         plan = _checked_and_planned(
             request, sources, watched, facts, known, model_id, clients, region, now, early
         )
-    except BaseException:
+    except BaseException as failure:
         if early is not None:
-            with contextlib.suppress(BjobError):  # (the failure that stopped it is the news)
+            try:
                 early.abandon()
+            except BjobError as cleanup:  # the failure that stopped it stays the news
+                if isinstance(failure, BjobError):
+                    failure.message += (
+                        f"\n(and {early.uri}, uploaded while the input was checked, could not "
+                        f"be removed: {cleanup.message})"
+                    )
         raise
     kept = {item.uri for job in plan.about.to_create for item in job.objects}
     if early is not None and (early.uri not in plan.about.reused or early.uri not in kept):
