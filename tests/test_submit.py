@@ -89,6 +89,9 @@ def test_a_valid_input_is_one_job(server: RunningFake, s3: Any, tmp_path: Path) 
     key = folder.removeprefix("s3://batch-out/") + "tickets.jsonl"
     assert uploaded(s3) == {key: path.read_bytes()}  # the file, as it is, under its name
     assert request["tags"] == [{"key": "bjob:run", "value": "tickets"}]
+    # Its earlier jobs and the slots in use, each listed once (the upload that began while
+    # the file was checked looked at them, and the plan used what it saw).
+    assert len(server.fake.requests_to("/model-invocation-jobs")) == 2
     assert is_member(request["clientRequestToken"], "tickets")
     arn = server.fake.tokens[request["clientRequestToken"]]
     assert result.stdout.splitlines() == [arn]  # piped: one ARN a line

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from bjob.aws.bedrock import create_job
-from bjob.model.check import CheckReport, Problem
+from bjob.model.check import CheckReport, Limit, Problem
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.models import looks_like_an_id
 from bjob.model.runs import RUN_TAG
@@ -239,10 +239,10 @@ def _checked_and_planned(
     folder = _upload_folder(request.upload_to, settings.output_uri)
     names = object_names([source.uri for source in items])
     objects, read = deal(items, facts, report, lookup, names)
-    summaries = run_summaries(run, clients, region)
+    summaries = early.summaries if early is not None else run_summaries(run, clients, region)
     name = request.name
     if run not in name:  # (retry --name X: X's jobs are not all in the run's listing)
-        summaries += run_summaries(name, clients, region)
+        summaries = [*summaries, *run_summaries(name, clients, region)]
     if request.retry_of is not None:
         name = free_retry_name(request.retry_of, run, objects, settings, folder, summaries)
     check_settings(settings, [name])
@@ -255,7 +255,7 @@ def _checked_and_planned(
         early.wait()  # then the looks find it, as bjob's own upload of those bytes
         early.unchanged()
     reused = look_at_objects(missing, clients, region)
-    quota, in_use = slots_in_use(lookup, clients, region, now)
+    quota, in_use = early.slots if early is not None else slots_in_use(lookup, clients, region, now)
     label = lookup.model.name
     about = SubmissionPlan(
         f"{label} ({settings.model_id})" if label else settings.model_id,
@@ -279,8 +279,18 @@ class _Early:
     will be, uploaded while the check reads it. Kept only if the plan turns out to be that
     very object (same bytes, same place); otherwise, or if anything fails, taken back."""
 
-    def __init__(self, uri: str, upload: Upload, client: Any, facts: FileFacts) -> None:
+    def __init__(
+        self,
+        uri: str,
+        upload: Upload,
+        client: Any,
+        facts: FileFacts,
+        summaries: list[dict[str, Any]],
+        slots: tuple[Limit, int],
+    ) -> None:
         self.uri, self.upload, self.client = uri, upload, client
+        # What was looked at before it began, not asked of AWS a second time by the plan.
+        self.summaries, self.slots = summaries, slots
         self.sha256 = str(facts.digest.hexdigest())
         self.facts = facts  # the file's bytes, read before the upload began
         self.finished = False
@@ -347,8 +357,9 @@ def _early_upload(
     settings = _with_run_tag(replace(request.settings, model_id=known.model.for_jobs), run)
     folder = _upload_folder(request.upload_to, settings.output_uri)
     [job] = plan_jobs([whole], request.name, run, settings, folder, None)
+    summaries = run_summaries(run, clients, region)
     try:
-        if existing_parts([job], request.name, run, run_summaries(run, clients, region)):
+        if existing_parts([job], request.name, run, summaries):
             return None
         check_buckets([job], settings, clients, region)
         if look_at_objects([job], clients, region):
@@ -368,7 +379,7 @@ def _early_upload(
         kms_key=settings.kms_key,
         crc32=whole.local_file.crc32,
     )
-    return _Early(planned.uri, upload, client, facts)
+    return _Early(planned.uri, upload, client, facts, summaries, (quota, in_use))
 
 
 def _no_stdin() -> IO[bytes]:
