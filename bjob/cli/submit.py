@@ -24,7 +24,6 @@ from bjob.cli.options import (
     WatchAfterOption,
     WatchTimeoutOption,
     YesOption,
-    checked_invocation_type,
     connection_options,
 )
 from bjob.cli.run import aws_clients, run_command
@@ -148,25 +147,27 @@ def submit(
     """
 
     def body(env: Environment) -> ExitCode:
-        from bjob.model.locations import folder_uri
-        from bjob.model.submit import JobSettings, parse_tags
+        from bjob.model.submit import parse_tags
         from bjob.render.jsonout import compile_query
         from bjob.usecases.submit import new_submission
 
-        settings = JobSettings(
-            model_id=model,
-            role_arn=role,
-            output_uri=folder_uri(output, "--output"),
-            invocation_type=checked_invocation_type(invocation_type),
+        request = new_submission(
+            inputs,
+            model=model,
+            role=role,
+            output=output,
+            invocation_type=invocation_type,
             timeout_hours=timeout_hours,
             kms_key=kms_key,
-            subnets=tuple(subnet or ()),
-            security_groups=tuple(security_group or ()),
+            subnets=subnet or (),
+            security_groups=security_group or (),
             tags=parse_tags(tag or []),
+            name=name,
+            upload_to=upload_to,
+            strict=strict,
+            # Nothing will be asked (--yes): the upload may begin while the input is checked.
+            early=yes and not dry_run,
         )
-        # Nothing will be asked (--yes): the upload may begin while the input is checked.
-        early = yes and not dry_run
-        request = new_submission(inputs, settings, name, upload_to, strict=strict, early=early)
         clients = aws_clients(ctx)
         follow = follow_settings(watch, interval, timeout)
         return run_submission(

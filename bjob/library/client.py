@@ -36,10 +36,9 @@ from bjob.library.values import (
 from bjob.model.durations import parse_duration
 from bjob.model.environment import Environment
 from bjob.model.identifiers import JobRef
-from bjob.model.locations import folder_uri
 from bjob.model.results import Prices, parse_prices
 from bjob.model.runs import run_name_of_ref, split_run_refs
-from bjob.model.submit import JobSettings, checked_invocation_type
+from bjob.model.submit import checked_invocation_type
 from bjob.model.track import JobTrack
 from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.answers import AnswerMode, walk_records
@@ -351,19 +350,23 @@ class Client:
         texts = [inputs] if isinstance(inputs, str) else list(inputs)
         if not texts:
             raise BjobError("give one or more inputs to submit", ExitCode.USAGE)
-        settings = JobSettings(
-            model_id=model,
-            role_arn=role,
-            output_uri=folder_uri(output, "--output"),
-            invocation_type=checked_invocation_type(invocation_type),
+        request = new_submission(
+            texts,
+            model=model,
+            role=role,
+            output=output,
+            invocation_type=invocation_type,
             timeout_hours=timeout_hours,
             kms_key=kms_key,
-            subnets=tuple(subnets),
-            security_groups=tuple(security_groups),
+            subnets=subnets,
+            security_groups=security_groups,
             tags=tuple((tags or {}).items()),
+            name=name,
+            upload_to=upload_to,
+            strict=strict,
+            # Nothing is asked: the upload may begin while the input is checked, as with --yes.
+            early=not dry_run,
         )
-        # Nothing is asked: the upload may begin while the input is checked, as with --yes.
-        request = new_submission(texts, settings, name, upload_to, strict=strict, early=not dry_run)
         return self._submitted(request, self._clients, self._clients.default_region(), dry_run)
 
     def stop(self, refs: str | Sequence[str], *, dry_run: bool = False) -> StopResult:

@@ -95,18 +95,37 @@ class SubmitRequest:
 
 def new_submission(
     inputs: Sequence[str],
-    settings: JobSettings,
+    *,
+    model: str,
+    role: str,
+    output: str,
+    invocation_type: str,
+    timeout_hours: int | None,
+    kms_key: str | None,
+    subnets: Sequence[str],
+    security_groups: Sequence[str],
+    tags: Sequence[tuple[str, str]],
     name: str | None,
     upload_to: str | None,
-    *,
     strict: bool,
     early: bool,
 ) -> SubmitRequest:
-    """A submission as a user asks for it (the CLI and the library): --upload-to checked,
-    the name the first input's unless given."""
+    """A submission as a user asks for it (the CLI and the library): the S3 folders and the
+    invocation type checked, the name the first input's unless given."""
     from bjob.model.locations import folder_uri
-    from bjob.model.submit import default_name
+    from bjob.model.submit import checked_invocation_type, default_name
 
+    settings = JobSettings(
+        model_id=model,
+        role_arn=role,
+        output_uri=folder_uri(output, "--output"),
+        invocation_type=checked_invocation_type(invocation_type),
+        timeout_hours=timeout_hours,
+        kms_key=kms_key,
+        subnets=tuple(subnets),
+        security_groups=tuple(security_groups),
+        tags=tuple(tags),
+    )
     if upload_to is not None:
         folder_uri(upload_to, "--upload-to")
     name = name or default_name(inputs[0])
