@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 
-from common import OFFLINE_ENV, aws_executable, bjob_executable, measure_with_memory, moto_s3
+from common import OFFLINE_ENV, aws_download_command, bjob_executable, measure_with_memory, moto_s3
 from results import FILES, record_lines
 
 from tests.fakebedrock import RunningFake, make_job
@@ -88,19 +88,9 @@ def main() -> None:
         ]
         name = f"bjob answers -o ({args.format})"
         commands = {name: bjob}
-        aws = aws_executable()
-        if aws:
-            commands["aws s3 cp --recursive"] = [
-                aws,
-                "s3",
-                "cp",
-                "--recursive",
-                "--quiet",
-                f"s3://{BUCKET}/jobs/{JOB_ID}/",
-                os.path.join(scratch, "copy"),
-                "--region",
-                "us-east-1",
-            ]
+        download = aws_download_command(f"s3://{BUCKET}/jobs/{JOB_ID}/", f"{scratch}/copy")
+        if download is not None:
+            commands["aws s3 cp --recursive"] = download
         times, peaks = measure_with_memory(commands, env, args.runs)
         with open(target, "rb") as written:
             lines = sum(1 for _ in written)

@@ -42,6 +42,15 @@ def aws_executable() -> str | None:
     return found
 
 
+def aws_download_command(folder_uri: str, target: str) -> list[str] | None:
+    """`aws s3 cp --recursive` of a job's output folder, the baseline of the benches that read
+    outputs; None where the AWS CLI is not installed."""
+    aws = aws_executable()
+    if not aws:
+        return None
+    return [aws, "s3", "cp", "--recursive", "--quiet", folder_uri, target, "--region", "us-east-1"]
+
+
 def instructions(command: list[str]) -> int | None:
     """Instructions the command executes, counted by callgrind: unlike wall time on a shared
     machine, the same from run to run. None where valgrind is not installed."""

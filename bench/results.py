@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 
-from common import OFFLINE_ENV, aws_executable, bjob_executable, measure_with_memory, moto_s3
+from common import OFFLINE_ENV, aws_download_command, bjob_executable, measure_with_memory, moto_s3
 
 from tests.fakebedrock import RunningFake, make_job
 
@@ -118,19 +117,9 @@ def main() -> None:
         counted = json.loads(check.stdout)["records"]
         print(f"bjob counts: {counted}")
         commands = {"bjob results --json": bjob}
-        aws = aws_executable()
-        if aws:
-            commands["aws s3 cp --recursive"] = [
-                aws,
-                "s3",
-                "cp",
-                "--recursive",
-                "--quiet",
-                f"s3://{BUCKET}/jobs/{JOB_ID}/",
-                os.path.join(scratch, "copy"),
-                "--region",
-                "us-east-1",
-            ]
+        download = aws_download_command(f"s3://{BUCKET}/jobs/{JOB_ID}/", f"{scratch}/copy")
+        if download is not None:
+            commands["aws s3 cp --recursive"] = download
         times, peaks = measure_with_memory(commands, env, args.runs)
     moto.stop()
     bjob_peak = max(peaks["bjob results --json"])
