@@ -22,16 +22,21 @@ from common import OFFLINE_ENV, bjob_executable, measure_with_memory
 from tests.fakebedrock import RunningFake, bedrock_price_list, foundation_model
 
 
+def priced(bedrock: RunningFake) -> None:
+    """The model listed, its batch prices in the Price List, CountTokens counting for it."""
+    bedrock.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
+    bedrock.fake.products += bedrock_price_list()
+    bedrock.fake.product_page_size = 100
+    bedrock.fake.token_counting_models.add(HAIKU)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--records", type=int, default=50_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch, RunningFake() as bedrock:
-        bedrock.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
-        bedrock.fake.products += bedrock_price_list()
-        bedrock.fake.product_page_size = 100
-        bedrock.fake.token_counting_models.add(HAIKU)
+        priced(bedrock)
         path = os.path.join(scratch, "records.jsonl")
         size = write_input(path, args.records)
         print(f"{args.records:,} records, {size / 1e6:.0f} MB")

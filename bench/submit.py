@@ -17,18 +17,11 @@ import tempfile
 
 from check import HAIKU, write_input
 from common import OFFLINE_ENV, aws_executable, bjob_executable, moto_s3, run_measured
+from cost import priced
 
-from tests.fakebedrock import RunningFake, bedrock_price_list, foundation_model
+from tests.fakebedrock import RunningFake
 
 BUCKET = "bench-submit"
-
-
-def priced(bedrock: RunningFake) -> None:
-    """The model listed, its batch prices in the Price List, CountTokens counting for it."""
-    bedrock.fake.foundation_models.append(foundation_model(HAIKU, "Claude 3 Haiku"))
-    bedrock.fake.products += bedrock_price_list()
-    bedrock.fake.product_page_size = 100
-    bedrock.fake.token_counting_models.add(HAIKU)
 
 
 def main() -> None:
