@@ -1,9 +1,10 @@
 """Time `bjob show --json` against the AWS CLI and a minimal boto3 script, same call, same
 fake Bedrock server on 127.0.0.1. A benchmark to run by hand, not a test.
 
-    python bench/show_startup.py [--runs 15]
+    python bench/show_startup.py [--runs 15] [--instructions]
 
-Bar: bjob within 1.15x of the minimal boto3 script.
+Bar (issue 25): bjob no slower than the minimal boto3 script (1.0x). --instructions also
+compares instruction counts (valgrind), which do not drift with the machine's load.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import aws_executable, bjob_executable, median_seconds, report
+from common import aws_executable, bjob_executable, instructions, median_seconds, report
 
 from tests.fakebedrock import RunningFake, make_job
 
@@ -28,6 +29,7 @@ print(json.dumps(response, indent=2, default=str))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--instructions", action="store_true", help="count with callgrind too")
     args = parser.parse_args()
     with RunningFake() as server:
         server.fake.add_job(make_job(JOB_ID, "InProgress"))
@@ -47,9 +49,18 @@ def main() -> None:
                 *common,
             ]
         results = median_seconds(commands, args.runs)
+        counts = (
+            {name: instructions(command) for name, command in list(commands.items())[:2]}
+            if args.instructions
+            else {}
+        )
     report(results, "minimal boto3 script", args.runs)
     ratio = results["bjob show --json"] / results["minimal boto3 script"]
-    print(f"bjob / minimal boto3 = {ratio:.2f} (bar 1.15): {'ok' if ratio <= 1.15 else 'OVER'}")
+    print(f"bjob / minimal boto3 = {ratio:.2f} (bar 1.0): {'ok' if ratio <= 1.0 else 'OVER'}")
+    bjob_count, boto3_count = counts.get("bjob show --json"), counts.get("minimal boto3 script")
+    if bjob_count and boto3_count:
+        ratio_count = bjob_count / boto3_count
+        print(f"  in instructions: {bjob_count:,} / {boto3_count:,} = {ratio_count:.2f}")
 
 
 if __name__ == "__main__":

@@ -203,6 +203,24 @@ def test_cache_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cache_path() == Path(os.environ["HOME"]) / ".cache" / "bjob" / "jobs.json"
 
 
+@pytest.mark.parametrize("xdg_cache_home", [None, "", "  ", "/x/cache", "relative/cache"])
+def test_cache_folder_follows_the_xdg_rule(
+    monkeypatch: pytest.MonkeyPatch, xdg_cache_home: str | None
+) -> None:
+    """bjob works out the folder itself on Linux (platformdirs' import slows every start-up):
+    $XDG_CACHE_HOME when it is an absolute path (the XDG spec ignores any other), else
+    ~/.cache — the folder the installed platformdirs names too."""
+    from platformdirs import user_cache_dir
+
+    if xdg_cache_home is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg_cache_home)
+    home_cache = Path.home() / ".cache/bjob"
+    expected = Path("/x/cache/bjob") if xdg_cache_home == "/x/cache" else home_cache
+    assert cache_path().parent == expected == Path(user_cache_dir("bjob", appauthor=False))
+
+
 def test_durations_and_intervals_offer_values_not_file_names() -> None:
     assert bash_complete("bjob watch --interval ") == ["30", "60", "300"]
     assert bash_complete("bjob watch --timeout 4") == ["45m"]

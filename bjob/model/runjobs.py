@@ -1,5 +1,5 @@
-"""A run's jobs put in order (its parts, then its retries, as they were made), which run a job
-belongs to (from its name and token: no call), and the whole run's progress. Pure.
+"""A run's jobs put in order (its parts, then its retries, as they were made) and the whole
+run's progress. Pure. (Which run a job belongs to is model/runs.run_of.)
 
 Parts are named NAME (one part) or NAME-1, NAME-2...; retries NAME-retry-1 (split:
 NAME-retry-1-1, NAME-retry-1-2), NAME-retry-2... (model/runs.py says what makes a member).
@@ -13,26 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bjob.model.job import Job
-from bjob.model.runs import is_member
 
 _PART = re.compile(r"^-(\d+)$")
 _RETRY = re.compile(r"^-retry-(\d+)(?:-(\d+))?$")
-
-
-def run_of(name: str | None, token: str | None) -> str | None:
-    """The run a job belongs to: the part of its name, up to a hyphen, whose hash its token
-    carries (the longest such, as a run's own name may hold hyphens); None for a job bjob
-    did not submit as part of a run."""
-    if not name or not token or not token.startswith("bjob-"):
-        return None
-    candidate = name
-    while True:
-        if is_member(token, candidate):
-            return candidate
-        cut = candidate.rfind("-")
-        if cut <= 0:
-            return None
-        candidate = candidate[:cut]
 
 
 @dataclass(frozen=True)

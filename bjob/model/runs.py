@@ -32,6 +32,22 @@ def is_member(token: object, run: str) -> bool:
     return isinstance(token, str) and token.startswith(run_token_prefix(run))
 
 
+def run_of(name: str | None, token: str | None) -> str | None:
+    """The run a job belongs to: the part of its name, up to a hyphen, whose hash its token
+    carries (the longest such, as a run's own name may hold hyphens); None for a job bjob
+    did not submit as part of a run."""
+    if not name or not token or not token.startswith("bjob-"):
+        return None
+    candidate = name
+    while True:
+        if is_member(token, candidate):
+            return candidate
+        cut = candidate.rfind("-")
+        if cut <= 0:
+            return None
+        candidate = candidate[:cut]
+
+
 def run_name_of_ref(text: str) -> str | None:
     """NAME for a `run:NAME` argument, else None (a job ARN, id, name or file)."""
     if text.startswith(RUN_REF_PREFIX):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bjob.model.job import Job
-from bjob.model.runjobs import run_of
+from bjob.model.runs import run_of
 from bjob.support.exits import BjobError, ExitCode
 
 

@@ -23,7 +23,7 @@ from bjob.model.environment import Environment
 from bjob.model.job import Job
 from bjob.model.locations import output_folder
 from bjob.model.models import base_model_id
-from bjob.model.runjobs import run_of
+from bjob.model.runs import run_of
 from bjob.render.terminal import inert, wants_style
 from bjob.support.exits import BjobError
 

@@ -9,6 +9,8 @@ The folder is platformdirs' user cache folder: $XDG_CACHE_HOME/bjob or ~/.cache/
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ from bjob.support.localfiles import atomic_file
 
 
 def cache_dir() -> Path:
+    if sys.platform.startswith("linux"):
+        # The XDG rule platformdirs follows (a relative $XDG_CACHE_HOME is ignored), without
+        # its import: ~3 ms of every `show`'s start-up.
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        return Path(base if os.path.isabs(base) else os.path.expanduser("~/.cache")) / "bjob"
     from platformdirs import user_cache_dir  # start-up: only where a cache is used
 
     return Path(user_cache_dir("bjob", appauthor=False))
