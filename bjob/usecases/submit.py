@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from bjob.model.submit import (
     plan_jobs,
     shard_limits,
 )
+from bjob.support.concurrent import brisk_switching, in_background
 from bjob.support.exits import BjobError, ExitCode
 from bjob.usecases.check import Sources, check_input, find_sources
 from bjob.usecases.cost import CostCounter
@@ -174,13 +175,31 @@ def plan_submission(
             "folder or an S3 URI, not a stream",
             ExitCode.USAGE,
         )
+    facts_ahead = _facts_ahead(request, sources)  # read while the model is looked up
+    # Reading in the background, then checking while uploading: threads moving bytes
+    # alongside one that parses.
+    with brisk_switching() if facts_ahead is not None else nullcontext():
+        return _planned(request, sources, facts_ahead, clients, region, now)
+
+
+def _planned(
+    request: SubmitRequest,
+    sources: Sources,
+    facts_ahead: Callable[[], FileFacts | None] | None,
+    clients: AwsClients,
+    region: str,
+    now: datetime,
+) -> Plan:
+    settings = request.settings
     known = (
         None
         if looks_like_an_id(settings.model_id) and not request.early
         else lookup_model(settings.model_id, lambda: clients)
     )
     model_id = known.model.for_jobs if known is not None else settings.model_id
-    early = _early_upload(request, sources, known, clients, region, now) if known else None
+    early = None
+    if known is not None and facts_ahead is not None:
+        early = _early_upload(request, facts_ahead, known, clients, region, now)
     if early is not None:  # the file was read for it: the check reads it as it is
         facts, watched = [early.facts], sources
     else:  # each local file's bytes hashed as the check reads them
@@ -341,9 +360,29 @@ class _Early:
         remove_object(self.client, location)
 
 
+def _facts_ahead(request: SubmitRequest, sources: Sources) -> Callable[[], FileFacts | None] | None:
+    """For an upload that may begin before the check (--yes, one local file), the file's
+    facts, read in the background from now on (None: it could not be read; the check will
+    say why)."""
+    items = sources.items
+    if not request.early or len(items) != 1 or request.retry_of is not None:
+        return None
+    path = items[0].uri
+    if path.startswith("s3://") or not os.path.isfile(path):
+        return None
+
+    def read() -> FileFacts | None:
+        try:
+            return read_facts(path)
+        except OSError:
+            return None
+
+    return in_background(read)
+
+
 def _early_upload(
     request: SubmitRequest,
-    sources: Sources,
+    facts_ahead: Callable[[], FileFacts | None],
     known: ModelLookup,
     clients: AwsClients,
     region: str,
@@ -355,13 +394,15 @@ def _early_upload(
     check then decides, as ever; the plan, made again from it, keeps or takes back this."""
     from bjob.aws.s3 import start_upload
 
-    items = sources.items
-    if not request.early or len(items) != 1 or request.retry_of is not None:
+    # What needs no bytes of the file is asked while its facts are still being read.
+    run = request.run or request.name
+    summaries = run_summaries(run, clients, region)
+    quota, in_use = slots_in_use(known, clients, region, now)
+    client = clients.client("s3", region)
+    facts = facts_ahead()
+    if facts is None or int(quota.value) - in_use < 1:
         return None
-    path = items[0].uri
-    if path.startswith("s3://") or not os.path.isfile(path):
-        return None
-    facts = read_facts(path)
+    path = facts.path
     limits = shard_limits(known.limits)
     records = facts.newlines
     fits = limits.min_records <= records <= min(limits.max_records, limits.file_records)
@@ -372,11 +413,9 @@ def _early_upload(
     [name] = object_names([path])
     whole = InputObject(0, 0, name, records, facts.size, facts.digest)
     whole.local_file = LocalFile(path, facts.crc32_text, facts.signature)
-    run = request.run or request.name
     settings = _with_run_tag(replace(request.settings, model_id=known.model.for_jobs), run)
     folder = _upload_folder(request.upload_to, settings.output_uri)
     [job] = plan_jobs([whole], request.name, run, settings, folder, None)
-    summaries = run_summaries(run, clients, region)
     try:
         if existing_parts([job], request.name, run, summaries):
             return None
@@ -385,11 +424,7 @@ def _early_upload(
             return None
     except BjobError:
         return None  # the plan will say why, in its own words
-    quota, in_use = slots_in_use(known, clients, region, now)
-    if int(quota.value) - in_use < 1:
-        return None
     [planned] = job.objects
-    client = clients.client("s3", region)
     upload = start_upload(
         client,
         parse_s3_uri(planned.uri),
