@@ -153,45 +153,32 @@ def _watch(
 ) -> WatchResult:
     from bjob.render.watchview import print_retry, ring_bell, watch_display
     from bjob.usecases.remember import remember_jobs
-    from bjob.usecases.watch import WatchResult, follow_jobs, judged_on_records, watch_targets
+    from bjob.usecases.watch import WatchResult, watch
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
-    targets = watch_targets(
-        refs,
-        runs,
-        clients,
-        env,
-        settings,
-        lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
-    )
-    if targets.errors:
-        code = report(env, targets.errors)
-        return WatchResult((), code, code)
-    jobs = list(targets.jobs)
-    if not jobs and not runs:
-        print("no active jobs to watch", file=env.stderr)
-        return WatchResult((), ExitCode.OK, closing(ExitCode.OK) if closing else ExitCode.OK)
-    if runs:
-        closing = judged_on_records(
-            runs,
-            targets.plain,
-            clients,
-            lambda outcome: print(run_outcome_line(outcome), file=env.stderr),
-            closing,
-        )
-    remember_jobs(jobs)
     try:
-        if not jobs:  # every job of the runs has ended: their records decide at once
-            code = closing(ExitCode.OK) if closing else ExitCode.OK
-            return WatchResult((), ExitCode.OK, code)
-        with watch_display(
-            env, json_output=json_output, query=query, on_stderr=on_stderr
-        ) as display:
-            return follow_jobs(jobs, clients, display, env, settings, closing)
+        watched = watch(
+            refs,
+            runs,
+            clients,
+            env,
+            settings,
+            lambda: watch_display(env, json_output=json_output, query=query, on_stderr=on_stderr),
+            on_retry=lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
+            on_run_outcome=lambda outcome: print(run_outcome_line(outcome), file=env.stderr),
+            on_following=remember_jobs,
+            closing=closing,
+        )
     finally:
         if bell:
             ring_bell(env)
+    if watched.result is None:
+        code = report(env, watched.errors)
+        return WatchResult((), code, code)
+    if not watched.result.jobs and not runs:
+        print("no active jobs to watch", file=env.stderr)
+    return watched.result
 
 
 def run_outcome_line(outcome: RunOutcome) -> str:

@@ -15,7 +15,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,7 +58,7 @@ from bjob.usecases.runs import (
 )
 from bjob.usecases.stop import stop, stop_targets
 from bjob.usecases.submit import SubmitRequest, new_submission, submit_jobs
-from bjob.usecases.watch import WatchSettings, follow_jobs, judged_on_records, watch_targets
+from bjob.usecases.watch import WatchSettings, watch
 
 OnChange = Callable[[JobChange], None]
 
@@ -219,20 +219,21 @@ class Client:
         )
         runs, others = split_run_refs(texts)
         env = self._environment(clock, sleep, jitter)
-        targets = watch_targets(
-            _job_refs(others), runs, self._clients, env, settings, lambda error, delay: None
-        )
-        if targets.errors:
-            raise _worst(targets.errors)
-        closing = None
         ended: list[RunOutcome] = []
-        if runs:
-            closing = judged_on_records(runs, targets.plain, self._clients, ended.append, None)
-        if not targets.jobs:  # nothing active; or every job of the runs has ended
-            code = closing(ExitCode.OK) if closing else ExitCode.OK
-            return WatchOutcome((), (), code, tuple(ended))
         display = _Changes(on_change, env.now)
-        result = follow_jobs(targets.jobs, self._clients, display, env, settings, closing)
+        watched = watch(
+            _job_refs(others),
+            runs,
+            self._clients,
+            env,
+            settings,
+            lambda: nullcontext(display),
+            on_retry=lambda error, delay: None,
+            on_run_outcome=ended.append,
+        )
+        if watched.result is None:
+            raise _worst(watched.errors)
+        result = watched.result
         return WatchOutcome(result.jobs, tuple(display.changes), result.code, tuple(ended))
 
     def results(self, ref: str, *, prices: str | Prices | None = None) -> ResultsReport:

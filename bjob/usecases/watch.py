@@ -8,6 +8,7 @@ a network, a terminal or real time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -301,3 +302,43 @@ def judged_on_records(
         return then(code) if then is not None else code
 
     return judged
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A whole watch's end: how it ended (`result`), or, when some job could not be loaded,
+    those errors (then nothing was followed and `result` is None)."""
+
+    result: WatchResult | None
+    errors: tuple[BjobError, ...] = ()
+
+
+def watch(
+    refs: Sequence[JobRef],
+    runs: Sequence[str],
+    clients: AwsClients,
+    env: Environment,
+    settings: WatchSettings,
+    display: Callable[[], AbstractContextManager[WatchDisplay]],
+    *,
+    on_retry: Retrying,
+    on_run_outcome: Callable[[RunOutcome], None],
+    on_following: Callable[[Sequence[Job]], None] = lambda jobs: None,
+    closing: Closing | None = None,
+) -> Watched:
+    """`bjob watch`: the jobs named (none: every active job; `run:NAME`s: each run's
+    unfinished jobs) followed until they end, shown by `display()`. A run's outcome is
+    judged on its records (`on_run_outcome` hears each); `on_following` hears of the jobs
+    before they are followed. Nothing to follow (no active job, or every job of the runs
+    has ended) is an end at once."""
+    targets = watch_targets(refs, runs, clients, env, settings, on_retry)
+    if targets.errors:
+        return Watched(None, targets.errors)
+    if runs:
+        closing = judged_on_records(runs, targets.plain, clients, on_run_outcome, closing)
+    if not targets.jobs:
+        code = closing(ExitCode.OK) if closing else ExitCode.OK
+        return Watched(WatchResult((), ExitCode.OK, code))
+    on_following(targets.jobs)
+    with display() as shown:
+        return Watched(follow_jobs(targets.jobs, clients, shown, env, settings, closing))
