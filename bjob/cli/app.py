@@ -117,9 +117,10 @@ def main() -> None:
 
 def _leave(code: int) -> NoReturn:
     """Exit without tearing the interpreter down: freeing botocore's models and the rest
-    object by object took 60 ms of `show --json`'s 0.4 s, 0.1 s after a submit. Everything
-    bjob writes is closed by now; the standard streams are flushed here. Where a worker
-    thread is still running, or a stream cannot be flushed, the usual exit decides."""
+    object by object takes up to 0.1 s after the work is done (a third of `show`'s own
+    time). Everything bjob writes is closed by now; the standard streams are flushed
+    here. Where a worker thread is still running, or a stream cannot be flushed, the usual
+    exit decides."""
     others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     if any(thread.is_alive() and not thread.daemon for thread in others):
         raise SystemExit(code)
