@@ -6,9 +6,8 @@ import gc
 import importlib
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterable
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
@@ -104,29 +103,7 @@ def main() -> None:
     # command): build just the command asked for; help, completion and typos get them all.
     asked = sys.argv[1:2]
     completing = "_BJOB_COMPLETE" in os.environ
-    try:
-        if asked and asked[0] in COMMANDS and not completing:
-            build_app(asked)(prog_name="bjob")
-        else:  # completion needs every command's options; help, --version and typos need none
-            build_app(listed_only=not completing)(prog_name="bjob")
-    except SystemExit as end:
-        if end.code is None or isinstance(end.code, int):
-            _leave(end.code or 0)
-        raise
-
-
-def _leave(code: int) -> NoReturn:
-    """Exit without tearing the interpreter down: freeing botocore's models and the rest
-    object by object takes up to 0.1 s after the work is done (a third of `show`'s own
-    time). Everything bjob writes is closed by now; the standard streams are flushed
-    here. Where a worker thread is still running, or a stream cannot be flushed, the usual
-    exit decides."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
-    if any(thread.is_alive() and not thread.daemon for thread in others):
-        raise SystemExit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        raise SystemExit(code) from None
-    os._exit(code)
+    if asked and asked[0] in COMMANDS and not completing:
+        build_app(asked)(prog_name="bjob")
+    else:  # completion needs every command's options; help, --version and typos need none
+        build_app(listed_only=not completing)(prog_name="bjob")
