@@ -39,7 +39,7 @@ from bjob.model.answers import (
 from bjob.model.job import Job
 from bjob.model.join import InputKey, Join
 from bjob.model.locations import S3Location, input_location, output_folder
-from bjob.model.results import FileOutcomes, Record, Tally, classify_line
+from bjob.model.results import FileOutcomes, Record, Tally, classify_document
 from bjob.model.words import counted, plural
 from bjob.support.concurrent import Cancel, map_all, run_all
 from bjob.support.exits import BjobError, ExitCode
@@ -117,17 +117,20 @@ def _read_output(s3: JobS3, item: S3Object, mode: AnswerMode, cancel: Cancel) ->
 
     def attempt() -> _OutputRead:
         read = _OutputRead(Tally(), FileOutcomes(), {}, {})
-        parsed: list[Any] = [None]
-
-        def loads(raw: bytes) -> Any:
-            parsed[0] = orjson.loads(raw)
-            return parsed[0]
-
+        succeeded, keep = read.outcomes.succeeded, read.keep
         for number, line in enumerate(s3.lines(item.location, s3.output_owner, cancel), 1):
             if not line or line.isspace():
                 continue
             try:
-                record = classify_line(line, loads)
+                document = orjson.loads(line)
+                if mode.text and not mode.raw and _answered(document):
+                    # A success, as classify_line would call it: its answer kept at once.
+                    record_id = document.get("recordId")
+                    if isinstance(record_id, str):
+                        succeeded[record_id] = succeeded.get(record_id, 0) + 1
+                        keep(record_id, False, extract(document["modelOutput"]))
+                    continue
+                record = classify_document(document)
             except (ValueError, RecursionError):
                 read.tally.add_unreadable(f"{name}:{number}")
                 continue
@@ -140,13 +143,19 @@ def _read_output(s3: JobS3, item: S3Object, mode: AnswerMode, cancel: Cancel) ->
             if not record.failed and mode.text:
                 # The answer's strings are kept as the parse made them: a copy per record
                 # (an orjson.dumps of them, say) would hold several times their size.
-                output = parsed[0]["modelOutput"]
+                output = document["modelOutput"]
                 found = extract(output, record.stop_reason)
                 kept = found if not mode.raw else _Raw(found, output)
             read.keep(record.record_id, record.failed, kept)
         return read
 
     return read_again(attempt)
+
+
+def _answered(document: Any) -> bool:
+    """Whether classify_line calls the parsed line a success (a JSON object with a
+    modelOutput and no error)."""
+    return type(document) is dict and document.get("error") is None and "modelOutput" in document
 
 
 @dataclass
