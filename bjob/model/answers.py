@@ -279,6 +279,18 @@ class CsvRows:
         self._rows.append(row)
         self.size += len(row)
 
+    def add_answer(self, record_id: str | None, found: Extracted, job: str | None) -> None:
+        """An ok answer's row with its text (not an embedding), without --raw: add's
+        cells for answer_csv_cells of its line, made at once."""
+        tokens_in, tokens_out = found.input_tokens, found.output_tokens
+        row = (
+            f"{_csv_field(record_id)},ok,{_csv_field(found.text)},"
+            f"{_csv_field(found.stop_reason)},{'' if tokens_in is None else tokens_in},"
+            f"{'' if tokens_out is None else tokens_out},,{_csv_field(job)}\r\n"
+        )
+        self._rows.append(row)
+        self.size += len(row)
+
     def add_header(self, raw: bool) -> None:
         self.add(list(CSV_HEADER) + ([RAW_COLUMN] if raw else []))
 

@@ -486,7 +486,8 @@ class AnswerWriter:
     def __init__(self, write: Callable[[bytes], object], fmt: str, raw: bool) -> None:
         self._write, self._raw, self._csv = write, raw, fmt == "csv"
         self._rows = CsvRows() if self._csv else None
-        self._held: list[bytes] = []
+        self._documents: list[dict[str, Any]] = []  # JSON lines to make, in one call
+        self._held: list[bytes] = []  # JSON lines made, in order after _documents'
         self._size = 0
         self.lines = 0
         if self._rows is not None:
@@ -499,8 +500,14 @@ class AnswerWriter:
     def __call__(self, location: S3Location, number: int, answer: Answer) -> None:
         self.lines += 1
         found = answer.extracted
-        if self._rows is None and found is not None and found.embedding is None and not self._raw:
-            line = orjson.dumps(  # the common line, made at once (answer.to_dict's, key for key)
+        rows = self._rows
+        if found is not None and found.embedding is None and not self._raw:
+            if rows is not None:
+                rows.add_answer(answer.record_id, found, answer.job)
+                if rows.size >= HELD_BYTES:
+                    self.flush()
+                return
+            self._documents.append(  # the common line, made at once (to_dict's, key for key)
                 {
                     "recordId": answer.record_id,
                     "status": answer.status,
@@ -510,35 +517,62 @@ class AnswerWriter:
                     "output_tokens": found.output_tokens,
                     "error": None,
                     "job": answer.job,
-                },
-                option=orjson.OPT_APPEND_NEWLINE,
+                }
             )
-            self._held.append(line)
-            self._size += len(line)
+            self._size += _LINE_BYTES + (len(found.text) if found.text is not None else 0)
             if self._size >= HELD_BYTES:
                 self.flush()
             return
         document = answer.to_dict(self._raw)
-        if self._rows is not None:
-            self._rows.add(answer_csv_cells(document, _json_text, self._raw))
-            if self._rows.size >= HELD_BYTES:
+        if rows is not None:
+            rows.add(answer_csv_cells(document, _json_text, self._raw))
+            if rows.size >= HELD_BYTES:
                 self.flush()
-        else:
-            self._hold(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
+        elif found is None:  # failed, missing, pending: a line of scalars (and the error's)
+            self._documents.append(document)
+            self._size += _LINE_BYTES
+            if self._size >= HELD_BYTES:
+                self.flush()
+        else:  # an embedding, or --raw: made now, whatever its size
+            self._made()
+            line = orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
+            self._held.append(line)
+            self._size += len(line)
+            if self._size >= HELD_BYTES:
+                self.flush()
 
-    def _hold(self, data: bytes) -> None:
-        self._held.append(data)
-        self._size += len(data)
-        if self._size >= HELD_BYTES:
-            self.flush()
+    def _made(self) -> None:
+        if self._documents:
+            self._held.append(json_lines(self._documents))
+            self._documents.clear()
 
     def flush(self) -> None:
         if self._rows is not None and self._rows.size:
             self._write(self._rows.take())
+        self._made()
         if self._held:
-            self._write(b"".join(self._held))
+            self._write(b"".join(self._held) if len(self._held) > 1 else self._held[0])
             self._held.clear()
-            self._size = 0
+        self._size = 0
+
+
+_LINE_BYTES = 200  # a line's size but its text's, near enough to hold about a megabyte
+_BETWEEN = b'},{"recordId":'  # where one line ends and the next begins, in a JSON array of them
+
+
+def json_lines(documents: list[dict[str, Any]]) -> bytes:
+    """The answers' lines, each exactly orjson.dumps(document) and a newline, made in one
+    call (one call a line costs several times as much, most of it in memory the calls take
+    and give back). Each document starts with its recordId and holds no object but scalars
+    and an error's object of scalars, so the array's elements meet at `},{"recordId":` and
+    nowhere else can that be (a quote inside a string is always escaped); counted all the
+    same, and made one at a time if ever it were found elsewhere."""
+    if not documents:
+        return b""
+    data = orjson.dumps(documents)
+    if data.count(_BETWEEN) == len(documents) - 1:
+        return data[1:-1].replace(_BETWEEN, b'}\n{"recordId":') + b"\n"
+    return b"".join(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE) for line in documents)
 
 
 def _json_text(value: Any) -> str:
