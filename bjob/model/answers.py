@@ -273,6 +273,7 @@ class CsvRows:
     def __init__(self) -> None:
         self._rows: list[str] = []
         self.size = 0  # characters added since the last take
+        self._fields: dict[str | None, str] = {}  # of values that repeat: jobs, stop reasons
 
     def add(self, cells: list[Any]) -> None:
         row = ",".join(map(_csv_field, cells)) + "\r\n"
@@ -282,14 +283,25 @@ class CsvRows:
     def add_answer(self, record_id: str | None, found: Extracted, job: str | None) -> None:
         """An ok answer's row with its text (not an embedding), without --raw: add's
         cells for answer_csv_cells of its line, made at once."""
-        tokens_in, tokens_out = found.input_tokens, found.output_tokens
+        tokens_in, tokens_out, fields = found.input_tokens, found.output_tokens, self._fields
+        reason, job_field = fields.get(found.stop_reason), fields.get(job)
+        if reason is None:
+            reason = self._field(found.stop_reason)
+        if job_field is None:
+            job_field = self._field(job)
         row = (
-            f"{_csv_field(record_id)},ok,{_csv_field(found.text)},"
-            f"{_csv_field(found.stop_reason)},{'' if tokens_in is None else tokens_in},"
-            f"{'' if tokens_out is None else tokens_out},,{_csv_field(job)}\r\n"
+            f"{_csv_field(record_id)},ok,{_csv_field(found.text)},{reason},"
+            f"{'' if tokens_in is None else tokens_in},"
+            f"{'' if tokens_out is None else tokens_out},,{job_field}\r\n"
         )
         self._rows.append(row)
         self.size += len(row)
+
+    def _field(self, value: str | None) -> str:
+        field = _csv_field(value)
+        if len(self._fields) < _FIELDS_KEPT:
+            self._fields[value] = field
+        return field
 
     def add_header(self, raw: bool) -> None:
         self.add(list(CSV_HEADER) + ([RAW_COLUMN] if raw else []))
@@ -300,6 +312,9 @@ class CsvRows:
         self._rows.clear()
         self.size = 0
         return data
+
+
+_FIELDS_KEPT = 64
 
 
 def _csv_field(value: Any) -> str:

@@ -366,7 +366,17 @@ def _walk_file(
     counts = Counter(key for _, key in loaded.keys if isinstance(key, str))
     once = {key for key, count in counts.items() if count == 1}
     held = loaded.read if not tries else None
+    answered = held.succeeded if held is not None else {}
+    arn = part.arn or part.job_id
     for number, key in loaded.keys:
+        if key in once and type(found := answered.get(key)) is Extracted:
+            # The common record: once in its file, no retry, one success kept as its answer
+            # (what the join and _answer below make of it, at once).
+            del answered[key]
+            join.records += 1
+            statuses["ok"] += 1
+            on_answer(location, number, Answer(key, "ok", arn, found))
+            continue
         if held is not None and key in once:
             verdict = (
                 "succeeded"
