@@ -117,21 +117,34 @@ def _read_output(s3: JobS3, item: S3Object, mode: AnswerMode, cancel: Cancel) ->
 
     def attempt() -> _OutputRead:
         read = _OutputRead(Tally(), FileOutcomes(), {}, {})
-        succeeded, keep = read.outcomes.succeeded, read.keep
+        succeeded, answers, loads = read.outcomes.succeeded, read.succeeded, orjson.loads
+        answering = mode.text and not mode.raw
         for number, line in enumerate(s3.lines(item.location, s3.output_owner, cancel), 1):
-            if not line or line.isspace():
+            try:
+                document = loads(line)
+            except (ValueError, RecursionError):
+                if line and not line.isspace():  # (a blank line is no JSON either: skipped)
+                    read.tally.add_unreadable(f"{name}:{number}")
+                continue
+            if (
+                answering
+                and type(document) is dict
+                and document.get("error") is None
+                and "modelOutput" in document
+            ):
+                # A success, as classify_line calls it: its answer kept at once.
+                record_id = document.get("recordId")
+                if isinstance(record_id, str):
+                    succeeded[record_id] = succeeded.get(record_id, 0) + 1
+                    found = extract(document["modelOutput"])
+                    if record_id not in answers:
+                        answers[record_id] = found
+                    else:
+                        read.keep(record_id, False, found)
                 continue
             try:
-                document = orjson.loads(line)
-                if mode.text and not mode.raw and _answered(document):
-                    # A success, as classify_line would call it: its answer kept at once.
-                    record_id = document.get("recordId")
-                    if isinstance(record_id, str):
-                        succeeded[record_id] = succeeded.get(record_id, 0) + 1
-                        keep(record_id, False, extract(document["modelOutput"]))
-                    continue
                 record = classify_document(document)
-            except (ValueError, RecursionError):
+            except ValueError:
                 read.tally.add_unreadable(f"{name}:{number}")
                 continue
             if not mode.text:  # answers need only which records the file answers
@@ -150,12 +163,6 @@ def _read_output(s3: JobS3, item: S3Object, mode: AnswerMode, cancel: Cancel) ->
         return read
 
     return read_again(attempt)
-
-
-def _answered(document: Any) -> bool:
-    """Whether classify_line calls the parsed line a success (a JSON object with a
-    modelOutput and no error)."""
-    return type(document) is dict and document.get("error") is None and "modelOutput" in document
 
 
 @dataclass
@@ -576,12 +583,12 @@ def json_lines(documents: list[dict[str, Any]]) -> bytes:
     and give back). Each document starts with its recordId and holds no object but scalars
     and an error's object of scalars, so the array's elements meet at `},{"recordId":` and
     nowhere else can that be (a quote inside a string is always escaped); counted all the
-    same, and made one at a time if ever it were found elsewhere."""
+    same, and made one at a time if ever one were found elsewhere."""
     if not documents:
         return b""
-    data = orjson.dumps(documents)
-    if data.count(_BETWEEN) == len(documents) - 1:
-        return data[1:-1].replace(_BETWEEN, b'}\n{"recordId":') + b"\n"
+    data = orjson.dumps(documents).replace(_BETWEEN, b'}\n{"recordId":')
+    if data.count(b"\n") == len(documents) - 1:  # (orjson writes no line break but these)
+        return data[1:-1] + b"\n"
     return b"".join(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE) for line in documents)
 
 
