@@ -1,7 +1,7 @@
 """The shortcuts `bjob answers` takes for speed agree with the careful path on every line:
 an output line read at once (a success) is judged and extracted as classify_line and the
-general extraction judge it, the input's ids are input_key's, JSON lines made a batch at a
-time are orjson's line by line, an ok answer's CSV row is the general row."""
+general extraction judge it, the input's ids are input_key's, an ok answer's CSV row is the
+general row, and the writer keeps its lines in order whatever their kind."""
 
 from __future__ import annotations
 
@@ -293,33 +293,6 @@ def test_input_ids_are_input_keys_of_each_line() -> None:
     found = input_record_keys(LinesS3(lines), None, Cancel())  # type: ignore[arg-type]
     assert found == careful
     assert [key for _, key in found if isinstance(key, str)] == ["bom", "a", "two", "crlf"]
-
-
-DOCUMENTS: list[dict[str, Any]] = [
-    {"recordId": "a", "status": "ok", "text": 'x"},{"recordId":"y', "job": "arn"},
-    {"recordId": "b", "status": "ok", "text": "line\nbreak \u2028 é \U0001f600 \\", "job": None},
-    {"recordId": None, "status": "missing", "text": None, "error": None, "job": "arn"},
-    {"recordId": "c", "status": "failed", "error": {"code": 400, "message": '},{"recordId":'}},
-    {"recordId": "d", "status": "ok", "input_tokens": 2**40, "output_tokens": 0, "job": "arn"},
-]
-
-
-@pytest.mark.parametrize(
-    "documents",
-    [
-        DOCUMENTS,
-        DOCUMENTS[:1],
-        [],
-        # Not a line answers makes (an object inside, whose keys look like a line's start):
-        # found by the count, and made one line at a time.
-        [*DOCUMENTS, {"recordId": "e", "inner": [{"a": 1}, {"recordId": 2}]}],
-    ],
-)
-def test_json_lines_are_orjsons_lines(documents: list[dict[str, Any]]) -> None:
-    expected = b"".join(orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE) for doc in documents)
-    made = usecase.json_lines(documents)
-    assert made == expected
-    assert [json.loads(text) for text in made.splitlines()] == documents
 
 
 @pytest.mark.parametrize(

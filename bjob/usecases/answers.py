@@ -52,8 +52,9 @@ from bjob.usecases.results.jobfiles import (
     output_file_name,
 )
 
-HELD_BYTES = 1 << 16  # answers are made and written 64 KB at a time (a megabyte at a time, the
-# memory each batch takes afresh costs more than making them: page faults)
+# Answers are written 64 KB at a time: a megabyte's lines took their memory afresh each
+# time (orjson's buffers; 49,000 page faults for 60,000 lines, more time than making them).
+HELD_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -499,13 +500,12 @@ def input_lines(walk: Walk, location: S3Location) -> Iterator[tuple[int, bytes]]
 
 
 class AnswerWriter:
-    """Answers as JSON lines or RFC 4180 CSV, to a binary sink, a megabyte at a time."""
+    """Answers as JSON lines or RFC 4180 CSV, to a binary sink, HELD_BYTES at a time."""
 
     def __init__(self, write: Callable[[bytes], object], fmt: str, raw: bool) -> None:
         self._write, self._raw, self._csv = write, raw, fmt == "csv"
         self._rows = CsvRows() if self._csv else None
-        self._documents: list[dict[str, Any]] = []  # JSON lines to make, in one call
-        self._held: list[bytes] = []  # JSON lines made, in order after _documents'
+        self._held: list[bytes] = []
         self._size = 0
         self.lines = 0
         if self._rows is not None:
@@ -525,7 +525,7 @@ class AnswerWriter:
                 if rows.size >= HELD_BYTES:
                     self.flush()
                 return
-            self._documents.append(  # the common line, made at once (to_dict's, key for key)
+            line = orjson.dumps(  # the common line, made at once (answer.to_dict's, key for key)
                 {
                     "recordId": answer.record_id,
                     "status": answer.status,
@@ -535,9 +535,11 @@ class AnswerWriter:
                     "output_tokens": found.output_tokens,
                     "error": None,
                     "job": answer.job,
-                }
+                },
+                option=orjson.OPT_APPEND_NEWLINE,
             )
-            self._size += _LINE_BYTES + (len(found.text) if found.text is not None else 0)
+            self._held.append(line)
+            self._size += len(line)
             if self._size >= HELD_BYTES:
                 self.flush()
             return
@@ -546,51 +548,22 @@ class AnswerWriter:
             rows.add(answer_csv_cells(document, _json_text, self._raw))
             if rows.size >= HELD_BYTES:
                 self.flush()
-        elif found is None:  # failed, missing, pending: a line of scalars (and the error's)
-            self._documents.append(document)
-            self._size += _LINE_BYTES
-            if self._size >= HELD_BYTES:
-                self.flush()
-        else:  # an embedding, or --raw: made now, whatever its size
-            self._made()
-            line = orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
-            self._held.append(line)
-            self._size += len(line)
-            if self._size >= HELD_BYTES:
-                self.flush()
+        else:
+            self._hold(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
 
-    def _made(self) -> None:
-        if self._documents:
-            self._held.append(json_lines(self._documents))
-            self._documents.clear()
+    def _hold(self, data: bytes) -> None:
+        self._held.append(data)
+        self._size += len(data)
+        if self._size >= HELD_BYTES:
+            self.flush()
 
     def flush(self) -> None:
         if self._rows is not None and self._rows.size:
             self._write(self._rows.take())
-        self._made()
         if self._held:
-            self._write(b"".join(self._held) if len(self._held) > 1 else self._held[0])
+            self._write(b"".join(self._held))
             self._held.clear()
-        self._size = 0
-
-
-_LINE_BYTES = 200  # a line's size but its text's, near enough to hold about a megabyte
-_BETWEEN = b'},{"recordId":'  # where one line ends and the next begins, in a JSON array of them
-
-
-def json_lines(documents: list[dict[str, Any]]) -> bytes:
-    """The answers' lines, each exactly orjson.dumps(document) and a newline, made in one
-    call (one call a line costs several times as much, most of it in memory the calls take
-    and give back). Each document starts with its recordId and holds no object but scalars
-    and an error's object of scalars, so the array's elements meet at `},{"recordId":` and
-    nowhere else can that be (a quote inside a string is always escaped); counted all the
-    same, and made one at a time if ever one were found elsewhere."""
-    if not documents:
-        return b""
-    data = orjson.dumps(documents).replace(_BETWEEN, b'}\n{"recordId":')
-    if data.count(b"\n") == len(documents) - 1:  # (orjson writes no line break but these)
-        return data[1:-1] + b"\n"
-    return b"".join(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE) for line in documents)
+            self._size = 0
 
 
 def _json_text(value: Any) -> str:
