@@ -373,12 +373,12 @@ def _walk_file(
     # A recordId the file has once, and no retry: the join's verdict is whether the output
     # answered it, or failed it (a success first), and nothing else the join keeps changes.
     counts = Counter(key for _, key in loaded.keys if isinstance(key, str))
-    once = {key for key, count in counts.items() if count == 1}
+    once = counts.get  # once(key) == 1: the file has the recordId once
     held = loaded.read if not tries else None
     answered = held.succeeded if held is not None else {}
     arn = part.arn or part.job_id
     for number, key in loaded.keys:
-        if key in once and type(found := answered.get(key)) is Extracted:
+        if type(key) is str and once(key) == 1 and type(found := answered.get(key)) is Extracted:
             # The common record: once in its file, no retry, one success kept as its answer
             # (what the join and _answer below make of it, at once).
             del answered[key]
@@ -386,7 +386,7 @@ def _walk_file(
             statuses["ok"] += 1
             on_answer(location, number, Answer(key, "ok", arn, found))
             continue
-        if held is not None and key in once:
+        if held is not None and isinstance(key, str) and once(key) == 1:
             verdict = (
                 "succeeded"
                 if key in held.succeeded
