@@ -239,7 +239,11 @@ class Record:
 def classify_line(line: bytes | str, loads: Callable[[Any], Any] = json.loads) -> Record:
     """An output line as a Record; ValueError for a line that is not a record (not a JSON
     object, or neither modelOutput nor error)."""
-    document = loads(line)
+    return classify_document(loads(line))
+
+
+def classify_document(document: Any) -> Record:
+    """A parsed output line as a Record (classify_line's)."""
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     record_id = document.get("recordId")

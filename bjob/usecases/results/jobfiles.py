@@ -14,7 +14,7 @@ from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.check import BOM
 from bjob.model.job import Job
-from bjob.model.join import InputKey, input_key
+from bjob.model.join import UNREADABLE, InputKey, input_key
 from bjob.model.locations import S3Location
 from bjob.support.concurrent import Cancel
 
@@ -85,11 +85,24 @@ def input_record_keys(
     """What the join needs of every non-blank line of one input file."""
 
     def attempt() -> list[tuple[int, InputKey]]:
-        return [
-            (number, input_key(raw, orjson.loads))
-            for number, raw in numbered_lines(s3.input_lines(location, cancel))
-            if raw and not raw.isspace()
-        ]
+        keys: list[tuple[int, InputKey]] = []
+        add, loads = keys.append, orjson.loads
+        for number, raw in enumerate(s3.input_lines(location, cancel), 1):
+            if number == 1:
+                raw = raw.removeprefix(BOM)  # (numbered_lines', inline: a loop per line less)
+            if not raw or raw.isspace():
+                continue
+            try:  # input_key's, inline
+                document = loads(raw)
+            except (ValueError, RecursionError):
+                add((number, UNREADABLE))
+                continue
+            if type(document) is dict:
+                record_id = document.get("recordId")
+                add((number, record_id if isinstance(record_id, str) else None))
+            else:
+                add((number, input_key(raw, orjson.loads)))
+        return keys
 
     return read_again(attempt)
 
