@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bjob.model.lines import BOM
 from bjob.model.requestformats import (
     FORMATS,
     INFERABLE,
@@ -26,7 +27,6 @@ SAMPLES_FOR_INFERENCE = 100  # request bodies looked at to guess the format
 # InvokeModel takes a body of at most 25,000,000 bytes (the API reference); a record's line
 # holds that body and a little more.
 MAX_BODY_BYTES = 25_000_000
-BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)

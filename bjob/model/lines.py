@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 CHUNK_BYTES = 1 << 20  # read a megabyte at a time: few calls, little memory
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark, which a file may begin with
 
 
 def split_lines(

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from bjob.aws.s3 import remove_object, upload
-from bjob.model.check import BOM, MAX_BODY_BYTES, CheckReport
-from bjob.model.lines import CHUNK_BYTES, split_lines
+from bjob.model.check import MAX_BODY_BYTES, CheckReport
+from bjob.model.lines import BOM, CHUNK_BYTES, split_lines
 from bjob.model.locations import S3Location, parse_s3_uri
 from bjob.model.submit import (
     Dealer,

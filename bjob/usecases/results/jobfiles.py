@@ -12,9 +12,9 @@ import orjson
 from bjob.aws.s3 import S3Object, iter_lines, list_objects, read_again
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
-from bjob.model.check import BOM
 from bjob.model.job import Job
 from bjob.model.join import UNREADABLE, InputKey, input_key
+from bjob.model.lines import BOM
 from bjob.model.locations import S3Location
 from bjob.support.concurrent import Cancel
 
