@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.hooks import EVENT_ALIASES, EventAliaser
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
@@ -149,7 +150,21 @@ def shared_botocore_data() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.session, "create_loader", shared)
+        patch.setattr(EventAliaser, "__init__", _aliases_worked_out_once)
         yield
+
+
+_ALIASED: dict[str, str] = {}  # event name -> its name under botocore's standard aliases
+_aliaser_init = EventAliaser.__init__
+
+
+def _aliases_worked_out_once(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
+    """botocore works out each event's aliased name once per session and client (a loop of
+    string splits, for a few hundred handlers each time): one process's worth, kept for
+    the suite. The answer depends on nothing but the name and the standard alias table."""
+    _aliaser_init(self, event_emitter, event_aliases)
+    if self._event_aliases == EVENT_ALIASES:
+        self._alias_name_cache = _ALIASED
 
 
 @pytest.fixture(scope="session", autouse=True)
