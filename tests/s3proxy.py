@@ -89,7 +89,11 @@ class S3Proxy:
         return True
 
     def __enter__(self) -> S3Proxy:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits for serve_forever to notice, at most this long.
+        serve = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        serve.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -145,22 +149,35 @@ class S3Proxy:
         handler.wfile.write(data)
 
 
+_moto_lock = threading.Lock()
+_moto_endpoints: list[str] = []  # this process's moto server, once started
+
+
+def moto_server() -> str:
+    """The URL of this process's moto server on 127.0.0.1, its state reset: no bucket,
+    object or metric from before. Started on first use and left running until the process
+    ends: stopping one waits out its half-second poll, which every test paid."""
+    from moto.server import ThreadedMotoServer
+
+    with _moto_lock:
+        if not _moto_endpoints:
+            moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            moto.start()
+            host, port = moto.get_host_and_port()
+            _moto_endpoints.append(f"http://{host}:{port}")
+        endpoint = _moto_endpoints[0]
+    # moto's state is the process's: start from nothing, whatever ran before.
+    parts = urlsplit(endpoint)
+    reset = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    reset.request("POST", "/moto-api/reset")
+    reset.getresponse().read()
+    reset.close()
+    return endpoint
+
+
 @contextmanager
 def moto_s3_behind_a_proxy() -> Iterator[tuple[str, S3Proxy]]:
     """moto's S3 server, and the proxy in front of it: (moto's URL, the proxy)."""
-    from moto.server import ThreadedMotoServer
-
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    try:
-        host, port = moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        # moto's state is the process's: start from nothing, whatever ran before.
-        reset = http.client.HTTPConnection(host, port, timeout=30)
-        reset.request("POST", "/moto-api/reset")
-        reset.getresponse().read()
-        reset.close()
-        with S3Proxy(endpoint) as proxy:
-            yield endpoint, proxy
-    finally:
-        moto.stop()
+    endpoint = moto_server()
+    with S3Proxy(endpoint) as proxy:
+        yield endpoint, proxy

@@ -403,49 +403,43 @@ def test_show_of_a_waiting_job_points_to_quotas(server: RunningFake) -> None:
 
 
 def test_the_installed_bjob_reads_cloudwatch_through_a_moto_server(server: RunningFake) -> None:
-    from moto.server import ThreadedMotoServer
+    from tests.s3proxy import moto_server
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    try:
-        host, port = moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        now = setup(server)
-        cloudwatch = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=endpoint)
-        put_queue(cloudwatch, HAIKU, now, pending=7, input_tokens=[10, 20])
-        result = run_bjob(
-            "quotas",
-            "--json",
-            "--endpoint-url",
-            server.url,
-            "--region",
-            "us-east-1",
-            env={
-                "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
-                "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
-            },
-        )
-        assert result.code == 0, result.stderr
-        haiku = by_name(json.loads(result.stdout))["Claude 3 Haiku"]
-        assert haiku["metrics"]["records_pending"]["value"] == 7
-        assert haiku["quotas"]["concurrent_jobs"] == 20
-        queried = run_bjob(
-            "quotas",
-            "--query",
-            "models[?metrics.records_pending.value > `0`].model_id",
-            "--endpoint-url",
-            server.url,
-            "--region",
-            "us-east-1",
-            env={
-                "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
-                "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
-            },
-        )
-        assert queried.code == 0, queried.stderr
-        assert json.loads(queried.stdout) == [HAIKU]
-    finally:
-        moto.stop()
+    endpoint = moto_server()
+    now = setup(server)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=endpoint)
+    put_queue(cloudwatch, HAIKU, now, pending=7, input_tokens=[10, 20])
+    result = run_bjob(
+        "quotas",
+        "--json",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        env={
+            "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
+            "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
+        },
+    )
+    assert result.code == 0, result.stderr
+    haiku = by_name(json.loads(result.stdout))["Claude 3 Haiku"]
+    assert haiku["metrics"]["records_pending"]["value"] == 7
+    assert haiku["quotas"]["concurrent_jobs"] == 20
+    queried = run_bjob(
+        "quotas",
+        "--query",
+        "models[?metrics.records_pending.value > `0`].model_id",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        "us-east-1",
+        env={
+            "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
+            "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
+        },
+    )
+    assert queried.code == 0, queried.stderr
+    assert json.loads(queried.stdout) == [HAIKU]
 
 
 def test_hostile_names_from_aws_are_shown_not_obeyed(server: RunningFake, cloudwatch: Any) -> None:
