@@ -409,35 +409,21 @@ def test_the_installed_bjob_reads_cloudwatch_through_a_moto_server(server: Runni
     now = setup(server)
     cloudwatch = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=endpoint)
     put_queue(cloudwatch, HAIKU, now, pending=7, input_tokens=[10, 20])
-    result = run_bjob(
-        "quotas",
-        "--json",
-        "--endpoint-url",
-        server.url,
-        "--region",
-        "us-east-1",
-        env={
-            "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
-            "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
-        },
-    )
+    endpoints = {
+        "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
+        "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
+    }
+
+    def quotas(*args: str) -> Any:
+        connection = ("--endpoint-url", server.url, "--region", "us-east-1")
+        return run_bjob("quotas", *args, *connection, env=endpoints)
+
+    result = quotas("--json")
     assert result.code == 0, result.stderr
     haiku = by_name(json.loads(result.stdout))["Claude 3 Haiku"]
     assert haiku["metrics"]["records_pending"]["value"] == 7
     assert haiku["quotas"]["concurrent_jobs"] == 20
-    queried = run_bjob(
-        "quotas",
-        "--query",
-        "models[?metrics.records_pending.value > `0`].model_id",
-        "--endpoint-url",
-        server.url,
-        "--region",
-        "us-east-1",
-        env={
-            "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint,
-            "AWS_ENDPOINT_URL_SERVICE_QUOTAS": server.url,
-        },
-    )
+    queried = quotas("--query", "models[?metrics.records_pending.value > `0`].model_id")
     assert queried.code == 0, queried.stderr
     assert json.loads(queried.stdout) == [HAIKU]
 
