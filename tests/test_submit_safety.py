@@ -635,3 +635,17 @@ def test_an_early_upload_that_cannot_be_taken_back_is_said(
     assert f"s3://batch-out/{key}, uploaded while the input was checked, could not be" in (
         refused.stderr.replace("\n", " ")
     )
+
+
+def test_the_quick_handovers_during_a_check_and_upload_end_with_them() -> None:
+    """submit --yes hands the interpreter between threads every 0.5 ms while it checks
+    beside an upload; the process's own interval comes back, whatever stopped it."""
+    import sys
+
+    from bjob.support.concurrent import BRISK_SWITCH_SECONDS, brisk_switching
+
+    before = sys.getswitchinterval()
+    with pytest.raises(KeyboardInterrupt), brisk_switching():
+        assert sys.getswitchinterval() == BRISK_SWITCH_SECONDS
+        raise KeyboardInterrupt
+    assert sys.getswitchinterval() == before
