@@ -303,6 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "GET" and request.path == "/foundation-models":
             self._json({"modelSummaries": list(fake.foundation_models)})
         elif method == "GET" and request.path == "/model-invocation-jobs":
+            if denied := fake.denial("ListModelInvocationJobs", None):
+                self._error(403, "AccessDeniedException", denied)
+                return
             self._list(request.query, region)
         elif method == "GET" and request.path.startswith("/model-invocation-job/"):
             self._get(request.path.removeprefix("/model-invocation-job/"), region)

@@ -649,3 +649,54 @@ def test_the_quick_handovers_during_a_check_and_upload_end_with_them() -> None:
         assert sys.getswitchinterval() == BRISK_SWITCH_SECONDS
         raise KeyboardInterrupt
     assert sys.getswitchinterval() == before
+    # Two submissions at once (a library caller's threads), ending in either order.
+    first, second = brisk_switching(), brisk_switching()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == BRISK_SWITCH_SECONDS  # the second still checks
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
+
+
+def test_a_denied_listing_does_not_hide_the_inputs_errors(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    """submit --yes asks for the run's jobs and the slots while it still reads the file; a
+    refusal there waits for the check: a broken input is reported as broken first."""
+    model_listed(server)
+    lines: list[Any] = records(BODY, 120)
+    lines[7] = {"recordId": "bad", "modelInput": {**BODY, "modelId": HAIKU}}
+    path = write_jsonl(tmp_path / "in.jsonl", lines)
+    server.fake.deny("ListModelInvocationJobs")
+    result = submit(server, str(path), "--yes")
+    assert result.code == 7, result.stderr
+    assert "modelInput.modelId" in result.stderr and "in.jsonl:8" in result.stderr
+    assert "ListModelInvocationJobs" not in result.stderr
+    assert uploaded(s3) == {} and server.fake.created == []
+    # A valid input: the refusal is what stops it, named.
+    good = write_jsonl(tmp_path / "good.jsonl", records(BODY, 120))
+    refused = submit(server, str(good), "--yes")
+    assert refused.code == 4 and "ListModelInvocationJobs" in refused.stderr
+    assert uploaded(s3) == {} and server.fake.created == []
+
+
+def test_what_was_asked_while_the_file_was_read_is_not_asked_again(
+    server: RunningFake, s3: Any, tmp_path: Path
+) -> None:
+    """A file that cannot go up before the check (CRLF line ends: its bytes are not the
+    job's as they are) is planned with the listings made while it was read."""
+    model_listed(server)
+    lines = [json.dumps(line).encode() for line in records(BODY, 120)]
+    plain = tmp_path / "lf.jsonl"
+    plain.write_bytes(b"\n".join(lines) + b"\n")
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    counts = []
+    for path, name in ((plain, "lf"), (crlf, "crlf")):
+        before = len(server.fake.requests_to("/model-invocation-jobs"))
+        result = submit(server, str(path), "--name", name, "--yes")
+        assert result.code == 0, result.stderr
+        counts.append(len(server.fake.requests_to("/model-invocation-jobs")) - before)
+    assert counts[0] == counts[1]
+    assert len(server.fake.created) == 2

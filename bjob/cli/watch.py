@@ -29,6 +29,7 @@ from bjob.support.exits import BjobError, ExitCode
 if TYPE_CHECKING:
     from bjob.aws.session import AwsClients
     from bjob.model.identifiers import JobRef
+    from bjob.model.job import Job
     from bjob.render.jsonout import Query
     from bjob.usecases.runs import RunOutcome
     from bjob.usecases.watch import Closing, WatchResult, WatchSettings
@@ -157,6 +158,15 @@ def _watch(
 
     gc.enable()  # a watch lasts hours: collect cycles, but rarely (see app.main)
     gc.set_threshold(100_000, 50, 100)
+    # The bell rings at the end of a watch that began (jobs followed, or runs judged), however
+    # it ends; not for jobs that could not be loaded, nor for nothing to follow.
+    began = False
+
+    def following(jobs: Sequence[Job]) -> None:
+        nonlocal began
+        began = True
+        remember_jobs(jobs)
+
     try:
         watched = watch(
             refs,
@@ -167,11 +177,12 @@ def _watch(
             lambda: watch_display(env, json_output=json_output, query=query, on_stderr=on_stderr),
             on_retry=lambda error, delay: print_retry(env.stderr, env.now(), error, delay),
             on_run_outcome=lambda outcome: print(run_outcome_line(outcome), file=env.stderr),
-            on_following=remember_jobs,
+            on_following=following,
             closing=closing,
         )
+        began = began or (watched.result is not None and bool(runs))
     finally:
-        if bell:
+        if bell and began:
             ring_bell(env)
     if watched.result is None:
         code = report(env, watched.errors)

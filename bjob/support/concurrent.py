@@ -198,13 +198,23 @@ def in_background(work: Callable[[], Result]) -> Callable[[], Result]:
 BRISK_SWITCH_SECONDS = 0.0005
 
 
+_brisk = threading.Lock()
+_brisk_users: list[float] = []  # the interval before the first user, once per user
+
+
 @contextmanager
 def brisk_switching() -> Iterator[None]:
     """Hand the interpreter between threads every half millisecond, for as long as a
-    CPU-bound thread shares it with threads moving bytes."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, BRISK_SWITCH_SECONDS))
+    CPU-bound thread shares it with threads moving bytes. Several at once (a library
+    caller's threads) share it: the process's own interval comes back after the last."""
+    with _brisk:
+        before = _brisk_users[0] if _brisk_users else sys.getswitchinterval()
+        _brisk_users.append(before)
+        sys.setswitchinterval(min(before, BRISK_SWITCH_SECONDS))
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _brisk:
+            _brisk_users.pop()
+            if not _brisk_users:
+                sys.setswitchinterval(before)

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -175,17 +176,22 @@ def plan_submission(
             "folder or an S3 URI, not a stream",
             ExitCode.USAGE,
         )
-    facts_ahead = _facts_ahead(request, sources)  # read while the model is looked up
+    facts_ahead = _FactsAhead.of(request, sources)  # read while the model is looked up
+    if facts_ahead is None:
+        return _planned(request, sources, None, clients, region, now)
     # Reading in the background, then checking while uploading: threads moving bytes
     # alongside one that parses.
-    with brisk_switching() if facts_ahead is not None else nullcontext():
-        return _planned(request, sources, facts_ahead, clients, region, now)
+    try:
+        with brisk_switching():
+            return _planned(request, sources, facts_ahead, clients, region, now)
+    finally:
+        facts_ahead.stop()  # (read by now, unless something failed first)
 
 
 def _planned(
     request: SubmitRequest,
     sources: Sources,
-    facts_ahead: Callable[[], FileFacts | None] | None,
+    facts_ahead: _FactsAhead | None,
     clients: AwsClients,
     region: str,
     now: datetime,
@@ -197,9 +203,11 @@ def _planned(
         else lookup_model(settings.model_id, lambda: clients)
     )
     model_id = known.model.for_jobs if known is not None else settings.model_id
-    early = None
+    early, ahead = None, _Ahead()
     if known is not None and facts_ahead is not None:
-        early = _early_upload(request, facts_ahead, known, clients, region, now)
+        early = _early_upload(request, facts_ahead, known, clients, region, now, ahead)
+        if early is None:
+            facts_ahead.stop()  # the check reads the file as it is, and hashes it itself
     if early is not None:  # the file was read for it: the check reads it as it is
         facts, watched = [early.facts], sources
     else:  # each local file's bytes hashed as the check reads them
@@ -210,7 +218,7 @@ def _planned(
         )
     try:
         plan = _checked_and_planned(
-            request, sources, watched, facts, known, model_id, clients, region, now, early
+            request, sources, watched, facts, known, model_id, clients, region, now, early, ahead
         )
     except BaseException as failure:
         if early is not None:
@@ -240,6 +248,7 @@ def _checked_and_planned(
     region: str,
     now: datetime,
     early: _Early | None,
+    ahead: _Ahead,
 ) -> Plan:
     settings = request.settings
     counter = CostCounter(watched, model_id, settings.invocation_type, lambda: clients)
@@ -277,7 +286,9 @@ def _checked_and_planned(
     folder = _upload_folder(request.upload_to, settings.output_uri)
     names = object_names([source.uri for source in items])
     objects, read = deal(items, facts, report, lookup, names)
-    summaries = early.summaries if early is not None else run_summaries(run, clients, region)
+    summaries = ahead.summaries
+    if summaries is None:
+        summaries = run_summaries(run, clients, region)
     name = request.name
     if run not in name:  # (retry --name X: X's jobs are not all in the run's listing)
         summaries = [*summaries, *run_summaries(name, clients, region)]
@@ -293,7 +304,7 @@ def _checked_and_planned(
         early.wait()  # then the looks find it, as bjob's own upload of those bytes
         early.unchanged()
     reused = look_at_objects(missing, clients, region)
-    quota, in_use = early.slots if early is not None else slots_in_use(lookup, clients, region, now)
+    quota, in_use = ahead.slots or slots_in_use(lookup, clients, region, now)
     label = lookup.model.name
     about = SubmissionPlan(
         f"{label} ({settings.model_id})" if label else settings.model_id,
@@ -323,12 +334,8 @@ class _Early:
         upload: Upload,
         client: Any,
         facts: FileFacts,
-        summaries: list[dict[str, Any]],
-        slots: tuple[Limit, int],
     ) -> None:
         self.uri, self.upload, self.client = uri, upload, client
-        # What was looked at before it began, not asked of AWS a second time by the plan.
-        self.summaries, self.slots = summaries, slots
         self.sha256 = str(facts.digest.hexdigest())
         self.facts = facts  # the file's bytes, read before the upload began
         self.finished = False
@@ -360,33 +367,52 @@ class _Early:
         remove_object(self.client, location)
 
 
-def _facts_ahead(request: SubmitRequest, sources: Sources) -> Callable[[], FileFacts | None] | None:
+@dataclass
+class _Ahead:
+    """What `--yes` with one local file asks of AWS while the file is read, not asked a
+    second time by the plan; None where it was not asked or failed (the plan then asks after
+    the check, and a failure is reported where it always was: after the check's own)."""
+
+    summaries: list[dict[str, Any]] | None = None
+    slots: tuple[Limit, int] | None = None
+
+
+class _FactsAhead:
     """For an upload that may begin before the check (--yes, one local file), the file's
-    facts, read in the background from now on (None: it could not be read; the check will
-    say why)."""
-    items = sources.items
-    if not request.early or len(items) != 1 or request.retry_of is not None:
-        return None
-    path = items[0].uri
-    if path.startswith("s3://") or not os.path.isfile(path):
-        return None
+    facts, read in the background from now on; `stop` ends a reading nobody will use."""
 
-    def read() -> FileFacts | None:
+    def __init__(self, path: str) -> None:
+        self._stop = threading.Event()
+        self.result = in_background(lambda: self._read(path))
+
+    def _read(self, path: str) -> FileFacts | None:
         try:
-            return read_facts(path)
+            return read_facts(path, self._stop)
         except OSError:
-            return None
+            return None  # the check will say why
 
-    return in_background(read)
+    def stop(self) -> None:
+        self._stop.set()
+
+    @classmethod
+    def of(cls, request: SubmitRequest, sources: Sources) -> _FactsAhead | None:
+        items = sources.items
+        if not request.early or len(items) != 1 or request.retry_of is not None:
+            return None
+        path = items[0].uri
+        if path.startswith("s3://") or not os.path.isfile(path):
+            return None
+        return cls(path)
 
 
 def _early_upload(
     request: SubmitRequest,
-    facts_ahead: Callable[[], FileFacts | None],
+    facts_ahead: _FactsAhead,
     known: ModelLookup,
     clients: AwsClients,
     region: str,
     now: datetime,
+    ahead: _Ahead,
 ) -> _Early | None:
     """Begin the upload now when nothing will be asked and the plan can be told before the
     check from the file's bytes alone: one local file whose every line is a record, within
@@ -396,11 +422,16 @@ def _early_upload(
 
     # What needs no bytes of the file is asked while its facts are still being read.
     run = request.run or request.name
-    summaries = run_summaries(run, clients, region)
-    quota, in_use = slots_in_use(known, clients, region, now)
-    client = clients.client("s3", region)
-    facts = facts_ahead()
-    if facts is None or int(quota.value) - in_use < 1:
+    try:
+        ahead.summaries = summaries = run_summaries(run, clients, region)
+        ahead.slots = quota, in_use = slots_in_use(known, clients, region, now)
+        client = clients.client("s3", region)
+    except BjobError:
+        return None  # the plan asks again after the check, and says why there
+    if int(quota.value) - in_use < 1:
+        return None
+    facts = facts_ahead.result()
+    if facts is None:
         return None
     path = facts.path
     limits = shard_limits(known.limits)
@@ -433,7 +464,7 @@ def _early_upload(
         kms_key=settings.kms_key,
         crc32=whole.local_file.crc32,
     )
-    return _Early(planned.uri, upload, client, facts, summaries, (quota, in_use))
+    return _Early(planned.uri, upload, client, facts)
 
 
 def _no_stdin() -> IO[bytes]:

@@ -9,6 +9,7 @@ import hashlib
 import io
 import itertools
 import os
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -69,12 +70,15 @@ class FileFacts:
         return base64.b64encode(self.crc32.to_bytes(4, "big")).decode()
 
 
-def read_facts(path: str) -> FileFacts:
-    """A local file's facts, read once on its own (for an upload begun before the check)."""
+def read_facts(path: str, stop: threading.Event | None = None) -> FileFacts | None:
+    """A local file's facts, read once on its own (for an upload begun before the check);
+    None once `stop` is set (nobody wants them any more)."""
     facts = FileFacts(path=path)
     with open(path, "rb") as file:
         facts.signature = _signature(os.fstat(file.fileno()))
         while chunk := file.read(CHUNK_BYTES):
+            if stop is not None and stop.is_set():
+                return None
             facts.take(chunk)
     facts.complete = True
     return facts
