@@ -700,3 +700,22 @@ def test_what_was_asked_while_the_file_was_read_is_not_asked_again(
         counts.append(len(server.fake.requests_to("/model-invocation-jobs")) - before)
     assert counts[0] == counts[1]
     assert len(server.fake.created) == 2
+
+
+def test_a_files_facts_read_ahead_stop_when_nobody_wants_them(tmp_path: Path) -> None:
+    import hashlib
+    import threading
+    import zlib
+
+    from bjob.usecases.submitinput import read_facts
+
+    path = tmp_path / "big.jsonl"
+    body = b'{"recordId":"r","modelInput":{}}\n' * 100_000  # 3.3 MB: several chunks
+    path.write_bytes(body)
+    facts = read_facts(str(path))
+    assert facts is not None and facts.complete
+    assert facts.digest.hexdigest() == hashlib.sha256(body).hexdigest()
+    assert facts.crc32 == zlib.crc32(body) and facts.newlines == 100_000
+    stopped = threading.Event()
+    stopped.set()
+    assert read_facts(str(path), stopped) is None
