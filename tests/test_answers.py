@@ -551,7 +551,19 @@ def test_a_runs_results_count_every_record_once_by_its_latest_attempt(
     assert f"bjob results run:{RUN} --retry-file retry.jsonl" in summary.stdout
 
 
-def test_a_runs_answers_in_input_order_then_after_its_retry(server: RunningFake, s3: Any) -> None:
+@pytest.fixture(params=["here", "in a worker"])
+def parsed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Input files' ids parsed here, or every one by a worker process (as a big file is)."""
+    if request.param == "in a worker":
+        from bjob.usecases.results import jobfiles
+
+        monkeypatch.setattr(jobfiles, "WORKER_BYTES", 0)
+    return str(request.param)
+
+
+def test_a_runs_answers_in_input_order_then_after_its_retry(
+    server: RunningFake, s3: Any, parsed: str
+) -> None:
     first, second = two_parts(server, s3)
     before = lines_of(bjob(server, "answers", f"run:{RUN}").stdout)
     assert [(a["recordId"], a["status"], a["text"], a["job"]) for a in before] == [
@@ -586,6 +598,36 @@ def test_a_runs_answers_in_input_order_then_after_its_retry(server: RunningFake,
     assert document["errors"] == [
         {"code": 400, "message": "Too many tokens", "count": 1, "record_ids": ["t7"]}
     ]
+
+
+def test_a_file_that_cannot_be_read_while_the_one_before_is_written(
+    server: RunningFake, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second part's output is read while the first part's answers are written: its
+    denial is the command's outcome (exit 4, named), never an answer of the second part, and
+    a file asked for with -o is not left half-written."""
+    from bjob.support.exits import BjobError, ExitCode
+    from bjob.usecases.results.jobfiles import JobS3
+
+    first, _ = two_parts(server, s3)
+    lines = JobS3.lines
+
+    def denied(self: JobS3, location: Any, owner: Any, cancel: Any = None) -> Any:
+        if location.key.endswith("tickets-2.jsonl.out"):
+            raise BjobError(
+                f"{location.uri}: access denied (s3:GetObject)", ExitCode.NOT_AUTHORIZED
+            )
+        return lines(self, location, owner, cancel)
+
+    monkeypatch.setattr(JobS3, "lines", denied)
+    result = bjob(server, "answers", f"run:{RUN}")
+    assert result.code == 4
+    assert all(answer["job"] == first for answer in lines_of(result.stdout))
+    assert "tickets-2.jsonl.out: access denied (s3:GetObject)" in result.stderr
+    assert "Traceback" not in result.stderr
+    target = tmp_path / "answers.jsonl"
+    written = bjob(server, "answers", f"run:{RUN}", "-o", str(target))
+    assert written.code == 4 and list(tmp_path.iterdir()) == []
 
 
 def test_a_retry_file_of_another_name_answers_by_record_id(server: RunningFake, s3: Any) -> None:
@@ -822,7 +864,9 @@ def test_the_installed_bjob_on_a_run_from_its_parts_to_its_answers_after_a_retry
         moto.stop()
 
 
-def test_repeated_and_unmatchable_input_lines_each_get_a_line(server: RunningFake, s3: Any) -> None:
+def test_repeated_and_unmatchable_input_lines_each_get_a_line(
+    server: RunningFake, s3: Any, parsed: str
+) -> None:
     inputs = [
         question("r1"),
         b"not json",

@@ -167,19 +167,19 @@ def careful_read(lines: list[bytes], mode: usecase.AnswerMode) -> usecase._Outpu
 class LinesS3:
     """What the readers ask of a job's S3 side, from lines in memory."""
 
-    output_owner = None
+    output_owner = input_owner = None
 
     def __init__(self, lines: list[bytes]) -> None:
         self.data = b"\n".join(lines) + b"\n"
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self, location: Any, owner: Any, cancel: Any = None) -> Iterator[bytes]:
         return iter([self.data[start : start + 7] for start in range(0, len(self.data), 7)])
 
     def lines(self, location: Any, owner: Any, cancel: Any = None) -> Iterator[bytes]:
-        return split_lines(self.chunks())
+        return split_lines(self.chunks(location, owner))
 
     def input_lines(self, location: Any, cancel: Any = None) -> Iterator[bytes]:
-        return split_lines(self.chunks(), crlf=True)
+        return split_lines(self.chunks(location, None), crlf=True)
 
 
 def fast_read(lines: list[bytes], mode: usecase.AnswerMode) -> usecase._OutputRead:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
+from bjob.model.lines import BOM, split_lines
 from bjob.model.results import FileOutcomes
 
 Verdict = Literal["succeeded", "failed", "missing", "unreadable", "unnamed"]
@@ -41,6 +44,46 @@ def input_key(raw: bytes, loads: Callable[[bytes], Any]) -> InputKey:
         return UNREADABLE
     record_id = document.get("recordId")
     return record_id if isinstance(record_id, str) else None
+
+
+def record_keys(chunks: Iterable[bytes]) -> list[tuple[int, InputKey]]:
+    """What the join needs of every non-blank line of one input file, from its bytes as
+    read: (line number, key), a UTF-8 byte-order mark taken off the first line (as `bjob
+    check` reads it: a warning there, not an unreadable record)."""
+    keys: list[tuple[int, InputKey]] = []
+    add, loads = keys.append, orjson.loads
+    for number, raw in enumerate(split_lines(iter(chunks), crlf=True), 1):
+        if number == 1:
+            raw = raw.removeprefix(BOM)
+        if not raw or raw.isspace():
+            continue
+        try:  # input_key's, inline: a call per line less
+            document = loads(raw)
+        except (ValueError, RecursionError):
+            add((number, UNREADABLE))
+            continue
+        if type(document) is dict:
+            record_id = document.get("recordId")
+            add((number, record_id if isinstance(record_id, str) else None))
+        else:
+            add((number, UNREADABLE))
+    return keys
+
+
+SentKey = str | None | bool  # (marshal has no UNREADABLE: False stands for it)
+
+
+def sent_record_keys(chunks: Iterable[bytes]) -> list[tuple[int, SentKey]]:
+    """record_keys as a worker process sends them back."""
+    return [
+        (number, False if isinstance(key, Unreadable) else key)
+        for number, key in record_keys(chunks)
+    ]
+
+
+def received_record_keys(sent: list[tuple[int, SentKey]]) -> list[tuple[int, InputKey]]:
+    """sent_record_keys' value, as record_keys gave it."""
+    return [(number, UNREADABLE if key is False else key) for number, key in sent]  # type: ignore[misc]
 
 
 @dataclass

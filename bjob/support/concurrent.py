@@ -62,15 +62,16 @@ def run_all(
     *,
     workers: int = 8,
     keep_going: bool = False,
+    cancel: Cancel | None = None,
 ) -> list[Result | BjobError]:
     """work(item, cancel) for every item, at most `workers` at once; the results in the
-    items' order.
+    items' order. `cancel`: one the caller may set too (the work's own otherwise).
 
     Without `keep_going`, the first exception cancels the rest and is raised once the work in
     flight has stopped. With it, a BjobError is that item's result and the others go on (any
     other exception still cancels). Ctrl-C cancels everything and is raised as it came.
     """
-    cancel = Cancel()
+    cancel = cancel or Cancel()
     outcomes = [_Outcome[Result]() for _ in items]
     queue = list(enumerate(items))
     queue.reverse()

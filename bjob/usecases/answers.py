@@ -41,9 +41,10 @@ from bjob.model.join import InputKey, Join
 from bjob.model.locations import S3Location, input_location, output_folder
 from bjob.model.results import FileOutcomes, Record, Tally, classify_document
 from bjob.model.words import counted, plural
-from bjob.support.concurrent import Cancel, map_all, run_all
+from bjob.support.concurrent import Cancel, in_background, map_all, run_all
 from bjob.support.exits import BjobError, ExitCode
 from bjob.support.localfiles import atomic_file, lstat_or_none
+from bjob.support.workers import Workers
 from bjob.usecases.results.jobfiles import (
     JobS3,
     input_record_keys,
@@ -177,6 +178,7 @@ class _JobFiles:
     objects: list[S3Object]
     inputs: list[tuple[S3Location, str]] | None  # (file, its output's name); None: unreadable
     input_problem: str | None = None
+    input_sizes: dict[S3Location, int] = field(default_factory=dict)
 
 
 def _list_job(job: Job, clients: AwsClients) -> _JobFiles:
@@ -190,16 +192,17 @@ def _list_job(job: Job, clients: AwsClients) -> _JobFiles:
     }
     where = input_location(job)
     try:
-        found = [
-            item.location for item in jsonl_objects(s3.client, where, s3.input_owner, s3.kms_key)
-        ]
+        listed = jsonl_objects(s3.client, where, s3.input_owner, s3.kms_key)
     except BjobError as error:
         if error.code not in (ExitCode.NOT_FOUND, ExitCode.NOT_AUTHORIZED, ExitCode.CONFIGURATION):
             raise
         return _JobFiles(job, s3, outputs, objects, None, error.message)
     prefix = where.key if not where.key.endswith(".jsonl") else where.key.rsplit("/", 1)[0] + "/"
-    inputs = [(location, output_file_name(location.key, prefix, outputs)) for location in found]
-    return _JobFiles(job, s3, outputs, objects, inputs)
+    inputs = [
+        (item.location, output_file_name(item.location.key, prefix, outputs)) for item in listed
+    ]
+    sizes = {item.location: item.size for item in listed}
+    return _JobFiles(job, s3, outputs, objects, inputs, input_sizes=sizes)
 
 
 @dataclass
@@ -292,14 +295,28 @@ def walk_records(
     walk.input_files = len(sources)
     walk.sources = {location: (files, name) for files, location, name in sources}
 
-    def load(source: tuple[_JobFiles, S3Location, str]) -> _Loaded:
-        return _load_source(source, scoped.get(source[2], []), mode)
+    # A file's output, input and retries' files are read at once, the next file's while this
+    # one is written: at most two files' answers are held. A big input file's ids are parsed
+    # by a worker process, on the other core (this one parses the outputs).
+    stop = Cancel()
 
-    # One file at a time (its output, input and retries' files read at once), then written:
-    # reading the next file while this one is written was measured no faster (the threads
-    # that parse compete for the interpreter's lock), and would hold two files' answers.
-    for source in sources:
-        _walk_file(load(source), loose_attempts, claimed, walk, on_answer, tally=not mode.text)
+    def load(source: tuple[_JobFiles, S3Location, str]) -> Callable[[], _Loaded]:
+        return in_background(
+            lambda: _load_source(source, scoped.get(source[2], []), mode, workers, stop)
+        )
+
+    with Workers() as workers:
+        upcoming = [load(sources[0])] if sources else []
+        try:
+            for following in sources[1:] + [None]:
+                loaded = upcoming.pop()()
+                if following is not None:
+                    upcoming.append(load(following))
+                _walk_file(loaded, loose_attempts, claimed, walk, on_answer, tally=not mode.text)
+                del loaded  # (not held while the file after the next is read: two at most)
+        except BaseException:
+            stop.set()  # the file being read stops at its next chunk
+            raise
     _warn_about(walk, part_files)
     return walk
 
@@ -332,12 +349,16 @@ def _load_source(
     source: tuple[_JobFiles, S3Location, str],
     scoped: Sequence[tuple[int, _JobFiles, S3Location | None, str]],
     mode: AnswerMode,
+    workers: Workers,
+    cancel: Cancel,
 ) -> _Loaded:
-    """One part's input file, its output and its retries' files, read at once."""
+    """One part's input file, its output and its retries' files, read at once (`cancel`
+    stops them all)."""
     files, location, name = source
     item = files.outputs.get(name)
+    size = files.input_sizes.get(location, 0)
     tasks: list[Callable[[Cancel], Any]] = [
-        lambda cancel: input_record_keys(files.s3, location, cancel)
+        lambda cancel: input_record_keys(files.s3, location, cancel, workers, size)
     ]
     if item is not None:
         tasks.append(lambda cancel: _read_output(files.s3, item, mode, cancel))
@@ -345,7 +366,7 @@ def _load_source(
         (lambda cancel, entry=entry: _load_attempt(entry, mode, cancel))  # type: ignore[misc]
         for entry in scoped
     ]
-    done = run_all(lambda task, cancel: task(cancel), tasks)
+    done = run_all(lambda task, cancel: task(cancel), tasks, cancel=cancel)
     keys: list[tuple[int, InputKey]] = done[0]  # type: ignore[assignment]
     read: _OutputRead | None = done[1] if item is not None else None  # type: ignore[assignment]
     attempts: list[_Attempt] = done[2 if item is not None else 1 :]  # type: ignore[assignment]

@@ -9,19 +9,21 @@ from typing import Any
 
 import orjson
 
-from bjob.aws.s3 import S3Object, iter_lines, list_objects, read_again
+from bjob.aws.s3 import S3Object, iter_lines, list_objects, read_again, read_chunks
 from bjob.aws.s3 import read_object as read_whole_object
 from bjob.aws.session import AwsClients
 from bjob.model.job import Job
-from bjob.model.join import UNREADABLE, InputKey, input_key
+from bjob.model.join import InputKey, received_record_keys, record_keys
 from bjob.model.lines import BOM
 from bjob.model.locations import S3Location
 from bjob.support.concurrent import Cancel
+from bjob.support.workers import Workers
 
 __all__ = ["read_again"]  # (S3's: what broke off is read again, for every reader of a job)
 
 MANIFEST = "manifest.json.out"
 MANIFEST_LIMIT = 1 << 20
+WORKER_BYTES = 8 << 20  # smaller input files are parsed here sooner than a worker starts
 
 
 class JobS3:
@@ -40,6 +42,13 @@ class JobS3:
         self, location: S3Location, owner: str | None, cancel: Cancel | None = None
     ) -> Iterator[bytes]:
         return iter_lines(self.client, location, owner, self.kms_key, cancel=cancel)
+
+    def chunks(
+        self, location: S3Location, owner: str | None, cancel: Cancel | None = None
+    ) -> Iterator[bytes]:
+        """An object's bytes, as read (verified once the last chunk is read; no request is
+        made before the first is asked for)."""
+        return read_chunks(self.client, location, owner, self.kms_key, cancel)
 
     def input_lines(self, location: S3Location, cancel: Cancel | None = None) -> Iterator[bytes]:
         """An input file's lines, as Bedrock reads them (a \r\n line end is a line end)."""
@@ -80,29 +89,23 @@ def read_manifest(
 
 
 def input_record_keys(
-    s3: JobS3, location: S3Location, cancel: Cancel
+    s3: JobS3,
+    location: S3Location,
+    cancel: Cancel,
+    workers: Workers | None = None,
+    size: int = 0,
 ) -> list[tuple[int, InputKey]]:
-    """What the join needs of every non-blank line of one input file."""
+    """What the join needs of every non-blank line of one input file; parsed by one of
+    `workers` (another core) when the file is big enough to pay for it."""
 
     def attempt() -> list[tuple[int, InputKey]]:
-        keys: list[tuple[int, InputKey]] = []
-        add, loads = keys.append, orjson.loads
-        for number, raw in enumerate(s3.input_lines(location, cancel), 1):
-            if number == 1:
-                raw = raw.removeprefix(BOM)  # (numbered_lines', inline: a loop per line less)
-            if not raw or raw.isspace():
-                continue
-            try:  # input_key's, inline
-                document = loads(raw)
-            except (ValueError, RecursionError):
-                add((number, UNREADABLE))
-                continue
-            if type(document) is dict:
-                record_id = document.get("recordId")
-                add((number, record_id if isinstance(record_id, str) else None))
-            else:
-                add((number, input_key(raw, orjson.loads)))
-        return keys
+        if workers is not None and size >= WORKER_BYTES:
+            sent = workers.run(
+                "bjob.model.join:sent_record_keys", s3.chunks(location, s3.input_owner, cancel)
+            )
+            if sent is not None:
+                return received_record_keys(sent)
+        return record_keys(s3.chunks(location, s3.input_owner, cancel))
 
     return read_again(attempt)
 

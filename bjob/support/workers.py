@@ -1,0 +1,168 @@
+"""Child processes that turn a stream of bytes into one value with a named function: parsing
+that would hold this interpreter's lock done on another core, while this process moves the
+bytes (reading a socket, writing a pipe: the lock let go).
+
+The child is a fresh interpreter (never a fork of a threaded process) that imports only the
+function's module. Frames on its stdin are a 4-byte length and that many bytes; an empty
+frame ends a stream, and the child answers with one frame: the function's value, marshalled.
+Whatever goes wrong with a child (it cannot start, dies, answers nonsense), `run` says None
+and the caller does the work itself: a worker only ever makes a result faster, never other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib
+import marshal
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+_LENGTH = struct.Struct(">I")
+_PIPE_BYTES = 1 << 20
+_CHILD = "from bjob.support.workers import serve; serve()"
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C is for bjob, which ends it when it ends
+        )
+        for pipe in (self.process.stdin, self.process.stdout):
+            assert pipe is not None
+            with contextlib.suppress(OSError, AttributeError):  # a megabyte in flight: fewer turns
+                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+
+    def run(self, function: str, chunks: Iterable[bytes]) -> Any:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(_LENGTH.pack(len(function)) + function.encode())
+        for chunk in chunks:
+            if chunk:
+                stdin.write(_LENGTH.pack(len(chunk)))
+                stdin.write(chunk)
+        stdin.write(_LENGTH.pack(0))
+        stdin.flush()
+        return marshal.loads(_read_frame(stdout))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+class Workers:
+    """Up to `limit` children, started when first needed and ended with the pool (`with
+    Workers() as workers`)."""
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._idle: list[_Worker] = []
+        self._started = 0
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def run(self, function: str, chunks: Iterable[bytes]) -> Any | None:
+        """function(chunks) as a child computed it (`function`: "module:name", a function of
+        an iterator of bytes whose value marshal can send); None when no child could (none
+        free, or it failed): then nothing of `chunks` may be assumed read or unread."""
+        worker = self._take()
+        if worker is None:
+            return None
+        try:
+            value = worker.run(function, chunks)
+        except (OSError, EOFError, ValueError, TypeError):
+            worker.close()  # a child that failed once is not trusted again
+            with self._lock:
+                self._started -= 1
+            return None
+        except BaseException:
+            worker.close()  # mid-stream (cancelled, the read failed): it cannot go on
+            with self._lock:
+                self._started -= 1
+            raise
+        with self._lock:
+            if self._closed:
+                worker.close()
+            else:
+                self._idle.append(worker)
+        return value
+
+    def _take(self) -> _Worker | None:
+        with self._lock:
+            if self._closed or getattr(sys, "frozen", False):  # (no interpreter to start)
+                return None
+            if self._idle:
+                return self._idle.pop()
+            if self._started >= self.limit:
+                return None
+            self._started += 1
+        try:
+            return _Worker()
+        except OSError:
+            with self._lock:
+                self._started -= 1
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
+
+
+def _read_frame(stream: IO[bytes]) -> bytes:
+    head = stream.read(_LENGTH.size)
+    if len(head) != _LENGTH.size:
+        raise EOFError("the worker ended")
+    (length,) = _LENGTH.unpack(head)
+    data = stream.read(length)
+    if len(data) != length:
+        raise EOFError("the worker ended")
+    return data
+
+
+def serve() -> None:
+    """The child: each stream on stdin given to the function it names, its value sent back;
+    done when the parent closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (its parent says when it ends)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+
+    def stream() -> Iterator[bytes]:
+        while chunk := _read_frame(stdin):
+            yield chunk
+
+    while True:
+        try:
+            function = _read_frame(stdin).decode()
+        except EOFError:
+            return
+        module, name = function.split(":")
+        work: Callable[[Iterator[bytes]], Any] = getattr(importlib.import_module(module), name)
+        chunks = stream()
+        value = work(chunks)
+        for _ in chunks:  # (what the function left unread of this stream)
+            pass
+        data = marshal.dumps(value)
+        stdout.write(_LENGTH.pack(len(data)) + data)
+        stdout.flush()

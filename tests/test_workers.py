@@ -1,0 +1,131 @@
+"""Worker processes (bjob/support/workers.py): what a child computes is what this process
+would have; whatever goes wrong with a child, the caller is told to do the work itself, and
+a failure of the stream it reads is the caller's failure, not swallowed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from bjob.model.join import (
+    UNREADABLE,
+    received_record_keys,
+    record_keys,
+    sent_record_keys,
+)
+from bjob.support.exits import BjobError, ExitCode
+from bjob.support.workers import Workers
+
+KEYS = "bjob.model.join:sent_record_keys"
+LINES = [
+    b'\xef\xbb\xbf{"recordId":"bom"}',
+    b'{"recordId":"a","modelInput":{"t":"\\"recordId\\": \\"b\\""}}\r',
+    b"",
+    b"  \t",
+    b'{"recordId":7}',
+    b'["recordId","x"]',
+    b'{"recordId":"broken"',
+    b'{"recordId":"one","recordId":"two"}',
+    b'{"recordId":"bad-utf8","x":"\xff"}',
+    b'{"recordId":"crlf"}\r',
+    b'{"recordId":"\xc3\xa9t\xc3\xa9"}',
+]
+DATA = b"\n".join(LINES) + b"\n"
+
+
+def pieces(size: int = 7) -> list[bytes]:
+    return [DATA[start : start + size] for start in range(0, len(DATA), size)]
+
+
+def children(workers: Workers) -> list[int]:
+    return [worker.process.pid for worker in workers._idle]
+
+
+def test_a_child_gives_what_this_process_would() -> None:
+    here = record_keys(pieces())
+    assert [key for _, key in here if isinstance(key, str)] == ["bom", "a", "two", "crlf", "été"]
+    assert (7, UNREADABLE) in here and (5, None) in here
+    with Workers() as workers:
+        for size in (1, 7, 1 << 20):  # a line cut anywhere, or all in one chunk
+            sent = workers.run(KEYS, pieces(size))
+            assert sent is not None
+            assert received_record_keys(sent) == here
+        assert len(children(workers)) == 1  # one child, used again
+    assert received_record_keys(sent_record_keys(pieces())) == here
+
+
+def test_a_child_that_fails_means_none_and_the_next_run_has_a_new_one() -> None:
+    with Workers(limit=1) as workers:
+        assert workers.run("bjob.model.join:no_such_function", pieces()) is None
+        assert workers.run("no_such_module:f", pieces()) is None
+        assert workers.run(KEYS, pieces()) is not None
+        [pid] = children(workers)
+        os.kill(pid, signal.SIGKILL)  # dies between two runs
+        assert workers.run(KEYS, pieces()) is None
+        assert workers.run(KEYS, pieces()) is not None
+
+
+def test_a_value_marshal_cannot_send_means_none() -> None:
+    with Workers() as workers:  # (record_keys' own value holds UNREADABLE)
+        assert workers.run("bjob.model.join:record_keys", pieces()) is None
+
+
+def test_a_stream_that_fails_midway_is_the_callers_failure() -> None:
+    def breaking() -> Iterator[bytes]:
+        yield DATA[:20]
+        raise BjobError("s3://b/k: access denied", ExitCode.NOT_AUTHORIZED)
+
+    with Workers(limit=1) as workers:
+        with pytest.raises(BjobError, match="access denied"):
+            workers.run(KEYS, breaking())
+        # the child left halfway through a stream was ended; a new one does the next
+        sent = workers.run(KEYS, pieces())
+        assert sent is not None and received_record_keys(sent) == record_keys(pieces())
+
+
+def test_no_more_children_than_the_limit_and_none_once_closed() -> None:
+    release, begun = threading.Event(), threading.Event()
+
+    def slow() -> Iterator[bytes]:
+        begun.set()
+        release.wait(10)
+        yield DATA
+
+    workers = Workers(limit=1)
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(workers.run(KEYS, slow())))
+    thread.start()
+    begun.wait(10)
+    assert workers.run(KEYS, pieces()) is None  # the one child is busy: do it here
+    release.set()
+    thread.join(10)
+    assert results and results[0] is not None
+    [pid] = children(workers)
+    process = workers._idle[0].process
+    workers.close()
+    assert process.poll() is not None  # ended and reaped
+    assert workers.run(KEYS, pieces()) is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_ctrl_c_is_for_bjob_not_for_its_children() -> None:
+    with Workers() as workers:
+        assert workers.run(KEYS, pieces()) is not None
+        [pid] = children(workers)
+        assert os.getsid(pid) != os.getsid(0)  # not in the terminal's session
+        os.kill(pid, signal.SIGINT)
+        assert workers.run(KEYS, pieces()) is not None
+        assert children(workers) == [pid]
+
+
+def test_a_frozen_bjob_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with Workers() as workers:
+        assert workers.run(KEYS, pieces()) is None
+        assert not children(workers)
