@@ -12,7 +12,6 @@ and the caller does the work itself: a worker only ever makes a result faster, n
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib
 import marshal
 import signal
@@ -39,7 +38,10 @@ class _Worker:
         )
         for pipe in (self.process.stdin, self.process.stdout):
             assert pipe is not None
-            with contextlib.suppress(OSError, AttributeError):  # a megabyte in flight: fewer turns
+            # A megabyte in flight (Linux): fewer turns between the two processes.
+            with contextlib.suppress(OSError, AttributeError, ImportError):
+                import fcntl
+
                 fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
     def run(self, function: str, chunks: Iterable[bytes]) -> Any:
