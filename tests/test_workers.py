@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 
@@ -59,15 +58,21 @@ def test_a_child_gives_what_this_process_would() -> None:
     assert received_record_keys(sent_record_keys(pieces())) == here
 
 
-def test_a_child_that_fails_means_none_and_the_next_run_has_a_new_one() -> None:
+@pytest.mark.parametrize("function", ["bjob.model.join:no_such_function", "no_such_module:f"])
+def test_a_child_that_fails_means_none_and_no_other_child(function: str) -> None:
     with Workers(limit=1) as workers:
-        assert workers.run("bjob.model.join:no_such_function", pieces()) is None
-        assert workers.run("no_such_module:f", pieces()) is None
+        assert workers.run(function, pieces()) is None
+        assert workers.run(KEYS, pieces()) is None  # done here from now on
+        assert not children(workers)
+
+
+def test_a_child_that_dies_between_two_files() -> None:
+    with Workers(limit=1) as workers:
         assert workers.run(KEYS, pieces()) is not None
         [pid] = children(workers)
-        os.kill(pid, signal.SIGKILL)  # dies between two runs
+        os.kill(pid, signal.SIGKILL)
         assert workers.run(KEYS, pieces()) is None
-        assert workers.run(KEYS, pieces()) is not None
+        assert workers.run(KEYS, pieces()) is None and not children(workers)
 
 
 def test_a_value_marshal_cannot_send_means_none() -> None:
@@ -124,8 +129,11 @@ def test_ctrl_c_is_for_bjob_not_for_its_children() -> None:
         assert children(workers) == [pid]
 
 
-def test_a_frozen_bjob_starts_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
+@pytest.mark.parametrize("interpreter", ["", "/nonexistent/python"])
+def test_no_python_to_start_means_none(interpreter: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bjob.support import workers as module
+
+    monkeypatch.setattr(module, "_INTERPRETER", interpreter)  # (a frozen bjob has none)
     with Workers() as workers:
         assert workers.run(KEYS, pieces()) is None
         assert not children(workers)

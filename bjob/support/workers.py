@@ -6,7 +6,8 @@ The child is a fresh interpreter (never a fork of a threaded process) that impor
 function's module. Frames on its stdin are a 4-byte length and that many bytes; an empty
 frame ends a stream, and the child answers with one frame: the function's value, marshalled.
 Whatever goes wrong with a child (it cannot start, dies, answers nonsense), `run` says None
-and the caller does the work itself: a worker only ever makes a result faster, never other.
+and the caller does the work itself (and the pool starts no other): a worker only ever makes
+a result faster, never other.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from typing import IO, Any
 _LENGTH = struct.Struct(">I")
 _PIPE_BYTES = 1 << 20
 _CHILD = "from bjob.support.workers import serve; serve()"
+# A Python to start the children with (none in a frozen bjob, or an embedding one).
+_INTERPRETER = sys.executable if not getattr(sys, "frozen", False) else ""
 
 
 class _Worker:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD],
+            [_INTERPRETER, "-c", _CHILD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -76,6 +79,7 @@ class Workers:
         self._started = 0
         self._lock = threading.Lock()
         self._closed = False
+        self._broken = False  # a child failed: the rest is done here (no child per file)
 
     def __enter__(self) -> Workers:
         return self
@@ -93,9 +97,10 @@ class Workers:
         try:
             value = worker.run(function, chunks)
         except (OSError, EOFError, ValueError, TypeError):
-            worker.close()  # a child that failed once is not trusted again
+            worker.close()  # (a child that cannot import bjob, say, would fail every time)
             with self._lock:
                 self._started -= 1
+                self._broken = True
             return None
         except BaseException:
             worker.close()  # mid-stream (cancelled, the read failed): it cannot go on
@@ -111,7 +116,7 @@ class Workers:
 
     def _take(self) -> _Worker | None:
         with self._lock:
-            if self._closed or getattr(sys, "frozen", False):  # (no interpreter to start)
+            if self._closed or self._broken or not _INTERPRETER:
                 return None
             if self._idle:
                 return self._idle.pop()
@@ -120,9 +125,10 @@ class Workers:
             self._started += 1
         try:
             return _Worker()
-        except OSError:
+        except (OSError, ValueError):
             with self._lock:
                 self._started -= 1
+                self._broken = True
             return None
 
     def close(self) -> None:
