@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -552,13 +553,25 @@ def test_a_runs_results_count_every_record_once_by_its_latest_attempt(
 
 
 @pytest.fixture(params=["here", "in a worker"])
-def parsed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Input files' ids parsed here, or every one by a worker process (as a big file is)."""
+def parsed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Input files' ids parsed here, or every one by a worker process (as a big file is: and
+    the worker must have given them, not the fallback here)."""
+    from bjob.support.workers import Workers
+    from bjob.usecases.results import jobfiles
+
+    given: list[object] = []
     if request.param == "in a worker":
-        from bjob.usecases.results import jobfiles
+        run = Workers.run
+
+        def spied(self: Workers, function: str, chunks: Any) -> Any:
+            given.append(value := run(self, function, chunks))
+            return value
 
         monkeypatch.setattr(jobfiles, "WORKER_BYTES", 0)
-    return str(request.param)
+        monkeypatch.setattr(Workers, "run", spied)
+    yield str(request.param)
+    if request.param == "in a worker":
+        assert given and None not in given
 
 
 def test_a_runs_answers_in_input_order_then_after_its_retry(
@@ -604,8 +617,8 @@ def test_a_file_that_cannot_be_read_while_the_one_before_is_written(
     server: RunningFake, s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The second part's output is read while the first part's answers are written: its
-    denial is the command's outcome (exit 4, named), never an answer of the second part, and
-    a file asked for with -o is not left half-written."""
+    denial is the command's outcome (exit 4, named) once the first part's answers are out
+    (stdout), and a file asked for with -o is not left half-written."""
     from bjob.support.exits import BjobError, ExitCode
     from bjob.usecases.results.jobfiles import JobS3
 
@@ -622,7 +635,13 @@ def test_a_file_that_cannot_be_read_while_the_one_before_is_written(
     monkeypatch.setattr(JobS3, "lines", denied)
     result = bjob(server, "answers", f"run:{RUN}")
     assert result.code == 4
-    assert all(answer["job"] == first for answer in lines_of(result.stdout))
+    assert [(a["recordId"], a["job"]) for a in lines_of(result.stdout)] == [
+        ("t1", first),
+        ("t2", first),
+        ("t3", first),
+        ("t4", first),
+        ("x", first),
+    ]
     assert "tickets-2.jsonl.out: access denied (s3:GetObject)" in result.stderr
     assert "Traceback" not in result.stderr
     target = tmp_path / "answers.jsonl"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,101 @@ def test_no_python_to_start_means_none(interpreter: str, monkeypatch: pytest.Mon
     with Workers() as workers:
         assert workers.run(KEYS, pieces()) is None
         assert not children(workers)
+
+
+def live_children() -> set[int]:
+    """This process's children that are still running (not yet reaped zombies excluded)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as file:
+                    fields = file.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def in_time(work: Callable[[], object], seconds: float = 20) -> object:
+    """work(), which must not hang."""
+    done: list[object] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert done, "hung"
+    return done[0]
+
+
+def test_a_child_that_prints_before_it_answers_is_not_believed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes on the child's stdout that are not its answer (a sitecustomize that prints, say)
+    are never taken for a length to wait for: no hang, the work done here."""
+    (tmp_path / "sitecustomize.py").write_text("print('Hello from a sitecustomize')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    before = live_children()
+    with Workers() as workers:
+        assert in_time(lambda: workers.run(KEYS, pieces())) is None
+    assert live_children() == before
+
+
+def test_printing_while_it_works_is_not_an_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "noisy.py").write_text(
+        "from bjob.model.join import sent_record_keys\n"
+        "def keys(chunks):\n"
+        "    print('a word on stdout', flush=True)\n"
+        "    return sent_record_keys(chunks)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with Workers() as workers:
+        sent = in_time(lambda: workers.run("noisy:keys", pieces()))
+        assert sent is not None and received_record_keys(sent) == record_keys(pieces())  # type: ignore[arg-type]
+
+
+def test_the_working_folder_does_not_stand_in_for_bjob(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder holding a bjob/ or an orjson.py of its own: the child still parses with the
+    code this process runs (the interpreter is started with -P)."""
+    (tmp_path / "bjob").mkdir()
+    (tmp_path / "bjob" / "__init__.py").write_text("raise SystemExit('not the real bjob')\n")
+    (tmp_path / "orjson.py").write_text("def loads(raw):\n    return {'recordId': 'shadowed'}\n")
+    monkeypatch.chdir(tmp_path)
+    with Workers() as workers:
+        sent = workers.run(KEYS, pieces())
+        assert sent is not None and received_record_keys(sent) == record_keys(pieces())
+
+
+def test_a_child_of_another_bjob_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bjob.support import workers as module
+
+    monkeypatch.setattr(module, "__file__", "/elsewhere/bjob/support/workers.py")
+    with Workers() as workers:
+        assert workers.run(KEYS, pieces()) is None
+
+
+def test_a_pool_closed_while_its_child_works_ends_it_after() -> None:
+    release, begun = threading.Event(), threading.Event()
+
+    def slow() -> Iterator[bytes]:
+        yield DATA[:10]
+        begun.set()
+        release.wait(10)
+        yield DATA[10:]
+
+    before = live_children()
+    workers = Workers()
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(workers.run(KEYS, slow())))
+    thread.start()
+    begun.wait(10)
+    workers.close()
+    assert len(live_children() - before) == 1  # busy: its stream is finished first
+    release.set()
+    thread.join(10)
+    assert results and results[0] is not None
+    assert live_children() == before

@@ -2,9 +2,13 @@
 that would hold this interpreter's lock done on another core, while this process moves the
 bytes (reading a socket, writing a pipe: the lock let go).
 
-The child is a fresh interpreter (never a fork of a threaded process) that imports only the
-function's module. Frames on its stdin are a 4-byte length and that many bytes; an empty
-frame ends a stream, and the child answers with one frame: the function's value, marshalled.
+The child is a fresh interpreter (never a fork of a threaded process; -P: the working
+folder's modules are not imported in place of bjob's own) that imports only the function's
+module. Frames on its stdin are a 4-byte length and that many bytes: the function's name,
+then the stream's chunks, and an empty frame to end it. The child answers on a descriptor of
+its own (anything printed goes to stderr, nowhere): once, the path of this module as it
+imported it (the parent's own, or the child is not used), then for each stream a frame
+marked as its answer: the function's value, marshalled.
 Whatever goes wrong with a child (it cannot start, dies, answers nonsense), `run` says None
 and the caller does the work itself (and the pool starts no other): a worker only ever makes
 a result faster, never other.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import marshal
+import os
 import signal
 import struct
 import subprocess
@@ -24,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 _LENGTH = struct.Struct(">I")
+_ANSWER = b"bjob"  # the mark of each of the child's frames: stray bytes are never a length
 _PIPE_BYTES = 1 << 20
 _CHILD = "from bjob.support.workers import serve; serve()"
 # A Python to start the children with (none in a frozen bjob, or an embedding one).
@@ -33,12 +39,13 @@ _INTERPRETER = sys.executable if not getattr(sys, "frozen", False) else ""
 class _Worker:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [_INTERPRETER, "-c", _CHILD],
+            [_INTERPRETER, "-P", "-c", _CHILD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C is for bjob, which ends it when it ends
         )
+        self.greeted = False
         for pipe in (self.process.stdin, self.process.stdout):
             assert pipe is not None
             # A megabyte in flight (Linux): fewer turns between the two processes.
@@ -50,14 +57,26 @@ class _Worker:
     def run(self, function: str, chunks: Iterable[bytes]) -> Any:
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
-        stdin.write(_LENGTH.pack(len(function)) + function.encode())
-        for chunk in chunks:
+        name = function.encode()
+        stdin.write(_LENGTH.pack(len(name)) + name)
+        source = iter(chunks)
+        while True:
+            try:
+                chunk = next(source, None)
+            except BaseException as error:  # the caller's (a read that failed, a cancel)
+                raise _SourceFailed(error) from error
+            if chunk is None:
+                break
             if chunk:
                 stdin.write(_LENGTH.pack(len(chunk)))
                 stdin.write(chunk)
         stdin.write(_LENGTH.pack(0))
         stdin.flush()
-        return marshal.loads(_read_frame(stdout))
+        if not self.greeted:
+            if _read_answer(stdout).decode(errors="replace") != __file__:
+                raise EOFError("the worker runs another bjob")
+            self.greeted = True
+        return marshal.loads(_read_answer(stdout))
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -96,17 +115,19 @@ class Workers:
             return None
         try:
             value = worker.run(function, chunks)
-        except (OSError, EOFError, ValueError, TypeError):
+        except _SourceFailed as failed:
+            worker.close()  # mid-stream (cancelled, the read failed): it cannot go on
+            with self._lock:
+                self._started -= 1
+            raise failed.error from None
+        except BaseException as error:
             worker.close()  # (a child that cannot import bjob, say, would fail every time)
             with self._lock:
                 self._started -= 1
                 self._broken = True
+            if not isinstance(error, Exception):
+                raise  # (Ctrl-C while waiting for the child)
             return None
-        except BaseException:
-            worker.close()  # mid-stream (cancelled, the read failed): it cannot go on
-            with self._lock:
-                self._started -= 1
-            raise
         with self._lock:
             if self._closed:
                 worker.close()
@@ -139,6 +160,13 @@ class Workers:
             worker.close()
 
 
+class _SourceFailed(Exception):
+    """What the chunks given to `run` raised: the caller's failure, not the child's."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 def _read_frame(stream: IO[bytes]) -> bytes:
     head = stream.read(_LENGTH.size)
     if len(head) != _LENGTH.size:
@@ -150,11 +178,25 @@ def _read_frame(stream: IO[bytes]) -> bytes:
     return data
 
 
+def _read_answer(stream: IO[bytes]) -> bytes:
+    if stream.read(len(_ANSWER)) != _ANSWER:
+        raise EOFError("the worker wrote something else")
+    return _read_frame(stream)
+
+
+def _answer(stream: IO[bytes], data: bytes) -> None:
+    stream.write(_ANSWER + _LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
 def serve() -> None:
     """The child: each stream on stdin given to the function it names, its value sent back;
     done when the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (its parent says when it ends)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin = sys.stdin.buffer
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # what anything else prints is not an answer
+    _answer(answers, __file__.encode())
 
     def stream() -> Iterator[bytes]:
         while chunk := _read_frame(stdin):
@@ -171,6 +213,4 @@ def serve() -> None:
         value = work(chunks)
         for _ in chunks:  # (what the function left unread of this stream)
             pass
-        data = marshal.dumps(value)
-        stdout.write(_LENGTH.pack(len(data)) + data)
-        stdout.flush()
+        _answer(answers, marshal.dumps(value))

@@ -609,7 +609,12 @@ def write_answers(
     else:
         stream: IO[bytes] = target
         writer = AnswerWriter(stream.write, fmt, raw)
-        walk = walk_records(parts, retries, clients, writer.mode, writer)
+        try:
+            walk = walk_records(parts, retries, clients, writer.mode, writer)
+        except BjobError:  # (a file that could not be read): what was answered before it is out
+            writer.flush()
+            stream.flush()
+            raise
         writer.flush()
         stream.flush()
     return AnswersWritten(writer.lines, walk.statuses, tuple(walk.warnings))
