@@ -125,6 +125,18 @@ def lines_of(text: str) -> list[dict[str, Any]]:
     return documents
 
 
+def test_a_job_whose_input_is_gone_has_no_answers_to_order(server: RunningFake, s3: Any) -> None:
+    put_job(server, s3, "abcdefabcd99", "gone", {"a.jsonl": [question("r1")]}, {"a.jsonl": []})
+    s3.delete_object(Bucket=IN, Key="in/abcdefabcd99/a.jsonl")
+    result = bjob(server, "answers", "abcdefabcd99")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == "" and result.code == 0  # (as for an input that may not be read)
+    assert (
+        "the input of gone cannot be read (no .jsonl object under s3://batch-in/in/abcdefabcd99/)"
+        ": its records cannot be listed"
+    ) in result.stderr
+
+
 def test_a_jobs_answers_in_input_order_whatever_the_output_order(
     server: RunningFake, s3: Any
 ) -> None:

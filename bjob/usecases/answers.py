@@ -197,6 +197,8 @@ def _list_job(job: Job, clients: AwsClients) -> _JobFiles:
         if error.code not in (ExitCode.NOT_FOUND, ExitCode.NOT_AUTHORIZED, ExitCode.CONFIGURATION):
             raise
         return _JobFiles(job, s3, outputs, objects, None, error.message)
+    if not listed:  # (as results says it)
+        return _JobFiles(job, s3, outputs, objects, None, f"no .jsonl object under {where.uri}")
     prefix = where.key if not where.key.endswith(".jsonl") else where.key.rsplit("/", 1)[0] + "/"
     inputs = [
         (item.location, output_file_name(item.location.key, prefix, outputs)) for item in listed
@@ -308,10 +310,10 @@ def walk_records(
     with Workers() as workers:
         upcoming = [load(sources[0])] if sources else []
         try:
-            for following in sources[1:] + [None]:
+            for following in range(1, len(sources) + 1):
                 loaded = upcoming.pop()()
-                if following is not None:
-                    upcoming.append(load(following))
+                if following < len(sources):
+                    upcoming.append(load(sources[following]))
                 _walk_file(loaded, loose_attempts, claimed, walk, on_answer, tally=not mode.text)
                 del loaded  # (not held while the file after the next is read: two at most)
         except BaseException:
