@@ -116,15 +116,11 @@ class Workers:
         try:
             value = worker.run(function, chunks)
         except _SourceFailed as failed:
-            worker.close()  # mid-stream (cancelled, the read failed): it cannot go on
-            with self._lock:
-                self._started -= 1
+            self._discard(worker)  # mid-stream (cancelled, the read failed): it cannot go on
             raise failed.error from None
         except BaseException as error:
-            worker.close()  # (a child that cannot import bjob, say, would fail every time)
-            with self._lock:
-                self._started -= 1
-                self._broken = True
+            # (a child that cannot import bjob, say, would fail every time)
+            self._discard(worker, broken=True)
             if not isinstance(error, Exception):
                 raise  # (Ctrl-C while waiting for the child)
             return None
@@ -147,10 +143,16 @@ class Workers:
         try:
             return _Worker()
         except (OSError, ValueError):
-            with self._lock:
-                self._started -= 1
-                self._broken = True
+            self._discard(None, broken=True)
             return None
+
+    def _discard(self, worker: _Worker | None, *, broken: bool = False) -> None:
+        """A child ended (or never started): its place free, and none other if `broken`."""
+        if worker is not None:
+            worker.close()
+        with self._lock:
+            self._started -= 1
+            self._broken = self._broken or broken
 
     def close(self) -> None:
         with self._lock:
