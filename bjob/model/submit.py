@@ -218,8 +218,12 @@ class InputObject:
 
     @property
     def crc32_text(self) -> str:
-        """As S3 takes it: base64 of the big-endian CRC-32."""
-        return base64.b64encode(self.crc32.to_bytes(4, "big")).decode()
+        return s3_crc32(self.crc32)
+
+
+def s3_crc32(crc32: int) -> str:
+    """A CRC-32 as S3 takes it (ChecksumCRC32): base64 of its 4 big-endian bytes."""
+    return base64.b64encode(crc32.to_bytes(4, "big")).decode()
 
 
 def object_names(uris: Sequence[str]) -> list[str]:

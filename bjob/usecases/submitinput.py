@@ -4,7 +4,6 @@ bytes sent verified to be the bytes checked."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import itertools
@@ -27,6 +26,7 @@ from bjob.model.submit import (
     PlannedObject,
     SubmissionPlan,
     job_count,
+    s3_crc32,
     shard_limits,
     whole_files,
 )
@@ -66,8 +66,7 @@ class FileFacts:
 
     @property
     def crc32_text(self) -> str:
-        """As S3 takes it: base64 of the big-endian CRC-32."""
-        return base64.b64encode(self.crc32.to_bytes(4, "big")).decode()
+        return s3_crc32(self.crc32)
 
 
 def read_facts(path: str, stop: threading.Event | None = None) -> FileFacts | None:
